@@ -1,0 +1,43 @@
+"""kimextract: amounts, dates, position shares and modules from OCR'd German funding paperwork, with provenance.
+
+>>> record = extract_text("Mit Bescheid vom 03.02.2021 erhält der Kreis 385.000 € für 7 Stellen.")
+>>> [str(a.value) for a in record.amounts], [str(p.fte) for p in record.positions]
+(['385000'], ['7'])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import DataFileError, InputError, KimextractError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "extract_file",
+    "extract_text",
+    "Options",
+    "DocumentRecord",
+    "ErrorRecord",
+    "KimextractError",
+    "InputError",
+    "DataFileError",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from .process import Options, extract_file, extract_text
+    from .records import DocumentRecord, ErrorRecord
+
+
+def __getattr__(name: str):
+    # Loaded on first use, so that 'kimextract --help' and 'kimextract schema' never import spaCy.
+    if name in ("extract_file", "extract_text", "Options"):
+        from . import process
+
+        return getattr(process, name)
+    if name in ("DocumentRecord", "ErrorRecord"):
+        from . import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module 'kimextract' has no attribute {name!r}")

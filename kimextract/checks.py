@@ -1,0 +1,370 @@
+"""Consistency checks: named rules with stable codes, one small function each, findings with evidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Callable, Iterable, Optional
+
+import regex
+
+from .extract import Mentions, View, MONEY_CELL
+from .records import Amount, Evidence, Finding, Grant, Position, Provenance
+from .values import parse_number, plain
+
+CENT = Decimal("0.01")
+FTE_TOLERANCE = Decimal("0.005")
+
+
+class Rule(str, Enum):
+    """The checks, by stable code."""
+
+    AMOUNT_SUM = "amount_sum_mismatch"
+    """Amounts named as parts do not add up to the stated total."""
+    FTE_SUM = "fte_sum_mismatch"
+    """Position shares named as parts do not add up to the stated total."""
+    TABLE_SUM = "table_sum_mismatch"
+    """A sum row or sum column of a table differs from the sum of its cells."""
+    WORDS_DIGITS = "words_digits_mismatch"
+    """An amount written in words differs from its digits."""
+    DATE_OUTSIDE_PERIOD = "date_outside_period"
+    """A payment or event date lies outside the funding period of its grant."""
+    RATE = "rate_mismatch"
+    """A grant's amount per FTE contradicts the rate the document states for it."""
+    RATE_ACROSS_YEARS = "rate_changes_across_years"
+    """Grants of one module give different amounts per FTE in different years."""
+    INSTALMENTS_SUM = "instalments_sum_mismatch"
+    """The instalments of a grant do not add up to the grant."""
+    DECISION_AFTER_PAYMENT = "decision_after_payment"
+    """A payment is dated before the decision that grants it."""
+    PERIOD_REVERSED = "period_reversed"
+    """A period ends before it starts."""
+    NOT_FILLED = "funded_positions_not_filled"
+    """Funded positions are stated as not set up or not filled: money at risk of repayment."""
+
+
+SEVERITY = {rule: "error" for rule in Rule}
+SEVERITY[Rule.NOT_FILLED] = "warning"
+SEVERITY[Rule.RATE_ACROSS_YEARS] = "info"
+
+
+def euro(value: Decimal) -> str:
+    """German money format: euro(Decimal('112500')) -> '112.500 €'.
+
+    >>> euro(Decimal("112500")), euro(Decimal("1234.5"))
+    ('112.500 €', '1.234,50 €')
+    """
+    if value == value.to_integral_value():
+        text = f"{int(value):,}".replace(",", ".")
+    else:
+        text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} €"
+
+
+def fte(value: Decimal) -> str:
+    return format(plain(value), "f").replace(".", ",")
+
+
+def _evidence(label: str, item, value: str) -> Evidence:
+    return Evidence(label=label, value=value, text=item.text, provenance=item.provenance)
+
+
+def _finding(rule: Rule, message: str, evidence: list[Evidence], module: Optional[int] = None) -> Finding:
+    return Finding(rule=rule.value, severity=SEVERITY[rule], message=message, evidence=evidence, module=module)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rules
+
+
+def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for amount in mentions.amounts:
+        if amount.words_value is not None and amount.words_value != amount.value:
+            yield _finding(
+                Rule.WORDS_DIGITS,
+                f"Betrag in Ziffern ({euro(amount.value)}) und in Worten ({euro(amount.words_value)}) weichen ab.",
+                [_evidence("Ziffern", amount, str(amount.value)),
+                 Evidence(label="Worten", value=str(amount.words_value), text=amount.in_words or "", provenance=amount.provenance)],
+                amount.module,
+            )
+
+
+TOTAL_CUE = regex.compile(r"(?i)(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+)?$")
+PARTS_CUE = regex.compile(r"(?i)\b(?:davon|Von\s+dieser\s+Summe|Von\s+diesem\s+Betrag|entfallen|aufgeteilt|setzt\s+sich\s+(?:wie\s+folgt\s+)?zusammen|verteilt\s+sich)\b")
+
+
+def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """'A + B = C', 'A und B, insgesamt C' in one sentence; and a grant split 'davon …' into parts."""
+    text = view.text
+    back = _back(view)
+    prose = [a for a in mentions.amounts if a.per is None and not _is_table_cell(view, a)]
+    for index, total in enumerate(prose):
+        start = back(total.provenance.start)
+        if not TOTAL_CUE.search(text[max(0, start - 25):start]):
+            continue
+        parts = []
+        for part in reversed(prose[:index]):
+            between = text[back(part.provenance.end):start]
+            if regex.search(r"[.;:]\s|\n\s*\n", between) or len(between) > 300:
+                break
+            parts.insert(0, part)
+        if len(parts) >= 2 and abs(sum(p.value for p in parts) - total.value) >= CENT and not _rounded_equal(sum(p.value for p in parts), total):
+            yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
+    for grant in grants:
+        parts = _grant_parts(view, mentions, grant)
+        if len(parts) >= 2 and sum(p.value for p in parts) != grant.amount:
+            total = next(a for a in mentions.amounts if a.provenance.start >= grant.provenance.start and a.value == grant.amount)
+            yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
+
+
+def _grant_parts(view: View, mentions: Mentions, grant: Grant) -> list[Amount]:
+    """Amounts after a 'davon'/'Von dieser Summe' cue that split the grant, up to the end of the paragraph."""
+    text = view.text
+    back = _back(view)
+    end_of_grant = back(grant.provenance.end)
+    paragraph_end = text.find("\n\n", end_of_grant + 1)
+    window_end = len(text) if paragraph_end < 0 else paragraph_end
+    cue = PARTS_CUE.search(text, back(grant.provenance.start), min(window_end + 2000, len(text)))
+    if not cue or cue.start() - end_of_grant > 400:
+        return []
+    stop = _next_break(text, cue.end(), grant)
+    return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop and a.per is None
+            and a.value < (grant.amount or 0) and not _is_table_cell(view, a)]
+
+
+def _next_break(text: str, start: int, grant: Grant) -> int:
+    """End of the parts: the next sentence that starts a new decision or a blank-line heading."""
+    match = regex.search(r"(?i)\n\s*\n\s*(?:Auf\s+der\s+Grundlage|Mit\s+Bescheid|Modul|Baustein|\d\.)|(?:Die\s+)?H(?:ä|a)lfte\s+der\s+Summe|Rate|(?:Ü|U)ber\s+den", text[start:])
+    return start + match.start() if match else len(text)
+
+
+def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """'bis zu 4 Stellen (3,5 Stellen Koordination, 0,5 Assistenz)' and 'A und B, insgesamt C Stellen'."""
+    text = view.text
+    back = _back(view)
+    positions = mentions.positions
+    for index, total in enumerate(positions):
+        end = back(total.provenance.end)
+        opening = regex.match(r"[^()\n.]{0,40}\(", text[end:end + 41])
+        if opening:
+            close = text.find(")", end)
+            parts = [p for p in positions[index + 1:] if back(p.provenance.start) < close]
+            if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
+                yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+        start = back(total.provenance.start)
+        if TOTAL_CUE.search(text[max(0, start - 25):start]):
+            parts = []
+            for part in reversed(positions[:index]):
+                between = text[back(part.provenance.end):start]
+                if regex.search(r"[.;:]\s|\n\s*\n", between) or len(between) > 300:
+                    break
+                parts.insert(0, part)
+            if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
+                yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+
+
+def _sum_finding(rule: Rule, parts, total, fmt: Callable[[Decimal], str], value=lambda a: a.value, unit: str = "") -> Finding:
+    summed = sum((value(p) for p in parts), Decimal(0))
+    shown = " + ".join(fmt(value(p)) for p in parts)
+    message = f"Die Teile ergeben {shown} = {fmt(summed)}{unit}, genannt ist als Summe {fmt(value(total))}{unit}."
+    evidence = [_evidence("Teil", p, str(value(p))) for p in parts] + [_evidence("Summe", total, str(value(total)))]
+    return _finding(rule, message, evidence, getattr(total, "module", None))
+
+
+def _rounded_equal(exact: Decimal, stated: Decimal) -> bool:
+    """'rund 8,15 Mio. €' for 8.150.963,51 €: equal when the exact value is rounded to the stated precision."""
+    exponent = stated.normalize().as_tuple().exponent
+    if exponent <= 0:
+        return False
+    quantum = Decimal(1).scaleb(exponent)
+    return exact.quantize(quantum) == stated
+
+
+def check_table_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """Rows labelled Summe/Gesamt against the rows above them; a Summe column against its row."""
+    text = view.text
+    back = _back(view)
+    cells = [a for a in mentions.amounts if _is_table_cell(view, a)]
+    rows: dict[int, list[Amount]] = {}
+    for cell in cells:
+        start = back(cell.provenance.start)
+        rows.setdefault(text.rfind("\n", 0, start) + 1, []).append(cell)
+    ordered = sorted(rows.items())
+    block: list[tuple[int, list[Amount]]] = []
+    for line_start, row in ordered:
+        line = text[line_start:text.find("\n", line_start) if text.find("\n", line_start) >= 0 else len(text)]
+        if block and line_start - _line_end(text, block[-1][0]) > 200:
+            block = []
+        if regex.match(r"(?i)\s*(?:Summe|Gesamt|Insgesamt|Gesamtsumme|Zwischensumme)", line):
+            above = [r for _, r in block if len(r) == len(row)]
+            if above:
+                for column, total in enumerate(row):
+                    summed = sum(r[column].value for r in above)
+                    if summed != total.value:
+                        yield _sum_finding(Rule.TABLE_SUM, [r[column] for r in above], total, euro)
+            block = []
+        else:
+            block.append((line_start, row))
+        header = text[max(0, text.rfind("\n\n", 0, line_start)):line_start]
+        if len(row) >= 3 and regex.search(r"(?i)(?:Summe|Gesamt|Insgesamt)\s*$", header.split("\n")[0] if header else ""):
+            pass
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def check_instalments(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        amounts = [i for i in grant.instalments if i.amount is not None and i.fraction is None]
+        if len(amounts) >= 2 and grant.amount is not None and sum(i.amount for i in amounts) != grant.amount:
+            summed = sum(i.amount for i in amounts)
+            message = (f"Die Raten ergeben {' + '.join(euro(i.amount) for i in amounts)} = {euro(summed)}, "
+                       f"bewilligt sind {euro(grant.amount)}.")
+            evidence = [Evidence(label="Rate", value=str(i.amount), text=i.text, provenance=i.provenance) for i in amounts]
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+            yield _finding(Rule.INSTALMENTS_SUM, message, evidence, grant.module)
+
+
+def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        if grant.period is None:
+            continue
+        start, end = grant.period
+        for instalment in grant.instalments:
+            if instalment.date and not start <= instalment.date <= end:
+                yield _finding(
+                    Rule.DATE_OUTSIDE_PERIOD,
+                    f"Zahlung am {instalment.date:%d.%m.%Y} liegt außerhalb des Förderzeitraums "
+                    f"{start:%d.%m.%Y} bis {end:%d.%m.%Y}.",
+                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                     Evidence(label="Zeitraum", value=f"{start}/{end}", text=grant.text, provenance=grant.evidence.get("period", grant.provenance))],
+                    grant.module,
+                )
+
+
+def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        if grant.decision_date is None:
+            continue
+        for instalment in grant.instalments:
+            if instalment.date and instalment.date < grant.decision_date:
+                yield _finding(
+                    Rule.DECISION_AFTER_PAYMENT,
+                    f"Zahlung am {instalment.date:%d.%m.%Y} liegt vor dem Bescheid vom {grant.decision_date:%d.%m.%Y}.",
+                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                     Evidence(label="Bescheid", value=grant.decision_date.isoformat(), text=grant.text,
+                              provenance=grant.evidence.get("decision_date", grant.provenance))],
+                    grant.module,
+                )
+
+
+def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for period in mentions.periods:
+        if period.end < period.start:
+            yield _finding(Rule.PERIOD_REVERSED, f"Der Zeitraum {period.text} endet vor seinem Beginn.",
+                           [_evidence("Zeitraum", period, f"{period.start}/{period.end}")])
+
+
+def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """A grant's amount per FTE against a rate per post stated for the same module."""
+    for grant in grants:
+        if grant.rate_per_fte is None:
+            continue
+        stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module == grant.module]
+        if not stated:
+            continue
+        if any(_rate_agrees(grant.rate_per_fte, rate) for rate in stated):
+            continue
+        rate = stated[0]
+        yield _finding(
+            Rule.RATE,
+            f"Die Zuwendung von {euro(grant.amount)} für {fte(grant.positions)} Stellen ergibt "
+            f"{euro(grant.rate_per_fte)} je Stelle; genannt ist {euro(rate.value)} je Stelle.",
+            [_evidence("Satz", rate, str(rate.value)),
+             Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+            grant.module,
+        )
+    by_module: dict[int, list[Grant]] = {}
+    for grant in grants:
+        if grant.rate_per_fte is not None and grant.module is not None:
+            by_module.setdefault(grant.module, []).append(grant)
+    for module, group in by_module.items():
+        rates = {g.rate_per_fte for g in group}
+        if len(rates) > 1:
+            yield _finding(
+                Rule.RATE_ACROSS_YEARS,
+                f"Modul {module}: die Beträge je Stelle unterscheiden sich ({', '.join(euro(r) for r in sorted(rates))}).",
+                [Evidence(label="Zuwendung", value=str(g.rate_per_fte), text=g.text, provenance=g.provenance) for g in group],
+                module,
+            )
+
+
+def _rate_agrees(rate: Decimal, stated: Amount) -> bool:
+    if stated.qualifier in ("bis zu", "maximal", "höchstens"):
+        return rate <= stated.value + CENT
+    return abs(rate - stated.value) < Decimal("1")
+
+
+def check_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """Funded posts stated as not set up: a warning with the money at risk."""
+    back = _back(view)
+    for position in mentions.positions:
+        if position.status != "not_set_up":
+            continue
+        start = back(position.provenance.start)
+        grant = _grant_before(view, grants, start)
+        at_risk = plain((position.fte * grant.rate_per_fte).quantize(CENT)) if grant and grant.rate_per_fte else None
+        where = f" in der {position.authority}" if position.authority else ""
+        message = f"{fte(position.fte)} geförderte Stelle{where} ist nicht eingerichtet oder nicht besetzt"
+        evidence = [_evidence("Stelle", position, str(position.fte))]
+        if at_risk is not None and grant is not None:
+            message += f"; {euro(at_risk)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+        else:
+            message += "."
+        yield _finding(Rule.NOT_FILLED, message, evidence, position.module)
+
+
+def _grant_before(view: View, grants: list[Grant], offset: int) -> Optional[Grant]:
+    back = _back(view)
+    before = [g for g in grants if back(g.provenance.start) <= offset]
+    return before[-1] if before else None
+
+
+RULES: dict[Rule, Callable[[View, Mentions, list[Grant]], Iterable[Finding]]] = {
+    Rule.WORDS_DIGITS: check_words_digits,
+    Rule.AMOUNT_SUM: check_amount_sums,
+    Rule.FTE_SUM: check_fte_sums,
+    Rule.TABLE_SUM: check_table_sums,
+    Rule.INSTALMENTS_SUM: check_instalments,
+    Rule.DATE_OUTSIDE_PERIOD: check_dates_in_period,
+    Rule.DECISION_AFTER_PAYMENT: check_decision_before_payment,
+    Rule.PERIOD_REVERSED: check_periods,
+    Rule.RATE: check_rates,
+    Rule.NOT_FILLED: check_not_filled,
+}
+
+
+def grants_to_findings(view: View, mentions: Mentions, grants: list[Grant], disabled: frozenset[str] = frozenset()) -> list[Finding]:
+    """Run every rule that is not disabled; findings in rule order, then document order."""
+    findings: list[Finding] = []
+    for rule, check in RULES.items():
+        if rule.value in disabled:
+            continue
+        for finding in check(view, mentions, grants):
+            if finding.rule not in disabled:
+                findings.append(finding)
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _back(view: View):
+    return view.from_original
+
+
+def _is_table_cell(view: View, amount: Amount) -> bool:
+    return bool(MONEY_CELL.fullmatch(amount.text.strip()))

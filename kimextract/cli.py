@@ -1,0 +1,148 @@
+"""The command line: a thin typer app, one library call per command.
+
+Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage or unreadable
+input, with one line on stderr; 3 ``batch``: some input failed; 4 an internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import KimextractError
+
+EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INPUT_FAILED, EXIT_INTERNAL = 1, 2, 3, 4
+
+app = typer.Typer(
+    name="kimextract",
+    help="Extract amounts, dates, position shares and modules from OCR'd German funding paperwork.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kimextract {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """kimextract reads PDFs and text files, repairs OCR damage, and writes JSON with provenance."""
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    typer.echo(f"kimextract: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: str = "auto"):
+    from .checks import Rule
+    from .process import Options
+
+    known = {rule.value for rule in Rule}
+    unknown = sorted(set(disable or []) - known)
+    if unknown:
+        fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
+    if ocr not in ("auto", "always", "never"):
+        fail(f"--ocr takes auto, always or never, not {ocr!r}")
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr)
+
+
+PathArg = Annotated[Path, typer.Argument(help="A .pdf or UTF-8 .txt file.", show_default=False)]
+NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
+
+
+@app.command()
+def extract(
+    path: PathArg,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
+    no_repair: NoRepair = False,
+    ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
+) -> None:
+    """Extract one document and print its JSON record."""
+    from .process import extract_file
+    from .write import record_to_json, write_atomically
+
+    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr)))
+    text = record_to_json(record)
+    if out is None:
+        typer.echo(text)
+    else:
+        write_atomically(out, text + "\n")
+
+
+@app.command()
+def repair(path: PathArg) -> None:
+    """Print the document's text with its OCR damage repaired."""
+    from .read import read_document
+    from .repair import repair_text
+
+    def run():
+        with read_document(path) as document:
+            return repair_text(document.text).text
+
+    sys.stdout.write(_run(run))
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Documents to check.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON instead of a table.")] = False,
+    disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
+    no_repair: NoRepair = False,
+) -> None:
+    """Check documents for inconsistent amounts, shares and dates; exit 1 if any error-level finding."""
+    from .process import extract_file
+    from .report import findings_json, print_findings
+
+    options = _options(no_repair, disable)
+    results = [(path, _run(lambda p=path: extract_file(p, options))) for path in paths]
+    if as_json:
+        typer.echo(findings_json(results))
+    else:
+        print_findings(results)
+    if any(f.severity == "error" for _, record in results for f in record.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the records."""
+    from .write import schema_json
+
+    typer.echo(schema_json())
+
+
+def _run(call):
+    try:
+        return call()
+    except KimextractError as exc:
+        fail(str(exc))
+
+
+def main() -> None:
+    """Console entry point: errors become one line and an exit code, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("kimextract: interrupted", err=True)
+        sys.exit(130)
+    except KimextractError as exc:
+        typer.echo(f"kimextract: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        typer.echo(f"kimextract: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

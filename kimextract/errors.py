@@ -1,0 +1,36 @@
+"""Errors raised by kimextract; the CLI turns each into one line and an exit code.
+
+Every error carries a ``status``: a stable word that batch records use as the reason an input failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KimextractError(Exception):
+    """Base of all errors kimextract raises on purpose."""
+
+    status = "unreadable"
+
+    def __init__(self, message: str, path: Path | str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InputError(KimextractError):
+    """The input cannot be read as a document (missing, unreadable, wrong type)."""
+
+    def __init__(self, message: str, path: Path | str | None = None, status: str = "unreadable"):
+        super().__init__(message, path)
+        self.status = status
+
+
+class DataFileError(KimextractError):
+    """A data file under models/ is malformed; names the file and line."""
+
+    status = "internal"

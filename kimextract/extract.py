@@ -1,0 +1,382 @@
+"""spaCy Doc → value records with provenance: amounts, dates, periods, positions, modules, and the header.
+
+The scanners found the values in the (repaired) text; here they are filtered (reference numbers, phone
+numbers), completed from context (table cells, amounts in words, what a position is for) and given their
+provenance in the original text.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Optional
+
+import regex
+from spacy.tokens import Doc, Span
+
+from . import values
+from .nlp import TERMS_KEY
+from .read import Document
+from .records import (
+    Amount,
+    DateMention,
+    DocumentHeader,
+    Module,
+    Period,
+    Position,
+    Provenance,
+)
+from .resources import domain_terms
+from .values import Hit
+
+# Places where digits are references, not values: Aktenzeichen, phone and fax numbers, bank details.
+QUIET_ZONE = regex.compile(
+    r"""
+      (?:\bAz\.?|\bAktenzeichen|\bGesch(?:ä|a)ftszeichen|\bGZ|\bUnser\s+Zeichen|\bIhr\s+Zeichen)\s*[:.]?\s*[\w./-]+(?:\s[\w./-]*\d[\w./-]*)?
+    | (?:\bTel(?:efon)?|\bFax|\bTelefax|\bDurchwahl|\bRuf)\.?\s*[:.]?\s*[+\d][\d\s/()-]{4,}\d
+    | \bIBAN\s*:?\s*[A-Z]{2}[\d\s]{10,}
+    | \b(?:Vorlage(?:n)?[- ]?Nr|Drucksache(?:n)?[- ]?Nr|Drs)\.?\s*:?\s*[\w/.-]+
+    | \bNr\.\s*\d+(?:\.\d+)+\b
+    """,
+    regex.VERBOSE | regex.IGNORECASE,
+)
+
+# A table whose header says its cells are euros: '(Beträge in €)', 'in EUR', 'Betrag (€)'.
+EURO_TABLE = regex.compile(
+    r"(?:Betr(?:ä|a)ge?|Angaben|Werte|Ausgaben|Kosten|Summen?)\s*(?:\(|in\s+|\[)\s*(?P<unit>€|EUR|Euro|T€|TEUR)\s*[)\]]?"
+    r"|\((?P<unit2>€|EUR|T€|TEUR)\)|\bin\s+(?P<unit3>€|EUR|Euro|T€|TEUR)\s*\)",
+    regex.IGNORECASE,
+)
+MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
+STELLEN_HEADER = regex.compile(r"\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b", regex.IGNORECASE)
+IN_WORDS = regex.compile(
+    r"\(?\s*in\s+(?:Worten|Buchstaben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
+    r"(?:\s*(?:und|,)\s*(?P<cents>[\wäöüß]+)\s+Cent)?",
+    regex.IGNORECASE,
+)
+
+
+@dataclass
+class View:
+    """The text the extractors read (repaired), and the way back to the original document."""
+
+    text: str
+    document: Document
+    to_original: Callable[[int], int] = lambda pos: pos
+
+    def from_original(self, pos: int) -> int:
+        """Offset in the view of an offset in the original text (the first view offset that maps there)."""
+        if self.text is self.document.text:
+            return pos
+        if not hasattr(self, "_originals"):
+            self._originals = [self.to_original(i) for i in range(len(self.text) + 1)]
+        return bisect.bisect_left(self._originals, pos)
+
+    def provenance(self, start: int, end: int) -> tuple[str, Provenance]:
+        original_start, original_end = self.to_original(start), self.to_original(end)
+        original_text = self.document.text[original_start:original_end]
+        page = self.document.page_of(original_start)
+        bbox = self.document.bbox(original_start, original_end)
+        return original_text, Provenance(page=page, start=original_start, end=original_end, bbox=bbox)
+
+
+@dataclass
+class Mentions:
+    header: DocumentHeader
+    amounts: list[Amount] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    modules: list[Module] = field(default_factory=list)
+    module_hits: list[Hit] = field(default_factory=list)
+
+
+def doc_to_mentions(doc: Doc, view: View) -> Mentions:
+    """All value records of a document, in document order."""
+    text = view.text
+    quiet = [m.span() for m in QUIET_ZONE.finditer(text)]
+    hits = {kind: _outside(_hits(doc, kind), quiet) for kind in ("amounts", "dates", "derived_dates", "positions", "modules")}
+    table_amounts, table_positions = table_hits(text, hits["amounts"] + hits["positions"] + hits["dates"])
+    amount_hits = sorted(hits["amounts"] + table_amounts, key=lambda h: h.start)
+    position_hits = sorted(hits["positions"] + table_positions, key=lambda h: h.start)
+    attach_words(text, amount_hits)
+    mentions = Mentions(header=read_header(text, hits["dates"]))
+    mentions.amounts = [_amount(view, h) for h in amount_hits]
+    mentions.dates = [_date(view, h) for h in sorted(hits["dates"] + hits["derived_dates"], key=lambda h: h.start)]
+    mentions.periods = _periods(view, hits["dates"])
+    mentions.positions = [_position(doc, view, h) for h in position_hits]
+    mentions.module_hits = hits["modules"]
+    mentions.modules = _modules(view, hits["modules"])
+    return mentions
+
+
+def _hits(doc: Doc, kind: str) -> list[Hit]:
+    return [span._.kim_hit for span in doc.spans.get(f"kim_{kind}", [])]
+
+
+def _outside(hits: list[Hit], zones: list[tuple[int, int]]) -> list[Hit]:
+    return [h for h in hits if not any(s <= h.start < e for s, e in zones)]
+
+
+def table_hits(text: str, taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """Bare numbers in tables whose header says they are euros; small decimals in a Stellen/VZÄ column."""
+    amounts, positions = [], []
+    occupied = [(h.start, h.end) for h in taken]
+    for marker in EURO_TABLE.finditer(text):
+        unit = marker["unit"] or marker["unit2"] or marker["unit3"]
+        factor = 1000 if unit.upper() in ("T€", "TEUR") else 1
+        start, end = _table_region(text, marker.start())
+        has_stellen = bool(STELLEN_HEADER.search(text, start, min(end, marker.end() + 200)))
+        for cell in MONEY_CELL.finditer(text, marker.end(), end):
+            if any(s <= cell.start() < e for s, e in occupied) or _is_year_or_percent(text, cell):
+                continue
+            value = values.parse_number(cell.group())
+            if has_stellen and "," in cell.group() and "." not in cell.group() and value <= 50 and len(cell.group().split(",")[1]) <= 2:
+                positions.append(Hit("position", cell.start(), cell.end(), values.plain(value), {"table": True}))
+            elif _looks_like_money(cell.group()):
+                amounts.append(Hit("amount", cell.start(), cell.end(), values.plain(value * factor), {"table": True}))
+            occupied.append(cell.span())
+    return amounts, positions
+
+
+def _table_region(text: str, marker: int) -> tuple[int, int]:
+    """From the marker's line to the last line that still looks like a table row."""
+    start = text.rfind("\n", 0, marker) + 1
+    end = text.find("\n", marker)
+    end = len(text) if end < 0 else end
+    while end < len(text):
+        next_end = text.find("\n", end + 1)
+        next_end = len(text) if next_end < 0 else next_end
+        line = text[end + 1:next_end]
+        if line.strip() and not _is_table_row(line):
+            break
+        if not line.strip() and next_end + 1 < len(text) and text[next_end + 1:next_end + 2] == "\n":
+            break
+        end = next_end
+    return start, end
+
+
+def _is_table_row(line: str) -> bool:
+    cells = MONEY_CELL.findall(line)
+    return bool(cells) or (len(line) < 50 and not line.rstrip().endswith((".", ":")))
+
+
+def _looks_like_money(cell: str) -> bool:
+    return "." in cell or regex.search(r",\d\d$", cell) is not None or (cell.isdigit() and len(cell) >= 3)
+
+
+def _is_year_or_percent(text: str, cell: regex.Match) -> bool:
+    token = cell.group()
+    if token.isdigit() and 1990 <= int(token) <= 2099:
+        return True
+    return bool(regex.match(r"\s*(?:%|Prozent|v\.\s*H\.)", text[cell.end():cell.end() + 10]))
+
+
+def attach_words(text: str, amount_hits: list[Hit]) -> None:
+    """Attach 'in Worten: … Euro' to the amount in digits just before it."""
+    for match in IN_WORDS.finditer(text):
+        before = [h for h in amount_hits if h.end <= match.start() and match.start() - h.end <= 60]
+        if not before:
+            continue
+        words_value = values.parse_number_words(match["words"])
+        if words_value is None:
+            continue
+        value = Decimal(words_value)
+        if match["cents"]:
+            cents = values.parse_number_words(match["cents"]) if not match["cents"].isdigit() else int(match["cents"])
+            value += Decimal(cents or 0) / 100
+        target = before[-1]
+        target.details["in_words"] = match.group().strip(" (")
+        target.details["words_value"] = values.plain(value)
+
+
+def _amount(view: View, hit: Hit) -> Amount:
+    text, provenance = view.provenance(hit.start, hit.end)
+    return Amount(
+        text=text,
+        provenance=provenance,
+        value=hit.value,
+        qualifier=hit.details.get("qualifier"),
+        per=hit.details.get("per"),
+        in_words=hit.details.get("in_words"),
+        words_value=hit.details.get("words_value"),
+    )
+
+
+def _date(view: View, hit: Hit) -> DateMention:
+    text, provenance = view.provenance(hit.start, hit.end)
+    return DateMention(
+        text=text,
+        provenance=provenance,
+        value=hit.value,
+        derived=bool(hit.details.get("derived")),
+        year_from_context=bool(hit.details.get("year_from_context")),
+    )
+
+
+def _periods(view: View, date_hits: list[Hit]) -> list[Period]:
+    periods, seen = [], set()
+    for hit in date_hits:
+        span = hit.details.get("period")
+        if span is None or span in seen:
+            continue
+        seen.add(span)
+        ends = [h for h in date_hits if h.details.get("period") == span]
+        text, provenance = view.provenance(*span)
+        periods.append(Period(text=text, provenance=provenance, start=ends[0].value, end=ends[-1].value))
+    return periods
+
+
+def _position(doc: Doc, view: View, hit: Hit) -> Position:
+    text, provenance = view.provenance(hit.start, hit.end)
+    authority, role = _position_terms(doc, hit)
+    return Position(
+        text=text,
+        provenance=provenance,
+        fte=hit.value,
+        authority=authority,
+        role=role or hit.details.get("role"),
+        status=_position_status(view.text, doc, hit),
+    )
+
+
+def _sentence(doc: Doc, hit: Hit) -> Optional[Span]:
+    span = doc.char_span(hit.start, hit.end, alignment_mode="expand")
+    return span.sent if span is not None else None
+
+
+def _position_terms(doc: Doc, hit: Hit) -> tuple[Optional[str], Optional[str]]:
+    """Authority and role named in the position's sentence: the nearest one after it, else before it."""
+    sentence = _sentence(doc, hit)
+    if sentence is None:
+        return None, None
+    found: dict[str, Optional[str]] = {"AUTHORITY": None, "ROLE": None}
+    terms = [s for s in doc.spans.get(TERMS_KEY, []) if sentence.start_char <= s.start_char < sentence.end_char]
+    for label in found:
+        candidates = [s for s in terms if s.label_ == label]
+        after = [s for s in candidates if s.start_char >= hit.end]
+        chosen = after[0] if after else (candidates[-1] if candidates else None)
+        if chosen is not None:
+            found[label] = chosen.id_ or chosen.text
+    return found["AUTHORITY"], found["ROLE"]
+
+
+def _position_status(text: str, doc: Doc, hit: Hit) -> Optional[str]:
+    sentence = _sentence(doc, hit)
+    if sentence is None:
+        return None
+    window = text[sentence.start_char:sentence.end_char].lower()
+    for status, pattern in domain_terms()["position_status"].items():
+        if regex.search(pattern, window):
+            return status
+    return None
+
+
+def _modules(view: View, hits: list[Hit]) -> list[Module]:
+    first: dict[int, Hit] = {}
+    counts: dict[int, int] = {}
+    for hit in hits:
+        first.setdefault(hit.value, hit)
+        counts[hit.value] = counts.get(hit.value, 0) + 1
+    modules = []
+    for number in sorted(first):
+        text, provenance = view.provenance(first[number].start, first[number].end)
+        modules.append(Module(text=text, provenance=provenance, number=number, mentions=counts[number]))
+    return modules
+
+
+# ---------------------------------------------------------------------------------------------------------
+# header
+
+HEADER_LINES = 45
+
+
+def read_header(text: str, date_hits: list[Hit]) -> DocumentHeader:
+    """Kind, reference, authority, dates and subject from the first lines of the document."""
+    head_end = _nth_line_end(text, HEADER_LINES)
+    head = text[:head_end]
+    terms = domain_terms()
+    kind, paper_type = "other", None
+    for name, pattern in terms["document_kinds"].items():
+        match = regex.search(rf"(?i)\b(?:{pattern})", head)
+        if match and (paper_type is None or match.start() < paper_type[1]):
+            kind, paper_type = name, (match.group(), match.start())
+    subject = _subject(head)
+    return DocumentHeader(
+        kind=kind,
+        paperType=paper_type[0] if paper_type else None,
+        reference=_reference(head),
+        authority=_authority(head),
+        date=_document_date(head, date_hits),
+        meeting_date=_meeting_date(head, date_hits),
+        subject=subject,
+        name=subject,
+    )
+
+
+def _nth_line_end(text: str, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        pos = text.find("\n", pos + 1)
+        if pos < 0:
+            return len(text)
+    return pos
+
+
+def _reference(head: str) -> Optional[str]:
+    for pattern in (
+        r"(?i)(?:Vorlage(?:n)?[- ]?(?:Nr\.?|Nummer)|Drucksache(?:n)?[- ]?(?:Nr\.?)?|Drs\.)\s*:?\s*(?P<ref>[\w]+(?:[/.-][\w]+)+|\d+)",
+        r"(?im)^\s*Nr\.?\s*:?\s*\n?\s*(?P<ref>\d+[/-]\d{2,4}(?:[/-]\w+)?)\s*$",
+        r"(?i)\bNr\.\s*(?P<ref>\d+/\d{4})",
+        r"(?i)(?:Az\.?|Aktenzeichen|Gesch(?:ä|a)ftszeichen)\s*[:.]?\s*(?P<ref>[\w./-]*\d[\w./-]*)",
+    ):
+        match = regex.search(pattern, head)
+        if match:
+            return match["ref"].strip(" .")
+    return None
+
+
+def _authority(head: str) -> Optional[str]:
+    bodies = domain_terms()["issuing_bodies"]
+    lines = [line.strip() for line in head.splitlines() if line.strip()][:12]
+    for index, line in enumerate(lines):
+        match = regex.match(rf"(?i)^(?:der\s+|die\s+)?(?P<body>{bodies})\b\s*(?P<rest>.*)$", line)
+        if not match:
+            continue
+        rest = match["rest"].strip(" ,")
+        if not rest and index + 1 < len(lines) and regex.fullmatch(r"[\w\s.-]+", lines[index + 1]):
+            rest = lines[index + 1]
+        name = f"{match['body']} {rest}".strip()
+        if name.isupper():
+            name = name.title()
+        return regex.sub(r"\s+", " ", name)
+    return None
+
+
+def _document_date(head: str, date_hits: list[Hit]) -> Optional[object]:
+    match = regex.search(r"(?i)(?:Datum|Stand|vom)\s*:?\s*(?P<d>\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4})", head)
+    if not match:
+        match = regex.search(r"(?m)^[A-ZÄÖÜ][\w-]+(?:\s[\w-]+)?,\s*(?:den\s+)?(?P<d>\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4})\s*$", head)
+    if not match:
+        return None
+    for hit in date_hits:
+        if hit.start <= match.start("d") < hit.end:
+            return hit.value
+    return None
+
+
+def _meeting_date(head: str, date_hits: list[Hit]) -> Optional[object]:
+    cue = regex.search(r"(?i)Beratungsfolge|Sitzung(?:stermin)?|Termin", head)
+    if not cue:
+        return None
+    after = [h for h in date_hits if h.start >= cue.start() and h.start < len(head)]
+    return after[0].value if after else None
+
+
+def _subject(head: str) -> Optional[str]:
+    match = regex.search(r"(?i)\b(?:Betreff|Betr\.|Gegenstand)\s*:?[ \t]*\n*[ \t]*(?P<s>[^\n]+(?:\n(?!\s*\n)[^\n]+)?)", head)
+    if not match:
+        return None
+    subject = match["s"].split("\n")[0].strip()
+    return subject or None

@@ -1,0 +1,209 @@
+"""Mentions → sections → grants.
+
+A section runs from one module heading to the next; every amount and position gets the module of its
+sentence (a module named there) or of its section. A grant is a sentence that reports a decision
+(``Bescheid … vom``, ``bewilligt``, ``festgesetzt``, ``erhält … in Höhe von``) with an amount; its fields
+are taken from that sentence and from the sentences that follow it up to the next decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Optional
+
+import regex
+from spacy.tokens import Doc
+
+from .extract import Mentions, View
+from .records import Amount, Grant, Instalment, Position
+from .values import Hit, parse_number_words, plain
+
+DECISION = regex.compile(
+    r"""(?ix)
+      \bBescheid\w*\b(?:(?!\bAntrag\b).){0,120}?\bvom\b      # 'Mit Bescheid der Bezirksregierung … vom'
+    | \b(?:bewillig(?:t|te|ten|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
+    | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
+    | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
+    """
+)
+NOT_A_DECISION = regex.compile(
+    r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|w(?:ü|u)rden|"
+    r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
+)
+AUTHORITY = regex.compile(
+    r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"
+    r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?=\s*\(|\s+(?:hat|vom|mit|in|des)\b|[,.])"
+    r"|\bMK\w{2,8}\b|\bLand(?:es)?\s+(?:NRW|Nordrhein-Westfalen)"
+)
+INSTALMENT = regex.compile(
+    r"(?i)\b(?:Rate|Raten|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Auszahlung\w*|ausgezahlt|zugewiesen|"
+    r"(?:ü|u)berwiesen|angewiesen)\b"
+)
+FRACTIONS = {"hälfte": Decimal("0.5"), "halfte": Decimal("0.5"), "drittel": Decimal(1) / 3, "viertel": Decimal("0.25")}
+PAYMENT = regex.compile(
+    r"(?i)\b(?:Rate|Raten|Abschlag\w*|Teilbetrag|Auszahlung\w*|ausgezahlt|auszuzahlen|zugewiesen|zuweisen|(?:ü|u)berwiesen|angewiesen|gezahlt)\b"
+)
+PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt|(?:ü|u)berwiesen)\b")
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+
+
+def sections(text: str, module_hits: list[Hit]) -> list[tuple[int, int, int]]:
+    """(start, end, module) for every module heading: a module named at a line start, or a split heading."""
+    heads = []
+    for hit in module_hits:
+        line_start = text.rfind("\n", 0, hit.start) + 1
+        if hit.details.get("split") or not text[line_start:hit.start].strip(" \t-•"):
+            if not heads or heads[-1][1] != hit.value:
+                heads.append((hit.start, hit.value))
+    return [(start, heads[i + 1][0] if i + 1 < len(heads) else len(text), module) for i, (start, module) in enumerate(heads)]
+
+
+def _module_at(offset: int, sections_: list[tuple[int, int, int]], sentence: Sentence, module_hits: list[Hit]) -> Optional[int]:
+    named = {h.value for h in module_hits if sentence.start <= h.start < sentence.end and not h.details.get("split")}
+    if len(named) == 1:
+        return named.pop()
+    for start, end, module in sections_:
+        if start <= offset < end:
+            return module
+    return None
+
+
+def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
+    """Assign modules to amounts and positions, then build one grant per decision sentence."""
+    text = view.text
+    sents = [Sentence(s.start_char, s.end_char) for s in doc.sents]
+    secs = sections(text, mentions.module_hits)
+    starts = _view_offsets(view, mentions)
+    for item in mentions.amounts + mentions.positions:
+        offset = starts[id(item)]
+        item.module = _module_at(offset, secs, _sentence_at(sents, offset), mentions.module_hits)
+
+    decisions = [s for s in sents if _is_decision(text, s, mentions, starts)]
+    grants = []
+    for index, sentence in enumerate(decisions):
+        limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.start, len(text))
+        grants.append(_grant(view, mentions, starts, sents, sentence, limit))
+    return grants
+
+
+def _view_offsets(view: View, mentions: Mentions) -> dict[int, int]:
+    """Offsets in the repaired view of every mention (records hold original offsets)."""
+    back = view.from_original
+    items = mentions.amounts + mentions.positions + mentions.dates + mentions.periods
+    return {id(item): back(item.provenance.start) for item in items}
+
+
+def _sentence_at(sents: list[Sentence], offset: int) -> Sentence:
+    for sentence in sents:
+        if sentence.start <= offset < sentence.end:
+            return sentence
+    return Sentence(offset, offset + 1)
+
+
+def _section_end(secs: list[tuple[int, int, int]], offset: int, default: int) -> int:
+    for start, end, _ in secs:
+        if start <= offset < end:
+            return end
+    return default
+
+
+def _in(items, starts, start: int, end: int) -> list:
+    return [item for item in items if start <= starts[id(item)] < end]
+
+
+def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict[int, int]) -> bool:
+    body = text[sentence.start:sentence.end]
+    if not DECISION.search(body) or NOT_A_DECISION.search(body):
+        return False
+    return any(a.per is None for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+
+
+def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int) -> Grant:
+    text = view.text
+    body = text[sentence.start:sentence.end]
+    amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
+    amount = max(amounts, key=lambda a: a.value)
+    evidence = {"amount": amount.provenance}
+    grant_text, provenance = view.provenance(sentence.start, sentence.end)
+    grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
+
+    authority = AUTHORITY.search(body) or AUTHORITY.search(text[max(0, sentence.start - 300):sentence.start])
+    if authority:
+        grant.authority = regex.sub(r"\s+", " ", authority.group()).strip()
+    elif mentions.header.kind == "bescheid":
+        grant.authority = mentions.header.authority
+
+    dates = _in(mentions.dates, starts, sentence.start, sentence.end)
+    for date in dates:
+        before = text[max(sentence.start, starts[id(date)] - 12):starts[id(date)]]
+        if regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) and not date.derived:
+            grant.decision_date = date.value
+            evidence["decision_date"] = date.provenance
+            break
+    if grant.decision_date is None and mentions.header.kind == "bescheid":
+        grant.decision_date = mentions.header.date
+
+    periods = _in(mentions.periods, starts, sentence.start, limit)
+    if periods:
+        grant.period = (periods[0].start, periods[0].end)
+        evidence["period"] = periods[0].provenance
+
+    positions = _in(mentions.positions, starts, sentence.start, sentence.end)
+    if not positions:
+        positions = _part_positions(mentions, starts, sents, sentence.end, limit)
+    if positions:
+        grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
+        evidence["positions"] = positions[0].provenance
+        for position in positions:
+            key = position.authority or position.role
+            if key:
+                grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
+        if grant.positions:
+            grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
+    grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
+    grant.evidence = evidence
+    return grant
+
+
+def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
+    """Positions named beside the parts of a grant's amount in the sentences after it."""
+    found = []
+    for sentence in sents:
+        if sentence.start < start or sentence.start >= limit:
+            continue
+        if _in(mentions.amounts, starts, sentence.start, sentence.end):
+            found += _in(mentions.positions, starts, sentence.start, sentence.end)[:1]
+    return found
+
+
+def _instalments(view: View, mentions: Mentions, starts, sents, decision: Sentence, limit: int, grant: Grant) -> list[Instalment]:
+    text = view.text
+    instalments = []
+    for sentence in sents:
+        if sentence.start < decision.start or sentence.start >= limit:
+            continue
+        body = text[sentence.start:sentence.end]
+        if not INSTALMENT.search(body) or not PAYMENT.search(body):
+            continue
+        fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.value != grant.amount]
+        dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end) if not d.derived]
+        if not fraction_word and not amounts:
+            continue
+        paid = bool(PAID.search(body)) and not dates
+        items = amounts or [None]
+        for index, amount in enumerate(items):
+            date = dates[index] if index < len(dates) else (dates[-1] if dates and len(items) == 1 else None)
+            fraction = FRACTIONS.get(fraction_word.group(1).lower()) if fraction_word and amount is None else None
+            value = amount.value if amount else (plain((grant.amount * fraction).quantize(Decimal("0.01"))) if fraction and grant.amount else None)
+            span_text, provenance = view.provenance(sentence.start, sentence.end)
+            instalments.append(Instalment(amount=value, fraction=fraction, date=date.value if date else None,
+                                          paid=paid or None if date is None else False, text=span_text.strip(), provenance=provenance))
+    return instalments

@@ -1,0 +1,112 @@
+"""The spaCy pipeline: ``spacy.blank("de")`` with a sentencizer, a span ruler for domain terms (authorities
+and roles, patterns in ``models/patterns.jsonl``) and our own component that runs the value scanners.
+
+The pipeline is built once per process; importing this module loads spaCy, so the CLI imports it lazily.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Optional
+
+import regex
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import values
+from .errors import DataFileError
+from .resources import model_path
+
+VALUE_KINDS = ("amounts", "dates", "derived_dates", "positions", "modules")
+TERMS_KEY = "kim_terms"
+
+
+@Language.component("kim_values")
+def kim_values(doc: Doc) -> Doc:
+    """Scan the text for values and store each kind in ``doc.spans['kim_<kind>']`` with the hit on the span."""
+    text = doc.user_data.get("kim_text", doc.text)  # with its line breaks: headings and tables need them
+    default_year = doc.user_data.get("kim_default_year")
+    found = {
+        "amounts": values.scan_amounts(text),
+        "dates": values.scan_dates(text, default_year),
+        "derived_dates": values.scan_derived_dates(text),
+        "positions": values.scan_positions(text),
+        "modules": values.scan_modules(text),
+    }
+    for kind, hits in found.items():
+        spans = []
+        for hit in hits:
+            span = doc.char_span(hit.start, hit.end, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.kim_hit = hit
+            spans.append(span)
+        doc.spans[f"kim_{kind}"] = spans
+    return doc
+
+
+# A sentence ends at '.', '!' or '?' before a capital, unless the dot closes an abbreviation or an ordinal
+# ('3. Februar'); a blank line or a bullet always starts a new sentence.
+ABBREVIATIONS = r"(?:z\.\s?B|bzw|ca|Nr|Abs|Art|gem|ggf|i\.\s?H\.\s?v|i\.\s?V\.\s?m|u\.\s?a|d\.\s?h|o\.\s?g|Dr|Hr|Fr|Str|S|vgl|inkl|zzgl|sog|lfd|Tel|bzgl|Mio|Mrd|Tsd|Az|v|ff|Kap|Ziff|max|mind|evtl|usw|etc|St)"
+SENTENCE_END = regex.compile(
+    rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?<=[.!?:])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+[A-ZÄÖÜ]))"
+)
+
+
+@Language.component("kim_sentences")
+def kim_sentences(doc: Doc) -> Doc:
+    """Sentence starts from punctuation and layout (blank lines, bullets) of the text with its line breaks."""
+    text = doc.user_data.get("kim_text", doc.text)
+    starts = {m.end() for m in SENTENCE_END.finditer(text)}
+    for token in doc:
+        token.is_sent_start = token.i == 0 or token.idx in starts
+    return doc
+
+
+def _register_extensions() -> None:
+    if not Span.has_extension("kim_hit"):
+        Span.set_extension("kim_hit", default=None)
+
+
+def _load_patterns() -> list[dict]:
+    path = model_path("patterns.jsonl")
+    patterns = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                pattern = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataFileError(f"{path}:{number}: {exc.msg}") from None
+            if not {"label", "pattern"} <= pattern.keys():
+                raise DataFileError(f"{path}:{number}: a pattern needs 'label' and 'pattern'")
+            patterns.append(pattern)
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def build_pipeline() -> Language:
+    """The pipeline, built once per process."""
+    _register_extensions()
+    nlp = spacy.blank("de")
+    nlp.add_pipe("kim_sentences")
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": TERMS_KEY, "overwrite": True})
+    ruler.add_patterns(_load_patterns())
+    nlp.add_pipe("kim_values")
+    return nlp
+
+
+def text_to_doc(text: str, default_year: Optional[int] = None) -> Doc:
+    """Run the pipeline. Line breaks and form feeds become spaces (same length, so offsets hold): spaCy's
+    tokenizer caches far better on such text."""
+    nlp = build_pipeline()
+    flat = text.replace("\n", " ").replace("\f", " ").replace("\r", " ").replace("\t", " ")
+    doc = nlp.make_doc(flat)
+    doc.user_data["kim_default_year"] = default_year
+    doc.user_data["kim_text"] = text
+    for _, component in nlp.pipeline:
+        doc = component(doc)
+    return doc

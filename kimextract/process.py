@@ -1,0 +1,94 @@
+"""One document: read → repair → extract → link → check, into a :class:`DocumentRecord`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .read import Document, read_document, text_to_document
+from .records import DocumentRecord, RepairRecord, Source
+
+
+@dataclass
+class Options:
+    """How a document is processed."""
+
+    repair: bool = True
+    disabled_rules: frozenset[str] = field(default_factory=frozenset)
+    max_pages: Optional[int] = None
+    ocr: str = "auto"  # auto | always | never: OCR pages without a text layer
+
+
+def extract_file(path: Path | str, options: Optional[Options] = None) -> DocumentRecord:
+    """Read a PDF or text file and extract everything from it."""
+    options = options or Options()
+    with read_document(path, max_pages=options.max_pages) as document:
+        if options.ocr != "never" and document.media_type == "application/pdf":
+            from .ocr import ocr_missing_pages
+
+            ocr_missing_pages(document, force=options.ocr == "always")
+        return process_document(document, options)
+
+
+def extract_text(text: str, options: Optional[Options] = None) -> DocumentRecord:
+    """Extract everything from a text (pages separated by form feeds)."""
+    return process_document(text_to_document(text), options or Options())
+
+
+def process_document(document: Document, options: Options) -> DocumentRecord:
+    from .checks import grants_to_findings
+    from .extract import View, doc_to_mentions
+    from .link import mentions_to_grants
+    from .nlp import text_to_doc
+    try:
+        from .repair import repair_text
+    except ImportError:  # TODO: remove once repair lands
+        repair_text = None
+    repaired = repair_text(document.text) if options.repair and repair_text else None
+    view = View(document.text, document) if repaired is None else View(repaired.text, document, repaired.to_original)
+    doc = text_to_doc(view.text)
+    mentions = doc_to_mentions(doc, view)
+    grants = mentions_to_grants(doc, view, mentions)
+    findings = grants_to_findings(view, mentions, grants, disabled=options.disabled_rules)
+    return DocumentRecord(
+        source=Source(
+            path=str(document.path) if document.path else None,
+            sha256=document.sha256,
+            pages=len(document.pages),
+            media_type=document.media_type,
+            pages_without_text=document.pages_without_text,
+            ocr=document.ocr,
+        ),
+        document=mentions.header,
+        amounts=mentions.amounts,
+        dates=mentions.dates,
+        periods=mentions.periods,
+        positions=mentions.positions,
+        modules=mentions.modules,
+        grants=grants,
+        findings=findings,
+        repairs=_repair_records(view, repaired),
+    )
+
+
+def _repair_records(view, repaired) -> list[RepairRecord]:
+    if repaired is None:
+        return []
+    records = []
+    for repair in repaired.repairs:
+        page = view.document.page_of(repair.start)
+        from .records import Provenance
+
+        provenance = Provenance(page=page, start=repair.start, end=repair.end, bbox=view.document.bbox(repair.start, repair.end))
+        records.append(
+            RepairRecord(
+                original=repair.original,
+                repaired=repair.repaired,
+                confidence=repair.confidence,
+                reason=repair.reason,
+                text=view.document.text[repair.start:repair.end],
+                provenance=provenance,
+            )
+        )
+    return records

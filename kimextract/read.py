@@ -1,0 +1,223 @@
+"""Read a document into page texts: PDF through pypdfium2 (fast, with character boxes), or UTF-8 text.
+
+The document text is the pages joined by form feeds. For a PDF each character of a page's text keeps the
+index of the PDF character it came from, so that a span of the text can be given its box on the page;
+boxes are looked up only for the spans that hold values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+PAGE_BREAK = "\f"
+PDF_MAGIC = b"%PDF-"
+# pdfium marks a hyphen at a line end with U+FFFE and drops the line break; we write both back.
+PDFIUM_LINE_HYPHEN = "\ufffe"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    text: str
+    has_text: bool
+    char_index: Optional[list[int]] = None  # per text character: index of the PDF character, -1 for none
+    ocr: bool = False  # the text comes from OCR in this run (no character boxes)
+
+
+@dataclass
+class Document:
+    """A read document: its pages, the joined text, and (for PDFs) a way to box spans of that text."""
+
+    path: Optional[Path]
+    media_type: str
+    pages: list[Page]
+    sha256: Optional[str] = None
+    ocr: bool = False
+    page_starts: list[int] = field(default_factory=list)
+    _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
+    _close: Optional[Callable[[], None]] = None
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Join the pages' texts again (after OCR replaced some of them)."""
+        self.text = PAGE_BREAK.join(page.text for page in self.pages)
+        starts, offset = [], 0
+        for page in self.pages:
+            starts.append(offset)
+            offset += len(page.text) + len(PAGE_BREAK)
+        self.page_starts = starts
+
+    def page_of(self, offset: int) -> int:
+        """1-based page holding the character at ``offset`` of :attr:`text`."""
+        number = 1
+        for index, start in enumerate(self.page_starts):
+            if start <= offset:
+                number = index + 1
+            else:
+                break
+        return number
+
+    def bbox(self, start: int, end: int) -> Optional[BBox]:
+        """Box (x0, top, x1, bottom in points, origin top left) of the text span, or None without a PDF."""
+        if self._boxer is None:
+            return None
+        number = self.page_of(start)
+        page_start = self.page_starts[number - 1]
+        return self._boxer(number, start - page_start, end - page_start)
+
+    @property
+    def pages_without_text(self) -> list[int]:
+        return [page.number for page in self.pages if not page.has_text]
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
+            self._boxer = None
+
+    def __enter__(self) -> "Document":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def text_to_document(text: str, path: Optional[Path] = None, sha256: Optional[str] = None) -> Document:
+    """A plain text, pages split on form feeds."""
+    pages = [Page(number=i + 1, text=part, has_text=bool(part.strip())) for i, part in enumerate(text.split(PAGE_BREAK))]
+    return Document(path=path, media_type="text/plain", pages=pages, sha256=sha256)
+
+
+def read_document(path: Path | str, max_pages: Optional[int] = None) -> Document:
+    """Read a .pdf or a UTF-8 .txt file; raises :class:`InputError` with a status for bad input."""
+    path = Path(path)
+    data = _read_bytes(path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data.startswith(PDF_MAGIC) or path.suffix.lower() == ".pdf":
+        if not data.lstrip()[:1024].startswith(PDF_MAGIC) and PDF_MAGIC not in data[:1024]:
+            raise InputError("not a PDF (no %PDF- header)", path, status="not_a_pdf")
+        return _read_pdf(path, data, sha256, max_pages)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 first", path, "unreadable") from None
+    if "\x00" in text:
+        raise InputError("binary file, neither PDF nor text", path, status="unreadable")
+    return text_to_document(text.replace("\r\n", "\n"), path, sha256)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise InputError("is a folder, not a file", path, status="unreadable")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}", path, status="too_large")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path, status="unreadable") from None
+    except PermissionError:
+        raise InputError("permission denied", path, status="unreadable") from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), path, status="unreadable") from None
+    if not data:
+        raise InputError("empty file", path, status="empty")
+    return data
+
+
+def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) -> Document:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise InputError("encrypted PDF (a password is needed)", path, status="encrypted") from None
+        raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
+    count = len(pdf)
+    if count == 0:
+        pdf.close()
+        raise InputError("PDF has no pages", path, status="empty")
+    if max_pages is not None and count > max_pages:
+        pdf.close()
+        raise InputError(f"PDF has {count} pages, more than the limit of {max_pages}", path, status="too_large")
+    pages, textpages = [], {}
+    try:
+        for index in range(count):
+            textpage = pdf[index].get_textpage()
+            textpages[index + 1] = textpage
+            text, char_index = _normalise_page_text(textpage.get_text_range())
+            pages.append(Page(index + 1, text, bool(text.strip()), char_index))
+    except pdfium.PdfiumError as exc:
+        pdf.close()
+        raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
+
+    heights = {}
+
+    def boxer(number: int, start: int, end: int) -> Optional[BBox]:
+        page = pages[number - 1]
+        textpage = textpages[number]
+        if number not in heights:
+            heights[number] = pdf[number - 1].get_height()
+        return _span_box(textpage, page, start, end, heights[number])
+
+    def close() -> None:
+        for textpage in textpages.values():
+            textpage.close()
+        pdf.close()
+
+    return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _close=close)
+
+
+def _normalise_page_text(raw: str) -> tuple[str, list[int]]:
+    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index."""
+    chars, index = [], []
+    for i, ch in enumerate(raw):
+        if ch == "\r":
+            if i + 1 < len(raw) and raw[i + 1] == "\n":
+                continue
+            ch = "\n"
+        if ch == PDFIUM_LINE_HYPHEN:
+            chars += ["-", "\n"]
+            index += [i, -1]
+            continue
+        if ch in "\x00\x02":
+            ch = "-" if ch == "\x02" else " "
+        chars.append(ch)
+        index.append(i)
+    return "".join(chars), index
+
+
+def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
+    boxes = []
+    for offset in range(max(start, 0), min(end, len(page.text))):
+        if page.text[offset].isspace():
+            continue
+        pdf_index = page.char_index[offset] if page.char_index and offset < len(page.char_index) else -1
+        if pdf_index < 0:
+            continue
+        left, bottom, right, top = textpage.get_charbox(pdf_index)
+        if right > left or top > bottom:
+            boxes.append((left, height - top, right, height - bottom))
+    if not boxes:
+        return None
+    return (
+        round(min(b[0] for b in boxes), 2),
+        round(min(b[1] for b in boxes), 2),
+        round(max(b[2] for b in boxes), 2),
+        round(max(b[3] for b in boxes), 2),
+    )
