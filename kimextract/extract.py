@@ -355,14 +355,12 @@ def _authority(head: str) -> Optional[str]:
 
 
 def _document_date(head: str, date_hits: list[Hit]) -> Optional[object]:
-    match = regex.search(r"(?i)(?:Datum|Stand|vom)\s*:?\s*(?P<d>\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4})", head)
-    if not match:
-        match = regex.search(r"(?m)^[A-ZÄÖÜ][\w-]+(?:\s[\w-]+)?,\s*(?:den\s+)?(?P<d>\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4})\s*$", head)
-    if not match:
-        return None
-    for hit in date_hits:
-        if hit.start <= match.start("d") < hit.end:
-            return hit.value
+    """The date after 'Datum:'/'Stand:', or on a line 'Ort, den …' of the header."""
+    for pattern in (r"(?i)\b(?:Datum|Stand|Bescheiddatum)\s*:?\s*$", r"^[ \t]*[A-ZÄÖÜ][\w-]+(?:[ \t][\w-]+)?,[ \t]*(?:den[ \t]+)?$"):
+        for hit in date_hits:
+            line_start = head.rfind("\n", 0, hit.start) + 1
+            if hit.start < len(head) and "period" not in hit.details and regex.search(pattern, head[line_start:hit.start]):
+                return hit.value
     return None
 
 

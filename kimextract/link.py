@@ -140,15 +140,19 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     elif mentions.header.kind == "bescheid":
         grant.authority = mentions.header.authority
 
-    dates = _in(mentions.dates, starts, sentence.start, sentence.end)
-    for date in dates:
+    in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
+    for date in _in(mentions.dates, starts, sentence.start, sentence.end):
         before = text[max(sentence.start, starts[id(date)] - 12):starts[id(date)]]
-        if regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) and not date.derived:
+        in_period = any(s <= date.provenance.start < e for s, e in in_periods)
+        if regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) and not date.derived and not in_period:
             grant.decision_date = date.value
             evidence["decision_date"] = date.provenance
             break
     if grant.decision_date is None and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
+    if grant.module is None:
+        numbers = {m.number for m in mentions.modules}
+        grant.module = numbers.pop() if len(numbers) == 1 else None
 
     periods = _in(mentions.periods, starts, sentence.start, limit)
     if periods:
@@ -156,6 +160,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         evidence["period"] = periods[0].provenance
 
     positions = _in(mentions.positions, starts, sentence.start, sentence.end)
+    if not positions:
+        positions = _funded_positions(mentions, starts, sents, sentence.end, limit)
     if not positions:
         positions = _part_positions(mentions, starts, sents, sentence.end, limit)
     if positions:
@@ -170,6 +176,17 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
     grant.evidence = evidence
     return grant
+
+
+def _funded_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
+    """The positions of the first sentence after a decision that says they are funded ('Gefördert werden …')."""
+    for sentence in sents:
+        if sentence.start < start or sentence.start >= limit:
+            continue
+        positions = _in(mentions.positions, starts, sentence.start, sentence.end)
+        if positions and any(p.status == "funded" for p in positions) and not any(p.provenance.bbox is None and False for p in positions):
+            return positions
+    return []
 
 
 def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:

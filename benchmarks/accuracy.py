@@ -1,0 +1,215 @@
+"""Accuracy of kimextract on the sample corpus, per rendering and per field.
+
+    python benchmarks/accuracy.py                       # text layer, scan+eng, scan+deu; with repair
+    python benchmarks/accuracy.py --compare-no-repair   # the same without repair, side by side
+    python benchmarks/accuracy.py --only 23 --show-errors
+
+For every document of ``samples/corpus/<id>/`` with a ``gold.json`` it runs the whole pipeline on each rendering
+(``text.pdf``, ``scan-eng.pdf``, ``scan-deu.pdf``) and prints precision / recall / F1 of amounts, dates, positions
+and modules (multisets, as docs/ANNOTATION.md defines them), grants found with every field right, planted
+inconsistencies caught by the right rule, false error findings on consistent documents, and how many of the
+clean text's tokens the OCR text and the repaired text get right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from difflib import SequenceMatcher
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RENDERINGS = {"text": "text.pdf", "eng": "scan-eng.pdf", "deu": "scan-deu.pdf"}
+FIELDS = ("amounts", "dates", "positions", "modules")
+GRANT_FIELDS = ("module", "amount", "positions", "period", "decision_date", "authority")
+
+
+def found_values(record) -> dict[str, list]:
+    return {
+        "amounts": [format(a.value, "f") for a in record.amounts],
+        "dates": [d.value.isoformat() for d in record.dates if not d.derived],
+        "positions": [format(p.fte, "f") for p in record.positions],
+        "modules": [m.number for m in record.modules],
+    }
+
+
+def grant_view(grant) -> dict:
+    return {
+        "module": grant.module,
+        "amount": format(grant.amount, "f") if grant.amount is not None else None,
+        "positions": format(grant.positions, "f") if grant.positions is not None else None,
+        "period": [grant.period[0].isoformat(), grant.period[1].isoformat()] if grant.period else None,
+        "decision_date": grant.decision_date.isoformat() if grant.decision_date else None,
+        "authority": grant.authority,
+    }
+
+
+def _init() -> None:
+    from kimextract.nlp import build_pipeline
+
+    build_pipeline()
+
+
+def run_one(task: tuple[str, str, str, bool]) -> dict:
+    """Extract one rendering of one document and compare it with the gold; never raises."""
+    doc_dir, rendering, filename, repair = task
+    from kimextract.process import Options, extract_file
+
+    folder = Path(doc_dir)
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    try:
+        record = extract_file(folder / filename, Options(repair=repair, ocr="never"))
+    except Exception as exc:  # noqa: BLE001 - a benchmark counts failures, it does not stop on them
+        return {"doc": folder.name, "rendering": rendering, "error": f"{type(exc).__name__}: {exc}"}
+    result = {"doc": folder.name, "rendering": rendering, "seconds": time.perf_counter() - started}
+    found = found_values(record)
+    for field in FIELDS:
+        expected = Counter(gold.get(field, []))
+        got = Counter(found[field])
+        hit = sum((expected & got).values())
+        result[field] = (hit, sum(got.values()), sum(expected.values()))
+        result[f"{field}_diff"] = ([str(v) for v in (got - expected).elements()], [str(v) for v in (expected - got).elements()])
+    gold_grants = gold.get("grants", [])
+    grants = [grant_view(g) for g in record.grants]
+    right = sum(1 for g in gold_grants if any(all(str(f.get(k)) == str(g.get(k)) for k in GRANT_FIELDS) for f in grants))
+    amount_found = sum(1 for g in gold_grants if any(f["amount"] == g["amount"] for f in grants))
+    result["grants"] = (right, amount_found, len(gold_grants), len(grants))
+    result["grant_diff"] = [(g, [f for f in grants if f["amount"] == g["amount"]]) for g in gold_grants
+                            if not any(all(str(f.get(k)) == str(g.get(k)) for k in GRANT_FIELDS) for f in grants)]
+    findings = [(f.rule, f.severity) for f in record.findings]
+    expected_rules = [f["rule"] for f in gold.get("findings_expected", [])]
+    planted = gold.get("planted")
+    result["planted"] = None
+    if planted:
+        result["planted"] = planted["rule"] in {rule for rule, _ in findings}
+    result["errors"] = [rule for rule, severity in findings if severity == "error" and rule not in expected_rules]
+    result["findings"] = findings
+    if rendering != "text" and (folder / "clean.txt").exists():
+        clean = (folder / "clean.txt").read_text(encoding="utf-8").split()
+        result["tokens"] = (token_matches(clean, _original_text(folder / filename).split()),
+                            token_matches(clean, _repaired_text(folder / filename, repair).split()), len(clean))
+    return result
+
+
+def _original_text(path: Path) -> str:
+    from kimextract.read import read_document
+
+    with read_document(path) as document:
+        return document.text
+
+
+def _repaired_text(path: Path, repair: bool) -> str:
+    text = _original_text(path)
+    if not repair:
+        return text
+    from kimextract.repair import repair_text
+
+    return repair_text(text).text
+
+
+def token_matches(reference: list[str], tokens: list[str]) -> int:
+    matcher = SequenceMatcher(a=reference, b=tokens, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def prf(hit: int, got: int, expected: int) -> tuple[float, float, float]:
+    precision = hit / got if got else 1.0
+    recall = hit / expected if expected else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def summarise(results: list[dict], label: str) -> list[str]:
+    lines = []
+    for rendering in RENDERINGS:
+        rows = [r for r in results if r["rendering"] == rendering and "error" not in r]
+        failed = [r for r in results if r["rendering"] == rendering and "error" in r]
+        if not rows:
+            continue
+        cells = []
+        for field in FIELDS:
+            hit, got, expected = (sum(r[field][i] for r in rows) for i in range(3))
+            p, r_, f = prf(hit, got, expected)
+            cells.append(f"{p:.3f}/{r_:.3f}/{f:.3f}")
+        right, amount_found, total, _ = (sum(r["grants"][i] for r in rows) for i in range(4))
+        planted = [r["planted"] for r in rows if r["planted"] is not None]
+        consistent = [r for r in rows if r["planted"] is None]
+        false_errors = sum(len(r["errors"]) for r in consistent)
+        docs_with_false = sum(1 for r in consistent if r["errors"])
+        tokens = [r["tokens"] for r in rows if "tokens" in r]
+        token_cell = ""
+        if tokens:
+            before, after, total_tokens = (sum(t[i] for t in tokens) for i in range(3))
+            token_cell = f"{before / total_tokens:.3f} → {after / total_tokens:.3f}"
+        lines.append(
+            f"| {label} | {rendering} | {len(rows)}{f' (+{len(failed)} failed)' if failed else ''} | "
+            + " | ".join(cells)
+            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} | {false_errors} in {docs_with_false} docs | {token_cell} |"
+        )
+    return lines
+
+
+HEADER = (
+    "| run | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | clean tokens right: OCR → repaired |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "samples" / "corpus")
+    parser.add_argument("--only", nargs="*", help="document id prefixes")
+    parser.add_argument("--renderings", default="text,eng,deu")
+    parser.add_argument("--compare-no-repair", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--show-errors", action="store_true", help="print every difference from the gold")
+    args = parser.parse_args()
+
+    folders = sorted(p for p in args.corpus.iterdir() if (p / "gold.json").exists())
+    if args.only:
+        folders = [f for f in folders if any(f.name.startswith(o) for o in args.only)]
+    modes = [True, False] if args.compare_no_repair else [True]
+    tasks = [(str(f), r, RENDERINGS[r], repair) for repair in modes for f in folders
+             for r in args.renderings.split(",") if (f / RENDERINGS[r]).exists()]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(args.workers, initializer=_init) as pool:
+        results = list(pool.map(run_one, tasks, chunksize=2))
+    elapsed = time.perf_counter() - started
+    for task, result in zip(tasks, results):
+        result["repair"] = task[3]
+
+    print(f"{len(folders)} documents, {len(tasks)} runs in {elapsed:.1f} s with {args.workers} workers\n")
+    print(HEADER)
+    for repair in modes:
+        for line in summarise([r for r in results if r["repair"] == repair], "repair" if repair else "no repair"):
+            print(line)
+    missed = [r for r in results if r.get("planted") is False and r["repair"]]
+    if missed:
+        print("\nplanted inconsistencies missed:", ", ".join(f"{r['doc']} ({r['rendering']})" for r in missed))
+    false = [r for r in results if r.get("planted") is None and r.get("errors") and r["repair"]]
+    if false:
+        print("false errors:", ", ".join(f"{r['doc']} ({r['rendering']}): {','.join(r['errors'])}" for r in false))
+    for result in results:
+        if "error" in result:
+            print(f"FAILED {result['doc']} ({result['rendering']}): {result['error']}")
+    if args.show_errors:
+        for r in results:
+            if "error" in r or not r["repair"]:
+                continue
+            for field in FIELDS:
+                extra, missing = r[f"{field}_diff"]
+                if extra or missing:
+                    print(f"{r['doc']} [{r['rendering']}] {field}: extra {extra} missing {missing}")
+            for gold_grant, candidates in r["grant_diff"]:
+                print(f"{r['doc']} [{r['rendering']}] grant {gold_grant} found {candidates}")
+
+
+if __name__ == "__main__":
+    main()
