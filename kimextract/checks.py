@@ -89,7 +89,13 @@ def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> I
             )
 
 
-TOTAL_CUE = regex.compile(r"(?i)(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+)?$")
+TOTAL_CUE = regex.compile(
+    r"(?i)(?:(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+|mithin\s+)?"
+    r"|(?:Summe|Gesamt\w*|Insgesamt)\b[^\n.:]{0,60}:\s*)$"
+)
+# A sentence ends at a full stop before a capital, unless it closes an abbreviation; list items do not end it.
+PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd))\.\s+(?![-•–]\s)[A-ZÄÖÜ]|\n\s*\n")
+ROUNDED = {"rund", "ca.", "etwa", "gut", "knapp"}
 PARTS_CUE = regex.compile(r"(?i)\b(?:davon|Von\s+dieser\s+Summe|Von\s+diesem\s+Betrag|entfallen|aufgeteilt|setzt\s+sich\s+(?:wie\s+folgt\s+)?zusammen|verteilt\s+sich)\b")
 
 
@@ -100,15 +106,11 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
     prose = [a for a in mentions.amounts if a.per is None and not _is_table_cell(view, a)]
     for index, total in enumerate(prose):
         start = back(total.provenance.start)
-        if not TOTAL_CUE.search(text[max(0, start - 25):start]):
+        if not TOTAL_CUE.search(text[max(0, start - 60):start]):
             continue
-        parts = []
-        for part in reversed(prose[:index]):
-            between = text[back(part.provenance.end):start]
-            if regex.search(r"[.;:]\s|\n\s*\n", between) or len(between) > 300:
-                break
-            parts.insert(0, part)
-        if len(parts) >= 2 and abs(sum(p.value for p in parts) - total.value) >= CENT and not _rounded_equal(sum(p.value for p in parts), total):
+        parts = _parts_before(view, prose, index)
+        summed = sum((p.value for p in parts), Decimal(0))
+        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not _rounded_equal(summed, total.value):
             yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for grant in grants:
         parts = _grant_parts(view, mentions, grant)
@@ -152,15 +154,34 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
             if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
                 yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
         start = back(total.provenance.start)
-        if TOTAL_CUE.search(text[max(0, start - 25):start]):
-            parts = []
-            for part in reversed(positions[:index]):
-                between = text[back(part.provenance.end):start]
-                if regex.search(r"[.;:]\s|\n\s*\n", between) or len(between) > 300:
-                    break
-                parts.insert(0, part)
+        if TOTAL_CUE.search(text[max(0, start - 60):start]):
+            parts = _parts_before(view, positions, index)
             if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
                 yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+
+
+def _parts_before(view: View, items: list, index: int) -> list:
+    """The mentions just before ``items[index]`` in the same sentence or list, nearest last."""
+    text, back = view.text, view.from_original
+    start = back(items[index].provenance.start)
+    parts: list = []
+    for part in reversed(items[:index]):
+        between = text[back(part.provenance.end):start]
+        if PART_BREAK.search(between) or len(between) > 300:
+            break
+        parts.insert(0, part)
+        start = back(part.provenance.start)
+    return parts
+
+
+def _rounding_slack(parts: list[Amount]) -> Decimal:
+    """How far rounded parts ('rund 1,45 Mio. €') may be from the exact figures."""
+    slack = Decimal(0)
+    for part in parts:
+        if part.qualifier in ROUNDED:
+            exponent = part.value.normalize().as_tuple().exponent  # 1450000 -> 145E+4
+            slack += Decimal(1).scaleb(max(exponent, 0)) / 2
+    return slack
 
 
 def _sum_finding(rule: Rule, parts, total, fmt: Callable[[Decimal], str], value=lambda a: a.value, unit: str = "") -> Finding:

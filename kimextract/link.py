@@ -48,6 +48,14 @@ PAYMENT = regex.compile(
 PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt|(?:ü|u)berwiesen)\b")
 
 
+# 'mit dem oben genannten Bescheid habe ich … bewilligt': a decision made earlier, dated where it is cited.
+REFERS_TO_EARLIER = regex.compile(
+    r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
+    r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
+)
+CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*$")
+
+
 @dataclass
 class Sentence:
     start: int
@@ -90,6 +98,7 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     for index, sentence in enumerate(decisions):
         limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.start, len(text))
         grants.append(_grant(view, mentions, starts, sents, sentence, limit))
+    _inherit_from_earlier(grants)
     return grants
 
 
@@ -148,6 +157,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
             grant.decision_date = date.value
             evidence["decision_date"] = date.provenance
             break
+    if grant.decision_date is None and REFERS_TO_EARLIER.search(body):
+        grant.decision_date = _referenced_decision_date(text, mentions, starts)
     if grant.decision_date is None and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if grant.module is None:
@@ -160,8 +171,10 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         evidence["period"] = periods[0].provenance
 
     positions = _in(mentions.positions, starts, sentence.start, sentence.end)
+    if positions:
+        positions = _total_or_all(text, starts, positions)
     if not positions:
-        positions = _funded_positions(mentions, starts, sents, sentence.end, limit)
+        positions = _funded_positions(text, mentions, starts, sents, sentence.end, limit)
     if not positions:
         positions = _part_positions(mentions, starts, sents, sentence.end, limit)
     if positions:
@@ -178,14 +191,45 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     return grant
 
 
-def _funded_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
+def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional[dt.date]:
+    """The date of the first 'Bescheid … vom <date>' cited in the document."""
+    for date in mentions.dates:
+        offset = starts[id(date)]
+        if not date.derived and CITED_DECISION.search(text[max(0, offset - 60):offset]):
+            return date.value
+    return None
+
+
+def _inherit_from_earlier(grants: list[Grant]) -> None:
+    """A Festsetzung or Änderung repeats a grant: what it leaves unsaid (period, FTE) is the earlier grant's."""
+    for index, grant in enumerate(grants):
+        earlier = [g for g in grants[:index] if g.module == grant.module]
+        if not earlier:
+            continue
+        if grant.period is None:
+            grant.period = earlier[-1].period
+        if grant.positions is None and earlier[-1].amount == grant.amount:
+            grant.positions = earlier[-1].positions
+            grant.rate_per_fte = earlier[-1].rate_per_fte
+
+
+def _total_or_all(text: str, starts, positions: list[Position]) -> list[Position]:
+    """'insgesamt 2,5 Stellen, und zwar …': the total alone, else every position named."""
+    for position in positions:
+        offset = starts[id(position)]
+        if regex.search(r"(?i)\b(?:insgesamt|zusammen|gesamt|in\s+Summe)\s+(?:\w+\s+)?$", text[max(0, offset - 25):offset]):
+            return [position]
+    return positions
+
+
+def _funded_positions(view_text: str, mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
     """The positions of the first sentence after a decision that says they are funded ('Gefördert werden …')."""
     for sentence in sents:
         if sentence.start < start or sentence.start >= limit:
             continue
         positions = _in(mentions.positions, starts, sentence.start, sentence.end)
-        if positions and any(p.status == "funded" for p in positions) and not any(p.provenance.bbox is None and False for p in positions):
-            return positions
+        if positions and any(p.status == "funded" for p in positions):
+            return _total_or_all(view_text, starts, positions)
     return []
 
 
