@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="document id prefixes")
     parser.add_argument("--renderings", default="text,eng,deu")
     parser.add_argument("--compare-no-repair", action="store_true")
+    parser.add_argument("--no-repair", action="store_true", help="only the run without repair")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--show-errors", action="store_true", help="print every difference from the gold")
     args = parser.parse_args()
@@ -175,7 +176,7 @@ def main() -> None:
     folders = sorted(p for p in args.corpus.iterdir() if (p / "gold.json").exists())
     if args.only:
         folders = [f for f in folders if any(f.name.startswith(o) for o in args.only)]
-    modes = [True, False] if args.compare_no_repair else [True]
+    modes = [False] if args.no_repair else [True, False] if args.compare_no_repair else [True]
     tasks = [(str(f), r, RENDERINGS[r], repair) for repair in modes for f in folders
              for r in args.renderings.split(",") if (f / RENDERINGS[r]).exists()]
     started = time.perf_counter()
@@ -190,10 +191,11 @@ def main() -> None:
     for repair in modes:
         for line in summarise([r for r in results if r["repair"] == repair], "repair" if repair else "no repair"):
             print(line)
-    missed = [r for r in results if r.get("planted") is False and r["repair"]]
+    shown = modes[0]
+    missed = [r for r in results if r.get("planted") is False and r["repair"] == shown]
     if missed:
         print("\nplanted inconsistencies missed:", ", ".join(f"{r['doc']} ({r['rendering']})" for r in missed))
-    false = [r for r in results if r.get("planted") is None and r.get("errors") and r["repair"]]
+    false = [r for r in results if r.get("planted") is None and r.get("errors") and r["repair"] == shown]
     if false:
         print("false errors:", ", ".join(f"{r['doc']} ({r['rendering']}): {','.join(r['errors'])}" for r in false))
     for result in results:
@@ -201,7 +203,7 @@ def main() -> None:
             print(f"FAILED {result['doc']} ({result['rendering']}): {result['error']}")
     if args.show_errors:
         for r in results:
-            if "error" in r or not r["repair"]:
+            if "error" in r or r["repair"] != shown:
                 continue
             for field in FIELDS:
                 extra, missing = r[f"{field}_diff"]

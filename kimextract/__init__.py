@@ -1,6 +1,7 @@
 """kimextract: amounts, dates, position shares and modules from OCR'd German funding paperwork, with provenance.
 
->>> record = extract_text("Mit Bescheid vom 03.02.2021 erhält der Kreis 385.000 € für 7 Stellen.")
+>>> import kimextract
+>>> record = kimextract.extract_text("Mit Bescheid vom 03.02.2021 erhält der Kreis 385.000 € für 7 Stellen.")
 >>> [str(a.value) for a in record.amounts], [str(p.fte) for p in record.positions]
 (['385000'], ['7'])
 """

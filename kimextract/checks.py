@@ -110,7 +110,7 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
             continue
         parts = _parts_before(view, prose, index)
         summed = sum((p.value for p in parts), Decimal(0))
-        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not _rounded_equal(summed, total.value):
+        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)):
             yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for grant in grants:
         parts = _grant_parts(view, mentions, grant)
@@ -289,16 +289,25 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
 
 
 def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
-    """A grant's amount per FTE against a rate per post stated for the same module."""
+    """A grant paid as a flat rate per post: its amount per FTE against the rate the document states.
+
+    Only where the grant is a pure flat rate: one rate per post is stated in its module, and no other
+    amounts (lump sums for material costs, other posts' rates) make up the grant beside it.
+    """
+    back = view.from_original
     for grant in grants:
-        if grant.rate_per_fte is None:
+        if grant.rate_per_fte is None or grant._scope is None:
             continue
         stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module == grant.module]
-        if not stated:
-            continue
-        if any(_rate_agrees(grant.rate_per_fte, rate) for rate in stated):
+        if len({a.value for a in stated}) != 1:
             continue
         rate = stated[0]
+        start, end = grant._scope
+        instalments = {i.amount for i in grant.instalments}
+        others = [a for a in mentions.amounts if start <= back(a.provenance.start) < end
+                  and a.value not in (grant.amount, rate.value) and a.value not in instalments and a.per is None]
+        if others or _rate_agrees(grant.rate_per_fte, rate):
+            continue
         yield _finding(
             Rule.RATE,
             f"Die Zuwendung von {euro(grant.amount)} für {fte(grant.positions)} Stellen ergibt "

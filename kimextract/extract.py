@@ -38,6 +38,8 @@ QUIET_ZONE = regex.compile(
     | \bIBAN\s*:?\s*[A-Z]{2}[\d\s]{10,}
     | \b(?:Vorlage(?:n)?[- ]?Nr|Drucksache(?:n)?[- ]?Nr|Drs)\.?\s*:?\s*[\w/.-]+
     | \bNr\.\s*\d+(?:\.\d+)+\b
+    | \b(?:Produkt\w*|Kostenstelle\w*|Sachkont\w*|Haushaltsstelle\w*|Investitionsma(?:ß|ss)nahme\w*|Konto|Kapitel|Titel)
+      \s*(?:Nr\.?\s*)?:?\s*[A-Z]?[\d][\d./-]*
     """,
     regex.VERBOSE | regex.IGNORECASE,
 )
@@ -49,9 +51,12 @@ EURO_TABLE = regex.compile(
     regex.IGNORECASE,
 )
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
+# A table cell stands alone: between blanks, bars or the line's ends, never glued to letters ('I-5110-0123').
+TABLE_CELL = regex.compile(r"(?<=^|[\s|(])" + values.NUMBER + r"(?=$|[\s|)€])", regex.VERBOSE | regex.MULTILINE)
+STELLEN_TABLE = regex.compile(r"(?im)^(?=[^\n]{0,100}$)[^\n.]*\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b[^\n.:]*$")
 STELLEN_HEADER = regex.compile(r"\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b", regex.IGNORECASE)
 IN_WORDS = regex.compile(
-    r"\(?\s*in\s+(?:Worten|Buchstaben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
+    r"\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
     r"(?:\s*(?:und|,)\s*(?P<cents>[\wäöüß]+)\s+Cent)?",
     regex.IGNORECASE,
 )
@@ -112,7 +117,7 @@ def doc_to_mentions(doc: Doc, view: View) -> Mentions:
 
 
 def _hits(doc: Doc, kind: str) -> list[Hit]:
-    return [span._.kim_hit for span in doc.spans.get(f"kim_{kind}", [])]
+    return list(doc.user_data.get(f"kim_{kind}", []))
 
 
 def _outside(hits: list[Hit], zones: list[tuple[int, int]]) -> list[Hit]:
@@ -120,22 +125,30 @@ def _outside(hits: list[Hit], zones: list[tuple[int, int]]) -> list[Hit]:
 
 
 def table_hits(text: str, taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
-    """Bare numbers in tables whose header says they are euros; small decimals in a Stellen/VZÄ column."""
+    """Bare numbers in tables: euros where the table says so ('(Beträge in €)'); small decimals in a table
+    with a Stellen/VZÄ column are position shares."""
     amounts, positions = [], []
     occupied = [(h.start, h.end) for h in taken]
+    regions = []
     for marker in EURO_TABLE.finditer(text):
         unit = marker["unit"] or marker["unit2"] or marker["unit3"]
-        factor = 1000 if unit.upper() in ("T€", "TEUR") else 1
         start, end = _table_region(text, marker.start())
-        has_stellen = bool(STELLEN_HEADER.search(text, start, min(end, marker.end() + 200)))
-        for cell in MONEY_CELL.finditer(text, marker.end(), end):
+        regions.append((marker.end(), end, 1000 if unit.upper() in ("T€", "TEUR") else 1))
+    for header in STELLEN_TABLE.finditer(text):
+        if not any(s <= header.start() < e for s, e, _ in regions):
+            regions.append((header.end(), _table_region(text, header.start())[1], None))
+    for start, end, factor in regions:
+        has_stellen = bool(STELLEN_HEADER.search(text, max(0, start - 200), min(end, start + 200)))
+        for cell in TABLE_CELL.finditer(text, start, end):
             if any(s <= cell.start() < e for s, e in occupied) or _is_year_or_percent(text, cell):
                 continue
             value = values.parse_number(cell.group())
-            if has_stellen and "," in cell.group() and "." not in cell.group() and value <= 50 and len(cell.group().split(",")[1]) <= 2:
+            if has_stellen and "." not in cell.group() and value <= 50 and ("," in cell.group() or factor is None):
                 positions.append(Hit("position", cell.start(), cell.end(), values.plain(value), {"table": True}))
-            elif _looks_like_money(cell.group()):
+            elif factor is not None and _looks_like_money(cell.group()):
                 amounts.append(Hit("amount", cell.start(), cell.end(), values.plain(value * factor), {"table": True}))
+            else:
+                continue
             occupied.append(cell.span())
     return amounts, positions
 
@@ -158,8 +171,12 @@ def _table_region(text: str, marker: int) -> tuple[int, int]:
 
 
 def _is_table_row(line: str) -> bool:
-    cells = MONEY_CELL.findall(line)
-    return bool(cells) or (len(line) < 50 and not line.rstrip().endswith((".", ":")))
+    """A row holds cells and little prose; a short line without a full stop may be a header or a label."""
+    cells = TABLE_CELL.findall(line)
+    words = regex.findall(r"[^\W\d_]{2,}", line)
+    if cells:
+        return len(words) <= 8 or len(cells) >= 2 and len(words) <= 12
+    return len(line) < 50 and not line.rstrip().endswith((".", ":"))
 
 
 def _looks_like_money(cell: str) -> bool:

@@ -36,6 +36,7 @@ AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"
     r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?=\s*\(|\s+(?:hat|vom|mit|in|des)\b|[,.])"
     r"|\bMK\w{2,8}\b|\bLand(?:es)?\s+(?:NRW|Nordrhein-Westfalen)"
+    r"|\b(?:Jobcenter|Landschaftsverband|Bundesagentur\s+f(?:ü|u)r\s+Arbeit|Bundesamt\s+f(?:ü|u)r\s+Migration\s+und\s+Fl(?:ü|u)chtlinge)(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"
 )
 INSTALMENT = regex.compile(
     r"(?i)\b(?:Rate|Raten|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Auszahlung\w*|ausgezahlt|zugewiesen|"
@@ -188,6 +189,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
             grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
     grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
     grant.evidence = evidence
+    grant._scope = (sentence.start, limit)
     return grant
 
 
@@ -245,7 +247,9 @@ def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: in
 
 
 def _instalments(view: View, mentions: Mentions, starts, sents, decision: Sentence, limit: int, grant: Grant) -> list[Instalment]:
+    """Payments of the grant named in its sentences: amounts, or shares ('die Hälfte'), with their dates."""
     text = view.text
+    in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     instalments = []
     for sentence in sents:
         if sentence.start < decision.start or sentence.start >= limit:
@@ -254,17 +258,42 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         if not INSTALMENT.search(body) or not PAYMENT.search(body):
             continue
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
-        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.value != grant.amount]
-        dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end) if not d.derived]
-        if not fraction_word and not amounts:
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.value != grant.amount and a.per is None]
+        dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
+                 if not d.derived and not any(s <= d.provenance.start < e for s, e in in_periods)]
+        if amounts:
+            parts = [(a.value, None) for a in amounts]
+            count = _instalment_count(body)
+            if len(amounts) == 1 and count > 1 and regex.search(r"(?i)\bje\s*(?:EUR|€)?\s*$", text[max(0, starts[id(amounts[0])] - 12):starts[id(amounts[0])]]):
+                parts = parts * count
+        elif fraction_word and grant.amount is not None:
+            fraction = FRACTIONS[fraction_word.group(1).lower()]
+            parts = [(plain((grant.amount * fraction).quantize(Decimal("0.01"))), fraction)]
+        else:
             continue
-        paid = bool(PAID.search(body)) and not dates
-        items = amounts or [None]
-        for index, amount in enumerate(items):
-            date = dates[index] if index < len(dates) else (dates[-1] if dates and len(items) == 1 else None)
-            fraction = FRACTIONS.get(fraction_word.group(1).lower()) if fraction_word and amount is None else None
-            value = amount.value if amount else (plain((grant.amount * fraction).quantize(Decimal("0.01"))) if fraction and grant.amount else None)
-            span_text, provenance = view.provenance(sentence.start, sentence.end)
+        span_text, provenance = view.provenance(sentence.start, sentence.end)
+        paid = bool(PAID.search(body))
+        undated = max(0, len(parts) - len(dates))  # 'die erste Rate nach Bestandskraft, die zweite zum …'
+        for index, (value, fraction) in enumerate(parts):
+            date = dates[index - undated] if index >= undated and index - undated < len(dates) else None
             instalments.append(Instalment(amount=value, fraction=fraction, date=date.value if date else None,
-                                          paid=paid or None if date is None else False, text=span_text.strip(), provenance=provenance))
+                                          paid=True if paid and date is None else (False if date else None),
+                                          text=span_text.strip(), provenance=provenance))
     return instalments
+
+
+COUNTED = regex.compile(
+    r"(?i)\b(?P<n>zwei|drei|vier|f(?:ü|u)nf|sechs|zw(?:ö|o)lf|\d{1,2})\s+(?:\w+\s+)?"
+    r"(?:Raten|Teilbetr(?:ä|a)ge\w*|Abschl(?:ä|a)ge\w*|Abschlagszahlungen|Tranchen|Teilzahlungen)\b"
+)
+
+
+def _instalment_count(body: str) -> int:
+    """'in vier gleichen Teilbeträgen': 4; 0 when no count is named."""
+    match = COUNTED.search(body)
+    if not match:
+        return 0
+    word = match["n"].lower()
+    if word.isdigit():
+        return int(word)
+    return parse_number_words(word.replace("u", "ü") if word in ("funf", "zwolf") else word) or 0

@@ -13,7 +13,7 @@ from typing import Optional
 import regex
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from . import values
 from .errors import DataFileError
@@ -25,7 +25,7 @@ TERMS_KEY = "kim_terms"
 
 @Language.component("kim_values")
 def kim_values(doc: Doc) -> Doc:
-    """Scan the text for values and store each kind in ``doc.spans['kim_<kind>']`` with the hit on the span."""
+    """Scan the text for values: the hits of each kind in ``doc.user_data['kim_<kind>']``, spans in ``doc.spans``."""
     text = doc.user_data.get("kim_text", doc.text)  # with its line breaks: headings and tables need them
     default_year = doc.user_data.get("kim_default_year")
     found = {
@@ -36,14 +36,11 @@ def kim_values(doc: Doc) -> Doc:
         "modules": values.scan_modules(text),
     }
     for kind, hits in found.items():
-        spans = []
-        for hit in hits:
-            span = doc.char_span(hit.start, hit.end, alignment_mode="expand")
-            if span is None:
-                continue
-            span._.kim_hit = hit
-            spans.append(span)
-        doc.spans[f"kim_{kind}"] = spans
+        # The hits themselves live in user_data: spans over the same tokens share their extension values,
+        # and one token such as '01.01.–31.12.2021' holds two dates.
+        doc.user_data[f"kim_{kind}"] = hits
+        spans = [doc.char_span(h.start, h.end, alignment_mode="expand") for h in hits]
+        doc.spans[f"kim_{kind}"] = [span for span in spans if span is not None]
     return doc
 
 
@@ -51,7 +48,7 @@ def kim_values(doc: Doc) -> Doc:
 # ('3. Februar'); a blank line or a bullet always starts a new sentence.
 ABBREVIATIONS = r"(?:z\.\s?B|bzw|ca|Nr|Abs|Art|gem|ggf|i\.\s?H\.\s?v|i\.\s?V\.\s?m|u\.\s?a|d\.\s?h|o\.\s?g|Dr|Hr|Fr|Str|S|vgl|inkl|zzgl|sog|lfd|Tel|bzgl|Mio|Mrd|Tsd|Az|v|ff|Kap|Ziff|max|mind|evtl|usw|etc|St)"
 SENTENCE_END = regex.compile(
-    rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?<=[.!?:])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|(?<!\b(?:von|über|uber|i\.\s?H\.\s?v\.|insgesamt|Betrag|H(?:ö|o)he|beträgt|betragt|auf|mit|zu|je|und))\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+[A-ZÄÖÜ]))"
+    rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?:(?<=[.!?])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|(?<=:)\s+(?=[„\"(]?[A-ZÄÖÜ]))|(?<!\b(?:von|über|uber|i\.\s?H\.\s?v\.|insgesamt|Betrag|H(?:ö|o)he|beträgt|betragt|auf|mit|zu|je|und))\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+[A-ZÄÖÜ]))"
 )
 
 
@@ -63,11 +60,6 @@ def kim_sentences(doc: Doc) -> Doc:
     for token in doc:
         token.is_sent_start = token.i == 0 or token.idx in starts
     return doc
-
-
-def _register_extensions() -> None:
-    if not Span.has_extension("kim_hit"):
-        Span.set_extension("kim_hit", default=None)
 
 
 def _load_patterns() -> list[dict]:
@@ -90,7 +82,6 @@ def _load_patterns() -> list[dict]:
 @lru_cache(maxsize=1)
 def build_pipeline() -> Language:
     """The pipeline, built once per process."""
-    _register_extensions()
     nlp = spacy.blank("de")
     nlp.add_pipe("kim_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": TERMS_KEY, "overwrite": True})

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 SCHEMA_VERSION = "1.0"
 
@@ -114,6 +114,7 @@ class Grant(Mention):
     instalments: list[Instalment] = Field(default_factory=list)
     rate_per_fte: Optional[Decimal] = Field(default=None, description="amount / positions")
     evidence: dict[str, Provenance] = Field(default_factory=dict, description="provenance of each field")
+    _scope: Optional[tuple[int, int]] = PrivateAttr(default=None)  # the grant's text in the repaired view
 
     @field_serializer("amount", "positions", "rate_per_fte")
     def _ser(self, v: Decimal | None) -> str | None:

@@ -22,13 +22,15 @@ def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console() if Console().is_terminal else Console(width=160)
     for path, record in results:
         if not record.findings:
             console.print(f"{path}: keine Befunde")
             continue
         table = Table(title=str(path), show_lines=True)
-        for column in ("Regel", "Schwere", "Modul", "Befund", "Belege (Seite: Text)"):
+        table.add_column("Regel", no_wrap=True)
+        table.add_column("Schwere", no_wrap=True)
+        for column in ("Modul", "Befund", "Belege (Seite: Text)"):
             table.add_column(column)
         for finding in record.findings:
             evidence = "\n".join(

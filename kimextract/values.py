@@ -219,7 +219,7 @@ def scan_amounts(text: str) -> list[Hit]:
 
 
 def _after_in_worten(text: str, start: int) -> bool:
-    return bool(regex.search(r"(?i)in\s+(?:Worten|Buchstaben)\s*[:(]?\s*$", text[max(0, start - 25):start]))
+    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", text[max(0, start - 30):start]))
 
 
 @lru_cache(maxsize=None)
@@ -291,6 +291,10 @@ def _date_patterns() -> dict[str, regex.Pattern]:
     return {
         "range": regex.compile(left + any_(1) + connector + full(2), flags),
         "full": regex.compile(left + full(1), flags),
+        "list": regex.compile(
+            rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
+        ),
+        "part_only": regex.compile(left + part(1), flags),
         "cued_part": regex.compile(rf"(?<=\b(?:{cues})\s+){left}" + part(1), flags),
         "derived": regex.compile(
             r"\bbis\s+(?:zum\s+)?(?:Ende\s+(?:des\s+)?(?:Jahres|Kalenderjahres|Haushaltsjahres)|(?:zum\s+)?Jahresende)\s+(?P<y1>\d{4})\b", flags
@@ -356,6 +360,14 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
             if value is not None:
                 hits.append(Hit("date", match.start(), match.end(), value))
                 taken.append(match.span())
+    for listed in patterns["list"].finditer(text):  # 'zum 15.02., 15.05., 15.08. und 15.11.2024'
+        year = _year(listed["year"])
+        for part in patterns["part_only"].finditer(text, listed.start(), listed.start("last")):
+            if free(*part.span()):
+                value = _make_date(part, 1, year)
+                if value is not None:
+                    hits.append(Hit("date", part.start(), part.end(), value, {"year_from_list": True}))
+                    taken.append(part.span())
     for match in patterns["cued_part"].finditer(text):
         if not free(*match.span()):
             continue
