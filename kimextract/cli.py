@@ -115,6 +115,34 @@ def check(
 
 
 @app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt) or glob patterns.", show_default=False)],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the records to this file (default: standard output).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Also write one JSON file per input into this folder.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line) or csv (one row per amount).")] = "jsonl",
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes [default: the cores].", show_default=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip inputs that already have a record in the output.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: a timeout record.")] = 600.0,
+    max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
+    ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
+    disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
+    no_repair: NoRepair = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+) -> None:
+    """Extract many documents in parallel: one record per input, in input order; exit 3 if any input failed."""
+    from .batch import BatchConfig, run_batch, summary_text
+
+    options = _options(no_repair, disable, ocr)
+    options.max_pages = max_pages
+    config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt, workers=workers, resume=resume, timeout=timeout or None,
+                         progress="none" if quiet else "auto")
+    summary = _run(lambda: run_batch(inputs, options, config))
+    typer.echo(summary_text(summary), err=True)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the records."""
     from .write import schema_json

@@ -33,7 +33,8 @@ from .values import Hit
 # Places where digits are references, not values: Aktenzeichen, phone and fax numbers, bank details.
 QUIET_ZONE = regex.compile(
     r"""
-      (?:\bAz\.?|\bAktenzeichen|\bGesch(?:ä|a)ftszeichen|\bGZ|\bUnser\s+Zeichen|\bIhr\s+Zeichen)\s*[:.]?\s*[\w./-]+(?:\s[\w./-]*\d[\w./-]*)?
+      (?:\bAz\.?|\bAktenzeichen|\bGesch(?:ä|a)ftszeichen|\bGZ|\bUnser\s+Zeichen|\bIhr\s+Zeichen)\s*[:.]?\s*
+      (?:[^\n),;]|,(?!\s)){1,50}?(?=\)|;|,\s|\s+vom\b|[ \t]*\n|$)    # to the end of the reference
     | (?:\bTel(?:efon)?|\bFax|\bTelefax|\bDurchwahl|\bRuf)\.?\s*[:.]?\s*[+\d][\d\s/()-]{4,}\d
     | \bIBAN\s*:?\s*[A-Z]{2}[\d\s]{10,}
     | \b(?:Vorlage(?:n)?[- ]?Nr|Drucksache(?:n)?[- ]?Nr|Drs)\.?\s*:?\s*[\w/.-]+
@@ -46,14 +47,16 @@ QUIET_ZONE = regex.compile(
 
 # A table whose header says its cells are euros: '(Beträge in €)', 'in EUR', 'Betrag (€)'.
 EURO_TABLE = regex.compile(
-    r"(?:Betr(?:ä|a)ge?|Angaben|Werte|Ausgaben|Kosten|Summen?)\s*(?:\(|in\s+|\[)\s*(?P<unit>€|EUR|Euro|T€|TEUR)\s*[)\]]?"
-    r"|\((?P<unit2>€|EUR|T€|TEUR)\)|\bin\s+(?P<unit3>€|EUR|Euro|T€|TEUR)\s*\)",
+    r"(?:\bin\s+|\(\s*(?:in\s+)?|\[\s*)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])\s*[)\]]?",
     regex.IGNORECASE,
 )
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
 # A table cell stands alone: between blanks, bars or the line's ends, never glued to letters ('I-5110-0123').
 TABLE_CELL = regex.compile(r"(?<=^|[\s|(])" + values.NUMBER + r"(?=$|[\s|)€])", regex.VERBOSE | regex.MULTILINE)
-STELLEN_TABLE = regex.compile(r"(?im)^(?=[^\n]{0,100}$)[^\n.]*\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b[^\n.:]*$")
+# A table header naming a Stellen/VZÄ column: a short line, no sentence.
+STELLEN_TABLE = regex.compile(
+    r"(?im)^(?=[^\n]{0,100}$)(?![^\n]*[.:]\s*$)[^\n]*\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b[^\n]*$"
+)
 STELLEN_HEADER = regex.compile(r"\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b", regex.IGNORECASE)
 IN_WORDS = regex.compile(
     r"\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
@@ -131,26 +134,31 @@ def table_hits(text: str, taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
     occupied = [(h.start, h.end) for h in taken]
     regions = []
     for marker in EURO_TABLE.finditer(text):
-        unit = marker["unit"] or marker["unit2"] or marker["unit3"]
         start, end = _table_region(text, marker.start())
-        regions.append((marker.end(), end, 1000 if unit.upper() in ("T€", "TEUR") else 1))
+        if end > _line_end(text, marker.start()):  # a header with rows below it, not a phrase in prose
+            regions.append((marker.end(), end, 1 if marker["unit"].upper() in ("€", "EUR", "EURO") else 1000))
     for header in STELLEN_TABLE.finditer(text):
-        if not any(s <= header.start() < e for s, e, _ in regions):
+        if not any(s - 200 <= header.start() < e for s, e, _ in regions):
             regions.append((header.end(), _table_region(text, header.start())[1], None))
     for start, end, factor in regions:
         has_stellen = bool(STELLEN_HEADER.search(text, max(0, start - 200), min(end, start + 200)))
         for cell in TABLE_CELL.finditer(text, start, end):
-            if any(s <= cell.start() < e for s, e in occupied) or _is_year_or_percent(text, cell):
+            if any(s <= cell.start() < e for s, e in occupied) or _is_year_or_percent(text, cell) or _is_label_number(text, cell):
                 continue
             value = values.parse_number(cell.group())
-            if has_stellen and "." not in cell.group() and value <= 50 and ("," in cell.group() or factor is None):
+            if has_stellen and "." not in cell.group() and value <= 50 and ("," in cell.group() or factor is None or _money_follows(text, cell)):
                 positions.append(Hit("position", cell.start(), cell.end(), values.plain(value), {"table": True}))
-            elif factor is not None and _looks_like_money(cell.group()):
+            elif factor is not None and (factor > 1 or _looks_like_money(cell.group())):
                 amounts.append(Hit("amount", cell.start(), cell.end(), values.plain(value * factor), {"table": True}))
             else:
                 continue
             occupied.append(cell.span())
     return amounts, positions
+
+
+def _line_end(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return len(text) if end < 0 else end
 
 
 def _table_region(text: str, marker: int) -> tuple[int, int]:
@@ -177,6 +185,21 @@ def _is_table_row(line: str) -> bool:
     if cells:
         return len(words) <= 8 or len(cells) >= 2 and len(words) <= 12
     return len(line) < 50 and not line.rstrip().endswith((".", ":"))
+
+
+def _is_label_number(text: str, cell: regex.Match) -> bool:
+    """'Modul 2', 'Baustein 1)', 'Seite 1 von 2': numbers in a row's label or the page footer, not cells."""
+    before = text[max(0, cell.start() - 12):cell.start()]
+    after = text[cell.end():cell.end() + 8]
+    if regex.search(r"(?i)(?:Modul\w*|Baustein\w*|Seite|Nr\.?|Anlage|Ziffer|\d\s+von)\s*$", before) or regex.match(r"[ \t]*\)|[ \t]+von[ \t]+\d", after):
+        return True
+    return False
+
+
+def _money_follows(text: str, cell: regex.Match) -> bool:
+    """A small number with money after it in the same row: a Stellen column beside a euro column."""
+    rest = text[cell.end():_line_end(text, cell.end())]
+    return any(_looks_like_money(c.group()) and "." in c.group() for c in TABLE_CELL.finditer(rest))
 
 
 def _looks_like_money(cell: str) -> bool:

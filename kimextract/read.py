@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -144,10 +145,7 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        message = str(exc).lower()
-        if "password" in message:
-            raise InputError("encrypted PDF (a password is needed)", path, status="encrypted") from None
-        raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
+        raise _load_error(exc, data, path) from None
     count = len(pdf)
     if count == 0:
         pdf.close()
@@ -181,6 +179,18 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
         pdf.close()
 
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _close=close)
+
+
+def _load_error(exc: Exception, data: bytes, path: Path) -> InputError:
+    """Why pdfium could not load a PDF. pdfium keeps its last error from an earlier document and sets none for
+    a PDF without pages, so its message is not trusted alone: the bytes confirm 'encrypted' and find 'empty'."""
+    message = str(exc).lower()
+    if "password" in message and b"/Encrypt" in data:
+        return InputError("encrypted PDF (a password is needed)", path, status="encrypted")
+    if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Count\s+[1-9]", data):
+        return InputError("PDF has no pages", path, status="empty")
+    detail = "PDFium could not load it" if "password" in message or "success" in message else str(exc)
+    return InputError(f"corrupt PDF ({detail})", path, status="corrupt")
 
 
 def _normalise_page_text(raw: str) -> tuple[str, list[int]]:

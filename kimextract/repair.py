@@ -82,12 +82,17 @@ class Repaired:
         Monotone. Outside repairs the offset is shifted by the length changes before it; the start of a
         repaired span maps to the start of its original, its end to the end of its original (so
         ``text[a:b]`` maps to ``original[to_original(a):to_original(b)]``); offsets inside a span map
-        to the same character of the original, clamped to the span."""
+        to the same character of the original, clamped to the span. Where text was deleted (the ``-\\n``
+        of a joined word) the offset maps to the start of the deleted text."""
         if pos <= 0:
             return 0
         if pos >= len(self.text):
             return self.original_length
-        k = bisect.bisect_right(self._rep_starts, pos) - 1
+        starts = self._rep_starts
+        k = bisect.bisect_left(starts, pos)
+        if k < len(starts) and starts[k] == pos:
+            return self.repairs[k].start  # the start of a repaired span (also of a deletion) -> its start
+        k -= 1
         if k < 0:
             return pos
         if pos >= self._rep_ends[k]:
@@ -140,12 +145,12 @@ class _Confusion:
 
 
 class _Rule:
-    __slots__ = ("action", "prev", "next_in", "next_not", "next_lower", "next_upper")
+    __slots__ = ("action", "prev", "next_in", "next_not", "next_lower", "next_upper", "next_number")
 
     def __init__(self, action: str, conditions: str):
         self.action = action
         self.prev = self.next_in = self.next_not = None
-        self.next_lower = self.next_upper = False
+        self.next_lower = self.next_upper = self.next_number = False
         for cond in (c.strip() for c in conditions.split(",") if c.strip()):
             if cond.startswith("prev="):
                 self.prev = frozenset(cond[5:].split("|"))
@@ -157,10 +162,14 @@ class _Rule:
                 self.next_lower = True
             elif cond == "next_upper":
                 self.next_upper = True
+            elif cond == "next_number":
+                self.next_number = True
             elif cond != "always":
                 raise ValueError(f"unknown condition {cond!r} in realword_rules.tsv")
 
-    def holds(self, prev: str | None, nxt: str | None, next_attached: bool) -> bool:
+    def holds(self, prev: str | None, nxt: str | None, next_attached: bool, after: str = "") -> bool:
+        if self.next_number and not _NEXT_NUMBER.match(after):
+            return False
         if self.prev is not None and (prev is None or prev.lower() not in self.prev):
             return False
         if self.next_in is not None and (nxt is None or nxt.lower() not in self.next_in):
@@ -179,34 +188,30 @@ class Models:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        words = _read_gz_lines(folder / "lexicon_words.txt.gz")
-        self.words: set[str] = set(words)
-        self.lower: set[str] = {w.lower() for w in words}
+        self.words: set[str] = set(_read_gz_lines(folder / "lexicon_words.txt.gz"))
         self.heads: set[str] = set()
         self.tails: set[str] = set()
         for line in _read_gz_lines(folder / "lexicon_parts.txt.gz"):
             kind, _, part = line.partition("\t")
             (self.heads if kind == "B" else self.tails).add(part)
-        # skeleton -> [(word, zipf, is_word, may_head, may_tail, is_lexicon)]
-        self.umlaut: dict[str, list[tuple]] = {}
-        self.zipf: dict[str, float] = {}
+        # skeleton -> "word:zipf:flags,..." (parsed on first use, see umlaut_entries)
+        self._umlaut_raw: dict[str, str] = {}
         for line in _read_gz_lines(folder / "lexicon_umlaut.tsv.gz"):
-            sk, w, z, flags = line.split("\t")
-            zf = float(z)
-            self.zipf[w] = zf
-            is_word = "L" in flags or "W" in flags
-            entry = (w, zf, is_word, is_word or "B" in flags, is_word or "E" in flags, "L" in flags)
-            self.umlaut.setdefault(sk, []).append(entry)
+            sk, _, rest = line.partition("\t")
+            self._umlaut_raw[sk] = rest
+        self._umlaut: dict[str, tuple] = {}
+        self.zipf: dict[str, float] = {}
         for line in _read_gz_lines(folder / "lexicon_twins.tsv.gz"):
-            w, z = line.split("\t")
+            w, _, z = line.partition("\t")
             self.zipf[w] = float(z)
-        self.twins = {w for w in self.zipf if not (_UMLAUTS & set(w))}
+        self.twins = set(self.zipf)
         self.head_score: dict[str, float] = {}
         for line in _read_gz_lines(folder / "lexicon_heads.tsv.gz"):
-            w, z = line.split("\t")
+            w, _, z = line.partition("\t")
             self.head_score[w] = float(z)
         self.boost: dict[str, float] = {}
         self.acronyms: set[str] = set()
+        self._domain: dict[str, str] = {}  # lower-case domain word with umlaut -> skeleton
         for row in _read_table(folder / "domain_terms.tsv"):
             term, kind = row[0], row[1]
             boost = float(row[2]) if len(row) > 2 and row[2] else 0.0
@@ -215,31 +220,68 @@ class Models:
                 continue
             self.words.add(term)
             low = term.lower()
-            self.lower.add(low)
             if boost:
                 self.boost[low] = boost
             if _UMLAUTS & set(low):
                 sk = _skel(low)
-                entries = self.umlaut.setdefault(sk, [])
-                if not any(e[0] == low for e in entries):
-                    entries.append((low, max(self.zipf.get(low, 0.0), 2.5), True, True, True, True))
-                else:
-                    entries[:] = [(e[0], e[1], True, True, True, True) if e[0] == low else e for e in entries]
-                for t in (low.translate(_SKEL), sk):
-                    if t in self.lower and t not in self.twins:
-                        self.twins.add(t)
+                self._domain[low] = sk
+                if self.is_word(low.translate(_SKEL)) or self.is_word(sk):
+                    self.twins.add(low.translate(_SKEL))
+                    self.twins.add(sk)
+        self._domain_by_skel: dict[str, list[str]] = {}
+        for low, sk in self._domain.items():
+            self._domain_by_skel.setdefault(sk, []).append(low)
         self.confusions: list[_Confusion] = []
         for row in _read_table(folder / "confusions.tsv"):
             self.confusions.append(_Confusion(row[0], row[1], row[2], float(row[3])))
-        self.confusion_first = {}
+        self.confusion_first: dict[str, list[_Confusion]] = {}
         for c in self.confusions:
             self.confusion_first.setdefault(c.ocr[0], []).append(c)
         self.rules: dict[str, tuple[str, list[_Rule], list[_Rule]]] = {}
+        self.suffix_rules: dict[str, tuple[str, list[_Rule], list[_Rule]]] = {}
         for row in _read_table(folder / "realword_rules.tsv"):
             word, twin, action = row[0], row[1], row[2]
             cond = row[3] if len(row) > 3 else "always"
-            _, keeps, fixes = self.rules.setdefault(word, (twin, [], []))
+            table = self.rules
+            if word.startswith("*"):
+                word, twin, table = word[1:], twin[1:], self.suffix_rules
+            _, keeps, fixes = table.setdefault(word, (twin, [], []))
             (keeps if action == "keep" else fixes).append(_Rule(action, cond))
+        self.suffix_words = tuple(sorted({v for w in self.suffix_rules for v in (w, w.capitalize())}))
+
+    def umlaut_entries(self, sk: str) -> tuple:
+        """Umlaut words and parts with this skeleton: (word, zipf, is_word, may_head, may_tail, is_lexicon)."""
+        got = self._umlaut.get(sk)
+        if got is not None:
+            return got
+        out = []
+        raw = self._umlaut_raw.get(sk)
+        seen = set()
+        if raw:
+            for item in raw.split(","):
+                w, z, flags = item.split(":")
+                is_word = "L" in flags or "W" in flags
+                domain = w in self._domain
+                if domain:
+                    is_word = True
+                    flags += "L"
+                seen.add(w)
+                out.append((w, float(z), is_word, is_word or "B" in flags, is_word or "E" in flags, "L" in flags))
+        for w in self._domain_by_skel.get(sk, ()):
+            if w not in seen:
+                out.append((w, 2.5, True, True, True, True))
+        got = tuple(out)
+        self._umlaut[sk] = got
+        return got
+
+    def word_zipf(self, low: str, default: float = 0.0) -> float:
+        z = self.zipf.get(low)
+        if z is not None:
+            return z
+        for e in self.umlaut_entries(_skel(low)) if _UMLAUTS & set(low) else ():
+            if e[0] == low:
+                return e[1]
+        return default
 
     # -- lexicon checks
     def is_word(self, tok: str) -> bool:
@@ -249,6 +291,15 @@ class Models:
         if tok[0].isupper() and (tok[0].lower() + tok[1:]) in self.words:
             return True
         return False
+
+    def is_part(self, low: str, final: bool) -> bool:
+        """May this lower-case string stand in a compound (as its last part if ``final``)?"""
+        if low in self.words:
+            return True
+        first = low[0]
+        if (_UPPER_UMLAUT.get(first) or first.upper()) + low[1:] in self.words:
+            return True
+        return low in (self.tails if final else self.heads)
 
 
 _MODELS: Models | None = None
@@ -267,9 +318,22 @@ def load_models() -> Models:
 
 # --------------------------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"[^\W\d_][^\W_]*")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|(?<=[a-zäöü])&)*")
+_STRONG = re.compile(r"[éèêóòáàâúùû&36]|ii|.[A-ZÄÖÜ]")  # letters OCR makes, German rarely has
+_NEXT_NUMBER = re.compile(r"[ \t]*\d")
+_ROMAN = re.compile(r"^[IVX]+$")
+_BLIND = re.compile(r"(?<=[a-zäöüß])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
+_BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß"}
+_NUM_UNITS = ("ein eins zwei drei vier funf sechs sieben sieb acht neun zehn elf zwolf zwanzig dreissig vierzig "
+              "funfzig sechzig siebzig achtzig neunzig hundert tausend und millionen million milliarden milliarde")
+_NUM_PROPER = {"funf": "fünf", "zwolf": "zwölf", "dreissig": "dreißig", "funfzig": "fünfzig"}
+_NUM_ALT = "|".join(sorted(_NUM_UNITS.split(), key=len, reverse=True))
+_NUM_MORPH = re.compile(_NUM_ALT)
+_NUM_WORD = re.compile(f"(?:{_NUM_ALT})+")
+_NUM_HINT = re.compile(r"zig|ssig|sig|hundert|tausend|zehn|illion")
 _ACRONYM = re.compile(r"^(?=[^l1]*[A-ZÄÖÜ])[A-ZÄÖÜl1]{2,6}$")
-_HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\n[ \t]*)(?=\w)")
+_HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
+_NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
 _QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?)(?=[^\W\d_])")
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
 
@@ -279,26 +343,27 @@ _KEEP_UMLAUT = 1  # a correct word holding an umlaut: evidence that the document
 
 
 class _Fix:
-    __slots__ = ("repaired", "confidence", "reason", "lower_mid", "edits")
+    __slots__ = ("repaired", "confidence", "reason", "lower_mid")
 
-    def __init__(self, repaired, confidence, reason, lower_mid=False, edits=()):
+    def __init__(self, repaired, confidence, reason, lower_mid=False):
         self.repaired, self.confidence, self.reason = repaired, confidence, reason
         self.lower_mid = lower_mid
-        self.edits = edits  # ((start, end, new), ...) in the word, for words joined across a line end
 
 
 class _Real:
-    __slots__ = ("twin", "gain", "rule_word")
+    __slots__ = ("twin", "gain", "rule_word", "needs_start")
 
-    def __init__(self, twin, gain, rule_word):
+    def __init__(self, twin, gain, rule_word, needs_start=False):
         self.twin, self.gain, self.rule_word = twin, gain, rule_word
+        self.needs_start = needs_start  # the twin is capitalised only as the first word of a sentence
 
 
 class _Acronym:
-    __slots__ = ("repaired",)
+    __slots__ = ("repaired", "roman")
 
-    def __init__(self, repaired):
+    def __init__(self, repaired, roman=False):
         self.repaired = repaired
+        self.roman = roman  # a Roman numeral may stand before a full stop ("III.")
 
 
 def _match_case(tok: str, cand: str) -> str:
@@ -311,36 +376,46 @@ def _match_case(tok: str, cand: str) -> str:
     return cand
 
 
-def _consistent(variant: str, cand: str) -> tuple[int, list[tuple[int, int, str]]] | None:
+def _consistent(variant: str, cand: str) -> int | None:
     """Does the umlaut word ``cand`` read as ``variant`` with only plain confusions (ä->a, ß->ss)?
-    Returns (number of plain edits, edits as (start, end, new) in ``variant``)."""
+    Returns the number of such plain edits, or None."""
+    if len(variant) == len(cand) and "ß" not in cand:
+        edits = 0
+        for a, b in zip(variant, cand):
+            if a != b:
+                if b in "äöü" and a == b.translate(_SKEL):
+                    edits += 1
+                else:
+                    return None
+        return edits
     i = j = 0
     nv, nc = len(variant), len(cand)
-    edits = []
+    edits = 0
     while i < nv and j < nc:
         a, b = variant[i], cand[j]
         if a == b:
             i += 1
             j += 1
         elif b == "ß" and variant.startswith("ss", i):
-            edits.append((i, i + 2, "ß"))
+            edits += 1
             i += 2
             j += 1
         elif b in "äöü" and a == b.translate(_SKEL):
-            edits.append((i, i + 1, b))
+            edits += 1
             i += 1
             j += 1
         else:
             return None
     if i != nv or j != nc:
         return None
-    return len(edits), edits
+    return edits
 
 
 class _Analyzer:
     """Per word form: keep, fix, real-word twin or acronym. Results are cached by the caller."""
 
-    MAX_SUBS = 3
+    MAX_SUBS = 3  # at most 3 confusions in one word (4 and more are left alone)
+    MAX_PARTS = 5
 
     def __init__(self, m: Models):
         self.m = m
@@ -371,37 +446,36 @@ class _Analyzer:
         return out
 
     def variants(self, tok: str, sites, lo: int = 0, hi: int | None = None, max_subs: int = MAX_SUBS):
-        """(variant lower-case string, exotic cost, [(start, end, new)] edits in tok coordinates) for every
-        choice of at most ``max_subs`` non-overlapping sites inside tok[lo:hi]."""
+        """(variant lower-case string, exotic cost, ((start, end, new), ...)) for every choice of at most
+        ``max_subs`` non-overlapping confusion sites inside tok[lo:hi]; the unchanged word first."""
         if hi is None:
             hi = len(tok)
         seg = tok[lo:hi]
-        inside = [s for s in sites if s[0] >= lo and s[1] <= hi]
         yield seg.lower(), 0.0, ()
+        inside = [s for s in sites if s[0] >= lo and s[1] <= hi]
         if not inside:
             return
-        inside.sort()
         m = len(inside)
-
-        def rec(idx, chosen, cost):
-            for k in range(idx, m):
-                s = inside[k]
-                if chosen and s[0] < chosen[-1][1]:
+        for x in range(m):
+            a1, b1, t1, c1 = inside[x]
+            head = tok[lo:a1] + t1
+            yield (head + tok[b1:hi]).lower(), c1, ((a1, b1, t1),)
+            if max_subs < 2:
+                continue
+            for y in range(x + 1, m):
+                a2, b2, t2, c2 = inside[y]
+                if a2 < b1:
                     continue
-                ch = chosen + [s]
-                c2 = cost + s[3]
-                parts = []
-                pos = lo
-                for a, b, t, _ in ch:
-                    parts.append(tok[pos:a])
-                    parts.append(t)
-                    pos = b
-                parts.append(tok[pos:hi])
-                yield "".join(parts).lower(), c2, tuple((a, b, t) for a, b, t, _ in ch)
-                if len(ch) < max_subs:
-                    yield from rec(k + 1, ch, c2)
-
-        yield from rec(0, [], 0.0)
+                mid = head + tok[b1:a2] + t2
+                yield (mid + tok[b2:hi]).lower(), c1 + c2, ((a1, b1, t1), (a2, b2, t2))
+                if max_subs < 3:
+                    continue
+                for z in range(y + 1, m):
+                    a3, b3, t3, c3 = inside[z]
+                    if a3 < b2:
+                        continue
+                    yield ((mid + tok[b2:a3] + t3 + tok[b3:hi]).lower(), c1 + c2 + c3,
+                           ((a1, b1, t1), (a2, b2, t2), (a3, b3, t3)))
 
     # -------------------------------------------------------------- classification
     def classify(self, tok: str):
@@ -412,53 +486,110 @@ class _Analyzer:
         if not tok.isalpha():
             if any(ch.isdigit() and ch not in "63" for ch in tok):
                 return _KEEP
-        if _ACRONYM.match(tok) and ("l" in tok or "1" in tok):
+        if ("l" in tok or "1" in tok) and _ACRONYM.match(tok):
             rep = tok.replace("l", "I").replace("1", "I")
             if rep in m.acronyms and not m.is_word(tok):
-                return _Acronym(rep)
+                return _Acronym(rep, _ROMAN.match(rep) is not None)
             return _KEEP
         if tok.isupper():
             return _KEEP
-        # inner capitals are only allowed as parts of a confusion (fR, lR, B)
-        inner_caps = [i for i in range(1, n) if tok[i].isupper()]
         if m.is_word(tok):
             return self._known(tok)
-        low = tok.lower()
         sites = self.sites(tok)
-        if inner_caps:
+        inner_caps = [i for i in range(1, n) if tok[i].isupper()]
+        if inner_caps:  # inner capitals only as part of a confusion (fR, lR, B)
             covered = set()
             for a, b, _, _ in sites:
                 covered.update(range(a, b))
             if any(i not in covered for i in inner_caps):
                 return _KEEP
-        best = self._whole(tok, low, sites)
-        cpd = None
-        if best is None or best[3] < 2.0:
-            cpd = self._compound(tok, sites)
-        if cpd is not None:
-            plain, edited = cpd
-            if best is not None and plain is not None:
-                # a known compound without changes competes with a rare whole-word candidate
-                if best[0] - 0.3 < plain[0]:
-                    best = None
-            if best is None:
-                if edited is None or (plain is not None and edited[0] < plain[0] + 0.5):
-                    return _KEEP
-                score, cand, edits, conf = edited
-                return self._make_fix(tok, cand, edits, conf, "compound")
-        if best is None:
+        best = self._whole(tok, sites)
+        if best is not None and (best[5] or best[3] >= 2.0):
+            score, cand, subs, zipf, exotic, is_lex = best
+            conf = 0.9 if (is_lex and zipf >= 2.5) else 0.8
+            return self._make_fix(tok, cand, conf, "confusion" if exotic else "lexicon")
+        if m.is_part(tok.lower(), True):
+            return _KEEP  # a known word in another case (a line-broken noun, a capitalised verb)
+        num = self._number(tok, sites)
+        if num != 0:
+            return num
+        if not _STRONG.search(tok) and self._plain_compound(tok):
+            return _KEEP  # a compound of known parts, none of which has an umlaut twin
+        cpd = self._compound(tok, sites)
+        plain, edited = cpd if cpd is not None else (None, None)
+        if best is not None:  # only a rare word attested by wordfreq alone
+            if plain is not None:
+                return _KEEP
+            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon")
+        if edited is not None:
+            ok = True
+            if plain is not None:
+                ok = edited[0] >= plain[0] + 1.0
+            else:
+                # no reading without change: every changed part must be a well attested word or head, the
+                # more so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
+                for w, q, changed, lex in edited[2]:
+                    if not changed:
+                        continue
+                    if len(w) < 4 or q < 2.0 or (changed == 1 and q < 3.0 and not (lex and len(w) >= 6)):
+                        ok = False
+            if ok:
+                return self._make_fix(tok, edited[1], 0.75, "compound")
+        if plain is not None:
             return _KEEP
-        score, cand, edits, zipf, exotic = best
-        conf = 0.9 if zipf >= 2.5 else 0.75
-        return self._make_fix(tok, cand, edits, conf, "confusion" if exotic else "lexicon")
+        free = self._free_head(tok, sites)
+        if free is not None:
+            return free
+        if _BLIND.search(tok):
+            rep = _BLIND.sub(lambda mt: _BLIND_MAP[mt.group(0)], tok)
+            return _Fix(rep, 0.5, "confusion")
+        return _KEEP
 
-    def _make_fix(self, tok, cand_lower, edits, conf, reason):
+    def _number(self, tok, sites):
+        """A number written in words (``zweihundertfiinfzig``), repaired morpheme by morpheme. Returns a
+        decision, or 0 if the word is no number."""
+        low = tok.lower()
+        if len(low) < 7 or not _NUM_HINT.search(low):
+            return 0
+        for var, cost, subs in self.variants(tok, sites, max_subs=3):
+            sk = _skel(var)
+            if not _NUM_WORD.fullmatch(sk):
+                continue
+            rep = "".join(_NUM_PROPER.get(mt.group(0), mt.group(0)) for mt in _NUM_MORPH.finditer(sk))
+            if _skel(rep) != sk:
+                continue
+            if rep == low:
+                return _KEEP
+            return _Fix(_match_case(tok, rep), 0.85, "compound")
+        return 0
+
+    def _free_head(self, tok, sites):
+        """A name before a known word whose letters OCR damaged (``SeibertzstraBe``): repair the tail only,
+        when the damage is a clear confusion (not a plain lost umlaut, which a name may lack)."""
+        m = self.m
+        n = len(tok)
+        for j in range(3, n - 4):
+            tail_sites = [(a - j, b - j, t, c) for a, b, t, c in sites if a >= j]
+            if not tail_sites:
+                break
+            tail = tok[j:]
+            for var, cost, subs in self.variants(tail, tail_sites, max_subs=2):
+                if not subs:
+                    continue
+                for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(var)):
+                    if not is_lex or len(w) < 5 or z < 2.5:
+                        continue
+                    if _consistent(var, w) == 0:
+                        return _Fix(tok[:j] + w, 0.6, "compound")
+        return None
+
+    def _make_fix(self, tok, cand_lower, conf, reason):
         m = self.m
         rep = _match_case(tok, cand_lower)
         lower_mid = False
         if tok[0] in "UAO" and rep[0] in "ÜÄÖ" and cand_lower in m.words and rep not in m.words:
             lower_mid = True
-        return _Fix(rep, conf, reason, lower_mid, tuple(edits))
+        return _Fix(rep, conf, reason, lower_mid)
 
     def _known(self, tok: str):
         m = self.m
@@ -467,9 +598,8 @@ class _Analyzer:
             return _KEEP_UMLAUT
         if low not in m.twins:
             return _KEEP
-        cands = m.umlaut.get(_skel(low), ())
         best = None
-        for w, z, is_word, _, _, is_lex in cands:
+        for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(low)):
             if not is_lex:
                 continue
             cased = _match_case(tok, w)
@@ -481,96 +611,136 @@ class _Analyzer:
         if best is None:
             return _KEEP
         gain = best[1] - m.zipf.get(low, 0.0)
-        return _Real(best[0], gain, low)
+        return _Real(best[0], gain, low, best[0] not in m.words)
 
-    def _whole(self, tok, low, sites):
-        """Best whole-word candidate: (score, cand, edits, zipf, exotic) or None."""
+    def _whole(self, tok, sites):
+        """Best whole-word candidate: (score, cand, subs, zipf, exotic, is_lexicon) or None."""
         m = self.m
         best = None
         max_subs = self.MAX_SUBS if len(sites) <= 8 else 2
         for var, cost, subs in self.variants(tok, sites, max_subs=max_subs):
-            entries = m.umlaut.get(_skel(var))
+            entries = m.umlaut_entries(_skel(var))
             if not entries:
                 continue
             for w, z, is_word, _, _, is_lex in entries:
                 if not is_word:
                     continue
-                if not is_lex and z < 3.0 and len(w) < 6:
+                if not is_lex and (z < 1.5 or (z < 3.0 and len(w) < 6)):
                     continue
                 res = _consistent(var, w)
                 if res is None:
                     continue
-                nplain, plain_edits = res
+                nplain = res
                 if not subs and not nplain:
                     continue
                 score = z + (0.5 if is_lex else 0.0) - cost - 0.15 * nplain
                 if best is None or score > best[0]:
-                    best = (score, w, subs, z, bool(subs))
+                    best = (score, w, subs, z, bool(subs), is_lex)
         return best
+
+    def _plain_compound(self, tok) -> bool:
+        """Is the word, as it stands, a compound of at most three known parts, each of at least four
+        letters, with productive heads and no part an umlaut twin? A cheap check before the full search."""
+        m = self.m
+        tl = tok.lower()
+        n = len(tl)
+        if n < 8:
+            return False
+        is_part, twins, head_score = m.is_part, m.twins, m.head_score
+        reach: list = [None] * (n + 1)  # position -> number of parts so far
+        reach[0] = 0
+        for i in range(n - 3):
+            parts = reach[i]
+            if parts is None or parts >= 3:
+                continue
+            for j in range(i + 4, min(n, i + 24) + 1):
+                final = j == n
+                if not final and j > n - 4:
+                    continue
+                seg = tl[i:j]
+                if seg in twins or not is_part(seg, final):
+                    continue
+                if final:
+                    if i > 0:
+                        return True
+                    continue
+                if head_score.get(seg, 0.0) < 3.0:
+                    continue
+                for link in ("",) + _LINKS:
+                    k = j + len(link)
+                    if (not link or tl.startswith(link, j)) and k <= n - 4:
+                        if reach[k] is None or reach[k] > parts + 1:
+                            reach[k] = parts + 1
+        return False
 
     def _compound(self, tok, sites):
         """Split into compound parts. Returns (plain, edited): the best reading without changes and the best
-        with changes, each (score, cand, edits, conf) or None; None if no split at all."""
+        with changes, each (score, cand, parts) with parts ((part, quality, changed), ...), or None."""
         m = self.m
         n = len(tok)
         if n < 6:
             return None
-        # state per position: (score, parts, edits, cand pieces) for plain (0) and edited (1)
         best = [[None, None] for _ in range(n + 1)]
-        best[0][0] = (0.0, 0, (), "")
-        lower, heads, tails, umlaut, head_score, zipf = m.lower, m.heads, m.tails, m.umlaut, m.head_score, m.zipf
-        for i in range(n):
+        best[0][0] = (0.0, ())
+        head_score, zipf, is_part, twins = m.head_score, m.zipf, m.is_part, m.twins
+        tl = tok.lower()
+        for i in range(n - 2):
             if best[i][0] is None and best[i][1] is None:
                 continue
-            for j in range(i + 3, min(n, i + 24) + 1):
+            for j in range(i + 3, min(n, i + 20) + 1):
                 final = j == n
-                for var, cost, subs in self.variants(tok, sites, i, j, max_subs=2):
-                    options = []
-                    # plain part
-                    if not subs:
-                        if var in lower or (var in tails if final else var in heads):
-                            z = zipf.get(var, 3.0)
-                            if not final:
-                                z = max(z, head_score.get(var, 0.0)) if var in head_score else z
-                            options.append((var, z, 0, ()))
-                    entries = umlaut.get(_skel(var))
-                    if entries:
-                        for w, z, is_word, may_head, may_tail, _ in entries:
+                if not final and j > n - 3:
+                    continue
+                seg = tl[i:j]
+                plain_ok = is_part(seg, final) and not any(c.isupper() for c in tok[max(i, 1):j])
+                if plain_ok and seg not in twins:
+                    # a known part is not changed (as a known word is not)
+                    q = zipf.get(seg, 3.0) if final else head_score.get(seg, 0.0)
+                    variants = (((seg, q, 0, 0, True),), 0.0),
+                else:
+                    variants = []
+                    for var, cost, subs in self.variants(tok, sites, i, j, max_subs=2):
+                        options = []
+                        if not subs and plain_ok:
+                            q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
+                            options.append((var, q, 0, 0, True))
+                        for w, z, is_word, may_head, may_tail, is_lex in m.umlaut_entries(_skel(var)):
                             if not (may_tail if final else may_head):
                                 continue
-                            res = _consistent(var, w)
-                            if res is None:
+                            nplain = _consistent(var, w)
+                            if nplain is None or (not nplain and not subs):
                                 continue
-                            nplain, plain_edits = res
-                            if not nplain and not subs:
-                                continue
-                            if not final:
-                                z = max(z, head_score.get(w, 0.0))
-                            options.append((w, z, nplain, subs))
-                    if not options:
-                        continue
-                    links = ("",) if final else ("",) + tuple(l for l in _LINKS if tok.startswith(l, j) and j + len(l) < n - 2)
-                    for w, z, nplain, edits in options:
-                        edited = 1 if (edits or nplain) else 0
-                        pscore = 0.3 * min(z, 5.0) - 1.0 - (0.4 if len(w) < 4 else 0.0) - cost - 0.1 * nplain
+                            q = z if final else max(z, head_score.get(w, 0.0))
+                            options.append((w, q, nplain, 2 if subs else 1, is_lex))
+                        if options:
+                            variants.append((options, cost))
+                for options, cost in variants:
+                    links = [""]
+                    if not final:
+                        links += [l for l in _LINKS if tok.startswith(l, j) and j + len(l) <= n - 3]
+                    for w, q, nplain, changed, is_lex in options:
+                        # log-frequency-like: every part costs, frequent parts less, short parts more
+                        pscore = 0.5 * (min(q, 6.0) - 7.0) - (1.0 if len(w) < 4 else 0.0) - cost - 0.2 * nplain
                         for link in links:
                             jj = j + len(link)
                             for state in (0, 1):
                                 prev = best[i][state]
-                                if prev is None or prev[1] >= 4:
+                                if prev is None or len(prev[1]) >= self.MAX_PARTS:
                                     continue
-                                ns = state | edited
-                                sc = prev[0] + pscore - (0.05 if link else 0.0)
+                                ns = 1 if (state or changed) else 0
+                                sc = prev[0] + pscore - (0.1 if link else 0.0)
                                 cur = best[jj][ns]
                                 if cur is None or sc > cur[0]:
-                                    best[jj][ns] = (sc, prev[1] + 1, prev[2] + edits, prev[3] + w + link)
+                                    best[jj][ns] = (sc, prev[1] + ((w, q, changed, link, is_lex),))
         plain, edited = best[n]
-        if plain is None and edited is None:
-            return None
-        out_plain = None if plain is None or plain[1] < 2 else (plain[0], plain[3], (), 0.0)
-        out_edit = None
-        if edited is not None and edited[1] >= 2:
-            out_edit = (edited[0], edited[3], edited[2], 0.75)
+
+        def pack(state):
+            if state is None or len(state[1]) < 2:
+                return None
+            return (state[0], "".join(p[0] + p[3] for p in state[1]),
+                    tuple((w, q, ch, lex) for w, q, ch, _, lex in state[1]))
+
+        out_plain, out_edit = pack(plain), pack(edited)
         if out_plain is None and out_edit is None:
             return None
         return out_plain, out_edit
@@ -647,6 +817,19 @@ def repair_text(text: str) -> Repaired:
         toks.append((mt.group(0), s, e, -1, -1))
         idx += 1
 
+    # e-mail addresses, URLs and domain names are left as they are
+    protected = [mt.span() for mt in _NO_REPAIR.finditer(text)] if ("@" in text or "www" in text or "://" in text
+                                                                  or ".de" in text) else []
+    if protected:
+        starts = [p[0] for p in protected]
+        kept = []
+        for tok in toks:
+            k = bisect.bisect_right(starts, tok[1]) - 1
+            if k >= 0 and tok[1] < protected[k][1]:
+                continue
+            kept.append(tok)
+        toks = kept
+
     # pass 1: decisions per word, evidence of damage
     decisions = []
     damaged = intact = 0
@@ -659,14 +842,20 @@ def repair_text(text: str) -> Repaired:
             intact += 1
         elif type(dec) is _Fix:
             damaged += 1
-    ratio = (damaged + 0.5) / (damaged + intact + 1.0)
+    ratio = (damaged + 0.3) / (damaged + intact + 1.0)
     log_ratio = math.log10(ratio)
 
     repairs: list[Repair] = []
     ntok = len(toks)
+    suffixes = m.suffix_words
     for k in range(ntok):
         dec = decisions[k]
         if dec is _KEEP or dec is _KEEP_UMLAUT:
+            if suffixes and dec is _KEEP and toks[k][0].endswith(suffixes):
+                word, s, e, gs, ge = toks[k]
+                rep = _suffix_rule(m, word, text[e:e + 8])
+                if rep:
+                    _emit(repairs, text, word, rep, s, e, gs, ge, 0.7, "context")
             continue
         word, s, e, gs, ge = toks[k]
         kind = type(dec)
@@ -676,14 +865,16 @@ def repair_text(text: str) -> Repaired:
                 rep = rep[0].lower() + rep[1:]
             _emit(repairs, text, word, rep, s, e, gs, ge, dec.confidence, dec.reason)
         elif kind is _Acronym:
-            if e < len(text) and text[e] == ".":
+            if e < len(text) and text[e] == "." and not dec.roman:
                 continue
             _emit(repairs, text, word, dec.repaired, s, e, gs, ge, 0.85, "confusion")
         else:  # _Real
             prev = toks[k - 1][0] if k > 0 and text[toks[k - 1][2]:s].isspace() else None
             nxt = toks[k + 1][0] if k + 1 < ntok else None
             attached = nxt is not None and text[e:toks[k + 1][1]].isspace()
-            fix = _real_decision(m, dec, prev, nxt, attached, log_ratio)
+            if dec.needs_start and not _sentence_start(text, s):
+                continue
+            fix = _real_decision(m, dec, prev, nxt, attached, log_ratio, text[e:e + 8])
             if fix:
                 _emit(repairs, text, word, dec.twin, s, e, gs, ge, fix, "context")
 
@@ -726,21 +917,38 @@ def repair_text(text: str) -> Repaired:
     return Repaired("".join(parts), clean)
 
 
-def _real_decision(m: Models, dec: _Real, prev, nxt, attached, log_ratio) -> float:
+def _real_decision(m: Models, dec: _Real, prev, nxt, attached, log_ratio, after="") -> float:
     """Confidence of using the umlaut twin of a real word, 0 to keep it."""
     rule = m.rules.get(dec.rule_word)
     if rule is not None:
         twin, keeps, fixes = rule
         if twin == dec.twin.lower():
             for r in keeps:
-                if r.holds(prev, nxt, attached):
+                if r.holds(prev, nxt, attached, after):
                     return 0.0
             for r in fixes:
-                if r.holds(prev, nxt, attached):
+                if r.holds(prev, nxt, attached, after):
                     return 0.8
     if dec.gain + log_ratio >= 0.35:
         return 0.6
     return 0.0
+
+
+def _suffix_rule(m: Models, word: str, after: str) -> str | None:
+    """A word ending in a real word that OCR made of another in this context (``…strafe 12``)."""
+    low = word.lower()
+    for suffix, (twin, keeps, fixes) in m.suffix_rules.items():
+        if not low.endswith(suffix):
+            continue
+        if any(r.holds(None, None, False, after) for r in keeps):
+            return None
+        if any(r.holds(None, None, False, after) for r in fixes):
+            cut = len(word) - len(suffix)
+            tail = twin
+            if cut == 0 and word[0].isupper():
+                tail = twin[0].upper() + twin[1:]
+            return word[:cut] + tail
+    return None
 
 
 def _emit(repairs, text, word, rep, s, e, gs, ge, conf, reason):

@@ -295,6 +295,9 @@ def _date_patterns() -> dict[str, regex.Pattern]:
             rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
         ),
         "part_only": regex.compile(left + part(1), flags),
+        "cued_list": regex.compile(
+            rf"(?<=\b(?:{cues})\s+){left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+{day}\.\s?{month}\.(?!\s?\d)", flags
+        ),
         "cued_part": regex.compile(rf"(?<=\b(?:{cues})\s+){left}" + part(1), flags),
         "derived": regex.compile(
             r"\bbis\s+(?:zum\s+)?(?:Ende\s+(?:des\s+)?(?:Jahres|Kalenderjahres|Haushaltsjahres)|(?:zum\s+)?Jahresende)\s+(?P<y1>\d{4})\b", flags
@@ -368,6 +371,13 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
                 if value is not None:
                     hits.append(Hit("date", part.start(), part.end(), value, {"year_from_list": True}))
                     taken.append(part.span())
+    for listed in patterns["cued_list"].finditer(text):  # 'jeweils zum 15.02., 15.05., 15.08. und 15.11.'
+        year = _context_year(hits, listed.start(), default_year, text)
+        for part in patterns["part_only"].finditer(text, listed.start(), listed.end()):
+            value = _make_date(part, 1, year) if free(*part.span()) else None
+            if value is not None:
+                hits.append(Hit("date", part.start(), part.end(), value, {"year_from_context": True}))
+                taken.append(part.span())
     for match in patterns["cued_part"].finditer(text):
         if not free(*match.span()):
             continue
@@ -415,10 +425,12 @@ def scan_derived_dates(text: str) -> list[Hit]:
 def _position_patterns() -> dict[str, regex.Pattern]:
     lex = values_lexicon()
     units = "|".join(sorted((regex.escape(u) for u in lex["fte_units"]), key=len, reverse=True))
-    number_words = "|".join(sorted(set(lex["units"]) | set(lex["tens"]), key=len, reverse=True))
+    number_words = "|".join(sorted(set(lex["units"]) | set(lex["tens"]) | set(lex["fraction_numbers"]), key=len, reverse=True))
     fte_words = "|".join(sorted((regex.escape(w).replace(r"\ ", r"\s+") for w in lex["fte_words"]), key=len, reverse=True))
     # Up to three lowercase attributes between number and noun: '7 zusätzliche/neue Personalstellen'.
-    attributes = r"(?:[a-zäöüß][\w]*(?:/\s?[a-zäöüß]\w*)?\s+){0,3}"
+    # Function words and numbers are never attributes: 'Baustein 2 für acht Stellen' is not '2 … Stellen'.
+    stop = "|".join(sorted(set(lex["attribute_stopwords"]) | set(lex["units"]) | set(lex["tens"]) | set(lex["fraction_numbers"]), key=len, reverse=True))
+    attributes = rf"(?-i:(?:(?!(?:{stop})\b)[a-zäöüß][\w]*(?:/\s?[a-zäöüß]\w*)?\s+){{0,3}})"
     noun = r"(?P<noun>[\w-]*?(?:stellen?|stellenanteile?n?)|" + units + r")\b"
     return {
         "numeric": regex.compile(
@@ -426,7 +438,10 @@ def _position_patterns() -> dict[str, regex.Pattern]:
         ),
         "worded": regex.compile(rf"(?<![\w-])(?P<num>{number_words})\s+{attributes}{noun}", regex.IGNORECASE),
         "fte_word": regex.compile(rf"(?<![\w-])(?P<word>{fte_words})\b", regex.IGNORECASE),
-        "share_percent": regex.compile(r"Stellenanteil(?:s|e)?\s+(?:von|in\s+H(?:ö|o|é)he\s+von)\s+(?P<num>\d+(?:,\d+)?)\s*(?:%|Prozent)", regex.IGNORECASE),
+        "share_percent": regex.compile(
+            r"Stellenanteil(?:s|e)?\s+(?:von|in\s+H(?:ö|o|é)he\s+von|im\s+Umfang\s+von)\s+(?P<num>\d+(?:,\d+)?)(?:\s*(?P<pct>%|Prozent))?",
+            regex.IGNORECASE,
+        ),
         "hours": regex.compile(r"(?<![\d,.])(?P<num>\d{1,2}(?:,\d+)?)\s+(?:Wochenstunden|Wochenarbeitsstunden|Stunden\s+(?:pro|je|in\s+der)\s+Woche)", regex.IGNORECASE),
         "role_share": regex.compile(r"(?<=[(,;]\s*|\bund\s+)(?P<num>\d+,\d+)\s+(?P<role>Verwaltungsassistenz|Assistenz|Koordination|Sachbearbeitung|Case[- ]?Management|Fallmanagement)\b", regex.IGNORECASE),
     }
@@ -465,15 +480,21 @@ def scan_positions(text: str) -> list[Hit]:
             taken.append((start, end))
 
     for match in patterns["share_percent"].finditer(text):
-        add(match.start(), match.end(), parse_number(match["num"]) / 100)
+        share = parse_number(match["num"])
+        if match["pct"]:
+            add(match.start(), match.end(), share / 100)
+        elif share <= 2:  # 'Stellenanteil von 0,75'
+            add(match.start(), match.end(), share)
     for match in patterns["numeric"].finditer(text):
-        if _is_position_noun(match["noun"]) and not _is_rate_denominator(text, match.start()):
+        if _is_position_noun(match["noun"]) and not _is_rate_denominator(text, match.start()) and not _after_module_word(text, match.start("num")):
             value = parse_number(match["num"])
             if value <= 500:
                 add(match.start("num"), match.end(), value, each=bool(match["jew"]))
     for match in patterns["worded"].finditer(text):
         if _is_position_noun(match["noun"]) and match["num"].lower() not in ("ein", "eine", "einer", "einen", "einem"):
-            add(match.start(), match.end(), Decimal(lex["units"].get(match["num"].lower()) or lex["tens"][match["num"].lower()]))
+            word = match["num"].lower()
+            count = lex["units"].get(word) or lex["tens"].get(word) or lex["fraction_numbers"][word]
+            add(match.start(), match.end(), Decimal(str(count)))
     for match in patterns["fte_word"].finditer(text):
         word = regex.sub(r"\s+", " ", match["word"].lower())
         if not _is_rate_denominator(text, match.start()):
@@ -491,6 +512,11 @@ def scan_positions(text: str) -> list[Hit]:
 def _is_rate_denominator(text: str, start: int) -> bool:
     """'je Stelle', 'pro Vollzeitstelle', 'je 1,0 VZÄ': a unit of a rate, not a position."""
     return bool(regex.search(r"(?i)\b(?:je|pro|per)\s*$", text[max(0, start - 6):start]))
+
+
+def _after_module_word(text: str, start: int) -> bool:
+    """'Baustein 2 …': the number names a module."""
+    return bool(regex.search(r"(?i)(?:Modul|Baustein|Bausteins|Module|Bausteine|Stufe|Nr\.?)\s*$", text[max(0, start - 12):start]))
 
 
 def _full_week(text: str, start: int, hours: Decimal) -> Decimal:
