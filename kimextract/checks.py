@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Optional
 
 import regex
 
-from .extract import Mentions, View, MONEY_CELL
+from .extract import MONEY_CELL, Mentions, View, _line_end
 from .records import Amount, Evidence, Finding, Grant, Position, Provenance
 from .values import parse_number, plain
 
@@ -120,31 +120,24 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
 
 
 def _grant_parts(view: View, mentions: Mentions, grant: Grant) -> list[Amount]:
-    """Amounts after a 'davon'/'Von dieser Summe' cue that split the grant, up to the end of the paragraph."""
-    text = view.text
-    back = _back(view)
+    """Amounts that split a grant after a cue ('davon', 'Von dieser Summe', 'verteilt sich wie folgt:'),
+    to the end of that sentence or list."""
+    text, back = view.text, view.from_original
     end_of_grant = back(grant.provenance.end)
-    paragraph_end = text.find("\n\n", end_of_grant + 1)
-    window_end = len(text) if paragraph_end < 0 else paragraph_end
-    cue = PARTS_CUE.search(text, back(grant.provenance.start), min(window_end + 2000, len(text)))
-    if not cue or cue.start() - end_of_grant > 400:
+    cue = PARTS_CUE.search(text, back(grant.provenance.start), min(end_of_grant + 400, len(text)))
+    if not cue:
         return []
-    stop = _next_break(text, cue.end(), grant)
-    return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop and a.per is None
+    stop = PART_BREAK.search(text, cue.end())
+    stop_at = stop.start() + 1 if stop else len(text)
+    return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None
             and a.value < (grant.amount or 0) and not _is_table_cell(view, a)]
-
-
-def _next_break(text: str, start: int, grant: Grant) -> int:
-    """End of the parts: the next sentence that starts a new decision or a blank-line heading."""
-    match = regex.search(r"(?i)\n\s*\n\s*(?:Auf\s+der\s+Grundlage|Mit\s+Bescheid|Modul|Baustein|\d\.)|(?:Die\s+)?H(?:ä|a)lfte\s+der\s+Summe|Rate|(?:Ü|U)ber\s+den", text[start:])
-    return start + match.start() if match else len(text)
 
 
 def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     """'bis zu 4 Stellen (3,5 Stellen Koordination, 0,5 Assistenz)' and 'A und B, insgesamt C Stellen'."""
     text = view.text
     back = _back(view)
-    positions = mentions.positions
+    positions = [p for p in mentions.positions if not _is_table_cell(view, p)]
     for index, total in enumerate(positions):
         end = back(total.provenance.end)
         opening = regex.match(r"[^()\n.]{0,40}\(", text[end:end + 41])
@@ -201,39 +194,86 @@ def _rounded_equal(exact: Decimal, stated: Decimal) -> bool:
     return exact.quantize(quantum) == stated
 
 
+SUM_LABEL = regex.compile(r"(?i)^\s*(?:Summe|Gesamt|Insgesamt|Gesamtsumme|Zwischensumme|Gesamtbetrag)\b")
+# The cells at the end of a row: numbers, dashes and currency signs only.
+CELL_TAIL = regex.compile(r"(?:(?<=\s)(?:[–—-]|\d[\d.,]*)(?:[ \t]*(?:€|EUR))?[ \t]*)+$", regex.MULTILINE)
+PAGE_NUMBER = regex.compile(r"(?i)\bSeite\s+\d+(?:\s+von\s+\d+)?")
+DASH_CELL = regex.compile(r"(?<=\s)[–—-](?=[ \t]|$)", regex.MULTILINE)
+
+
 def check_table_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
-    """Rows labelled Summe/Gesamt against the rows above them; a Summe column against its row."""
-    text = view.text
-    back = _back(view)
-    cells = [a for a in mentions.amounts if _is_table_cell(view, a)]
-    rows: dict[int, list[Amount]] = {}
+    """Rows labelled Summe/Gesamt against the rows above them, column by column; a Summe column against
+    the cells of its row. A dash in a cell counts as zero; rows that do not line up are left alone."""
+    for rows, header in _tables(view, mentions):
+        if header is not None and regex.search(r"(?i)\b(?:Summe|Gesamt|Insgesamt)\s*$", header):
+            for row in rows:
+                cells = [c for c in row if c is not None]
+                if len(row) >= 3 and len(cells) == len(row) and sum(_cell_value(c) for c in cells[:-1]) != _cell_value(cells[-1]):
+                    yield _sum_finding(Rule.TABLE_SUM, cells[:-1], cells[-1], _fmt(cells[-1]), value=_cell_value)
+        block: list[list] = []
+        for row in rows:
+            if not SUM_LABEL.match(_line_of(view, row)):
+                block.append(row)
+                continue
+            above = [r for r in block if len(r) == len(row)]
+            if above and len(above) == len(block):
+                for column, total in enumerate(row):
+                    parts = [r[column] for r in above if r[column] is not None]
+                    if total is None or not parts:
+                        continue
+                    if abs(sum(_cell_value(p) for p in parts) - _cell_value(total)) >= CENT:
+                        yield _sum_finding(Rule.TABLE_SUM, parts, total, _fmt(total), value=_cell_value)
+            block = []
+
+
+def _tables(view: View, mentions: Mentions):
+    """Table cells (bare numbers: amounts and shares) grouped into rows (lines) and tables (runs of rows)."""
+    text, back = view.text, view.from_original
+    cells = [m for m in mentions.amounts + mentions.positions if _is_table_cell(view, m)]
+    by_line: dict[int, list] = {}
     for cell in cells:
         start = back(cell.provenance.start)
-        rows.setdefault(text.rfind("\n", 0, start) + 1, []).append(cell)
-    ordered = sorted(rows.items())
-    block: list[tuple[int, list[Amount]]] = []
-    for line_start, row in ordered:
-        line = text[line_start:text.find("\n", line_start) if text.find("\n", line_start) >= 0 else len(text)]
-        if block and line_start - _line_end(text, block[-1][0]) > 200:
-            block = []
-        if regex.match(r"(?i)\s*(?:Summe|Gesamt|Insgesamt|Gesamtsumme|Zwischensumme)", line):
-            above = [r for _, r in block if len(r) == len(row)]
-            if above:
-                for column, total in enumerate(row):
-                    summed = sum(r[column].value for r in above)
-                    if summed != total.value:
-                        yield _sum_finding(Rule.TABLE_SUM, [r[column] for r in above], total, euro)
-            block = []
-        else:
-            block.append((line_start, row))
-        header = text[max(0, text.rfind("\n\n", 0, line_start)):line_start]
-        if len(row) >= 3 and regex.search(r"(?i)(?:Summe|Gesamt|Insgesamt)\s*$", header.split("\n")[0] if header else ""):
-            pass
+        by_line.setdefault(text.rfind("\n", 0, start) + 1, []).append((start, cell))
+    tables, current, last_end, header = [], [], -1, None
+    for line_start in sorted(by_line):
+        line_end = _line_end(text, line_start)
+        if current and _lines_between(text, last_end, line_start, header) > 1:
+            tables.append((current, header))
+            current = []
+        if not current:
+            previous = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+            header = text[previous:max(previous, line_start - 1)]
+        row = sorted(by_line[line_start], key=lambda item: item[0])
+        tail = CELL_TAIL.search(text, line_start, line_end)
+        dashes = [(m.start(), None) for m in DASH_CELL.finditer(text, tail.start() if tail else line_end, line_end)]
+        current.append([cell for _, cell in sorted(row + dashes, key=lambda item: item[0])])
+        last_end = line_end
+    if current:
+        tables.append((current, header))
+    return tables
 
 
-def _line_end(text: str, start: int) -> int:
-    end = text.find("\n", start)
-    return len(text) if end < 0 else end
+def _lines_between(text: str, end: int, start: int, header: str | None) -> int:
+    """Lines between two rows, not counting page furniture or a header repeated after a page break."""
+    lines = [line for line in text[end + 1:start].split("\n") if line.strip()]
+    return sum(1 for line in lines if "\f" not in line and not PAGE_NUMBER.search(line) and line.strip() != (header or "").strip())
+
+
+def _line_of(view: View, row: list) -> str:
+    first = next(c for c in row if c is not None)
+    start = view.from_original(first.provenance.start)
+    line_start = view.text.rfind("\n", 0, start) + 1
+    return view.text[line_start:_line_end(view.text, line_start)]
+
+
+def _cell_value(cell) -> Decimal:
+    if cell is None:
+        return Decimal(0)
+    return cell.value if isinstance(cell, Amount) else cell.fte
+
+
+def _fmt(cell) -> Callable[[Decimal], str]:
+    return euro if isinstance(cell, Amount) else fte
 
 
 def check_instalments(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -396,5 +436,6 @@ def _back(view: View):
     return view.from_original
 
 
-def _is_table_cell(view: View, amount: Amount) -> bool:
-    return bool(MONEY_CELL.fullmatch(amount.text.strip()))
+def _is_table_cell(view: View, mention) -> bool:
+    """A bare number, without currency or unit: a cell of a table."""
+    return bool(MONEY_CELL.fullmatch(mention.text.strip()))

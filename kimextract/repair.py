@@ -228,9 +228,13 @@ class Models:
                 if self.is_word(low.translate(_SKEL)) or self.is_word(sk):
                     self.twins.add(low.translate(_SKEL))
                     self.twins.add(sk)
+        self.acronym_skel = {_skel(a.lower()): a for a in self.acronyms if _UMLAUTS & set(a)}
         self._domain_by_skel: dict[str, list[str]] = {}
         for low, sk in self._domain.items():
             self._domain_by_skel.setdefault(sk, []).append(low)
+        self.punct: list[tuple[re.Pattern, str]] = []
+        for row in _read_table(folder / "confusions_punct.tsv"):
+            self.punct.append((re.compile(row[0]), row[1]))
         self.confusions: list[_Confusion] = []
         for row in _read_table(folder / "confusions.tsv"):
             self.confusions.append(_Confusion(row[0], row[1], row[2], float(row[3])))
@@ -318,15 +322,17 @@ def load_models() -> Models:
 
 # --------------------------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|(?<=[a-zäöü])&)*")
+_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])&)*")
 _STRONG = re.compile(r"[éèêóòáàâúùû&36]|ii|.[A-ZÄÖÜ]")  # letters OCR makes, German rarely has
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
 _BLIND = re.compile(r"(?<=[a-zäöüß])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
 _BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß"}
 _NUM_UNITS = ("ein eins zwei drei vier funf sechs sieben sieb acht neun zehn elf zwolf zwanzig dreissig vierzig "
-              "funfzig sechzig siebzig achtzig neunzig hundert tausend und millionen million milliarden milliarde")
-_NUM_PROPER = {"funf": "fünf", "zwolf": "zwölf", "dreissig": "dreißig", "funfzig": "fünfzig"}
+              "funfzig sechzig siebzig achtzig neunzig hundert tausend und millionen million milliarden milliarde "
+              "fnf zwlf dreiig fnfzig")  # the last four: OCR dropped the umlaut or ß
+_NUM_PROPER = {"funf": "fünf", "zwolf": "zwölf", "dreissig": "dreißig", "funfzig": "fünfzig",
+               "fnf": "fünf", "zwlf": "zwölf", "dreiig": "dreißig", "fnfzig": "fünfzig"}
 _NUM_ALT = "|".join(sorted(_NUM_UNITS.split(), key=len, reverse=True))
 _NUM_MORPH = re.compile(_NUM_ALT)
 _NUM_WORD = re.compile(f"(?:{_NUM_ALT})+")
@@ -335,6 +341,7 @@ _ACRONYM = re.compile(r"^(?=[^l1]*[A-ZÄÖÜ])[A-ZÄÖÜl1]{2,6}$")
 _HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
 _NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
 _QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?)(?=[^\W\d_])")
+_CLOSING = re.compile(r"(?:„|(?<![^\s(]),,?)[^„“”\"\n]{1,300}?(?:\n[^„“”\"\n]{1,300}?){0,3}(”)")
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
 
 # decision kinds
@@ -351,10 +358,11 @@ class _Fix:
 
 
 class _Real:
-    __slots__ = ("twin", "gain", "rule_word", "needs_start")
+    __slots__ = ("twin", "gain", "rule_word", "needs_start", "reason")
 
-    def __init__(self, twin, gain, rule_word, needs_start=False):
+    def __init__(self, twin, gain, rule_word, needs_start=False, reason="context"):
         self.twin, self.gain, self.rule_word = twin, gain, rule_word
+        self.reason = reason
         self.needs_start = needs_start  # the twin is capitalised only as the first word of a sentence
 
 
@@ -492,6 +500,10 @@ class _Analyzer:
                 return _Acronym(rep, _ROMAN.match(rep) is not None)
             return _KEEP
         if tok.isupper():
+            if not m.is_word(tok):
+                acro = m.acronym_skel.get(_skel(tok.lower()))
+                if acro is not None and acro != tok:
+                    return _Acronym(acro)
             return _KEEP
         if m.is_word(tok):
             return self._known(tok)
@@ -521,11 +533,16 @@ class _Analyzer:
             if plain is not None:
                 return _KEEP
             return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon")
+        if plain is not None:
+            if edited is not None and edited[0] >= plain[0] + 0.2:
+                # a compound of real words whose umlaut reading is more frequent (Forderbaustein): decided
+                # like a real word, by how damaged the document is
+                cand = _match_case(tok, edited[1])
+                return _Real(cand, 2.0 * (edited[0] - plain[0]), None, False, "compound")
+            return _KEEP
         if edited is not None:
             ok = True
-            if plain is not None:
-                ok = edited[0] >= plain[0] + 1.0
-            else:
+            if True:
                 # no reading without change: every changed part must be a well attested word or head, the
                 # more so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
                 for w, q, changed, lex in edited[2]:
@@ -540,6 +557,9 @@ class _Analyzer:
         free = self._free_head(tok, sites)
         if free is not None:
             return free
+        dropped = self._dropped(tok, sites)
+        if dropped is not None:
+            return dropped
         if _BLIND.search(tok):
             rep = _BLIND.sub(lambda mt: _BLIND_MAP[mt.group(0)], tok)
             return _Fix(rep, 0.5, "confusion")
@@ -637,6 +657,30 @@ class _Analyzer:
                 if best is None or score > best[0]:
                     best = (score, w, subs, z, bool(subs), is_lex)
         return best
+
+    def _dropped(self, tok, sites):
+        """OCR dropped an umlaut or ß altogether (``Zuschsse``, ``Griien``): insert one, if that gives a
+        frequent lexicon word."""
+        m = self.m
+        n = len(tok)
+        if n < 4:
+            return None
+        best = None
+        for var, cost, subs in self.variants(tok, sites, max_subs=1):
+            for pos in range(1, len(var)):
+                for ch in "üäöß":
+                    cand_var = var[:pos] + ch + var[pos:]
+                    for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(cand_var)):
+                        if not is_lex or z < 3.0 or len(w) < 5:
+                            continue
+                        if _consistent(cand_var, w) is None:
+                            continue
+                        score = z - cost
+                        if best is None or score > best[0]:
+                            best = (score, w)
+        if best is None:
+            return None
+        return self._make_fix(tok, best[1], 0.6, "confusion")
 
     def _plain_compound(self, tok) -> bool:
         """Is the word, as it stands, a compound of at most three known parts, each of at least four
@@ -876,7 +920,7 @@ def repair_text(text: str) -> Repaired:
                 continue
             fix = _real_decision(m, dec, prev, nxt, attached, log_ratio, text[e:e + 8])
             if fix:
-                _emit(repairs, text, word, dec.twin, s, e, gs, ge, fix, "context")
+                _emit(repairs, text, word, dec.twin, s, e, gs, ge, fix, dec.reason)
 
     # hyphenation repairs and the line break that moves
     for hpos, (gs, ge, keep) in joins.items():
@@ -894,9 +938,18 @@ def repair_text(text: str) -> Repaired:
         if p < len(text) and text[p] in " \t":
             repairs.append(Repair(text[p], "\n", p, p + 1, 0.9, "hyphenation"))
 
-    # quotes: a low comma glued to the next word is the German opening quote
+    # quotes: a low comma glued to the next word is the German opening quote; its closing quote is “
     for q in _QUOTE.finditer(text):
         repairs.append(Repair(q.group(1), "„", q.start(1), q.end(1), 0.8, "quote"))
+    if "”" in text:
+        for q in _CLOSING.finditer(text):
+            repairs.append(Repair("”", "“", q.start(1), q.end(1), 0.7, "quote"))
+
+    # punctuation and symbols (models/confusions_punct.tsv)
+    for pattern, replacement in m.punct:
+        for mt in pattern.finditer(text):
+            a, b = mt.span("x")
+            repairs.append(Repair(text[a:b], replacement, a, b, 0.7, "confusion"))
 
     repairs.sort(key=lambda r: (r.start, r.end))
     # drop overlaps (keep the first)
@@ -919,7 +972,7 @@ def repair_text(text: str) -> Repaired:
 
 def _real_decision(m: Models, dec: _Real, prev, nxt, attached, log_ratio, after="") -> float:
     """Confidence of using the umlaut twin of a real word, 0 to keep it."""
-    rule = m.rules.get(dec.rule_word)
+    rule = m.rules.get(dec.rule_word) if dec.rule_word else None
     if rule is not None:
         twin, keeps, fixes = rule
         if twin == dec.twin.lower():

@@ -257,6 +257,8 @@ def amount_unit(text: str, end: int) -> Optional[str]:
     for key, unit in units.items():  # compounds: 'Koordinierungsstelle' -> Stelle
         if word.endswith(key):
             return unit
+    if match["unit"] and match["unit"][:1].isupper():  # any other noun: 'je Treffpunkt'
+        return match["unit"]
     return None
 
 
