@@ -329,24 +329,24 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
 
 
 def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
-    """A grant paid as a flat rate per post: its amount per FTE against the rate the document states.
+    """A grant's amount per FTE against the one rate per post the document states for its module.
 
-    Only where the grant is a pure flat rate: one rate per post is stated in its module, and no other
-    amounts (lump sums for material costs, other posts' rates) make up the grant beside it.
+    A grant made of several parts (posts at that rate plus lump sums, or posts at other rates named beside
+    it) is left alone when its parts explain its amount.
     """
-    back = view.from_original
     for grant in grants:
-        if grant.rate_per_fte is None or grant._scope is None:
+        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None:
             continue
-        stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module == grant.module]
+        start, end = grant._scope
+        back = view.from_original
+        stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]
+        alone_in_module = sum(1 for g in grants if g.module == grant.module) == 1
+        if not stated and alone_in_module:  # a rate stated elsewhere for the module, e.g. in its section's rules
+            stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module in (grant.module, None)]
         if len({a.value for a in stated}) != 1:
             continue
         rate = stated[0]
-        start, end = grant._scope
-        instalments = {i.amount for i in grant.instalments}
-        others = [a for a in mentions.amounts if start <= back(a.provenance.start) < end
-                  and a.value not in (grant.amount, rate.value) and a.value not in instalments and a.per is None]
-        if others or _rate_agrees(grant.rate_per_fte, rate):
+        if _rate_agrees(grant.rate_per_fte, rate) or _parts_explain(view, mentions, grant, rate):
             continue
         yield _finding(
             Rule.RATE,
@@ -369,6 +369,23 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
                 [Evidence(label="Zuwendung", value=str(g.rate_per_fte), text=g.text, provenance=g.provenance) for g in group],
                 module,
             )
+
+
+def _parts_explain(view: View, mentions: Mentions, grant: Grant, rate: Amount) -> bool:
+    """Some posts of the grant at the rate plus up to three other amounts of its text give the grant."""
+    from itertools import combinations
+
+    back = view.from_original
+    start, end = grant._scope
+    instalments = {i.amount for i in grant.instalments}
+    others = [a.value for a in mentions.amounts if start <= back(a.provenance.start) < end and a.per is None
+              and a.value not in (grant.amount, rate.value) and a.value not in instalments and not _is_table_cell(view, a)]
+    counts = {p.fte for p in mentions.positions if start <= back(p.provenance.start) < end} | {grant.positions}
+    for size in range(1, min(3, len(others)) + 1):
+        for extra in combinations(others, size):
+            if any(abs(rate.value * count + sum(extra) - grant.amount) < CENT for count in counts):
+                return True
+    return False
 
 
 def _rate_agrees(rate: Decimal, stated: Amount) -> bool:

@@ -173,9 +173,9 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
 
     positions = _in(mentions.positions, starts, sentence.start, sentence.end)
     if positions:
-        positions = _total_or_all(text, starts, positions)
+        positions = _total_or_all(view, starts, positions)
     if not positions:
-        positions = _funded_positions(text, mentions, starts, sents, sentence.end, limit)
+        positions = _funded_positions(view, mentions, starts, sents, sentence.end, limit)
     if not positions:
         positions = _part_positions(mentions, starts, sents, sentence.end, limit)
     if positions:
@@ -215,24 +215,35 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
             grant.rate_per_fte = earlier[-1].rate_per_fte
 
 
-def _total_or_all(text: str, starts, positions: list[Position]) -> list[Position]:
+def _total_or_all(view: View, starts, positions: list[Position]) -> list[Position]:
     """'insgesamt 2,5 Stellen, und zwar …': the total alone, else every position named."""
+    text = view.text
     for position in positions:
         offset = starts[id(position)]
+        end = view.from_original(position.provenance.end)
         if regex.search(r"(?i)\b(?:insgesamt|zusammen|gesamt|in\s+Summe)\s+(?:\w+\s+)?$", text[max(0, offset - 25):offset]):
             return [position]
+        if len(positions) > 1 and regex.match(r"\s*(?::|\(|,\s*und\s+zwar|,\s*davon)", text[end:end + 12]):
+            return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …'
     return positions
 
 
-def _funded_positions(view_text: str, mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
+def _funded_positions(view: View, mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
     """The positions of the first sentence after a decision that says they are funded ('Gefördert werden …')."""
     for sentence in sents:
         if sentence.start < start or sentence.start >= limit:
             continue
         positions = _in(mentions.positions, starts, sentence.start, sentence.end)
-        if positions and any(p.status == "funded" for p in positions):
-            return _total_or_all(view_text, starts, positions)
+        describes_grant = GRANT_REFERENCE.match(view.text, sentence.start) is not None
+        if positions and (describes_grant or any(p.status == "funded" for p in positions)):
+            return _total_or_all(view, starts, positions)
     return []
+
+
+# A sentence that goes on about the grant just named: 'Sie umfasst …', 'Damit werden …', 'Mit ihr …'.
+GRANT_REFERENCE = regex.compile(
+    r"\s*(?:Sie|Damit|Hiermit|Dadurch|Mit\s+(?:ihr|ihm|diesen\s+Mitteln|der\s+Pauschale|der\s+Zuwendung)|Die\s+(?:Zuwendung|Pauschale|Mittel)|Gef(?:ö|o)rdert)\b"
+)
 
 
 def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:

@@ -106,7 +106,7 @@ class Repaired:
 _SKEL = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _UMLAUTS = frozenset("äöüßÄÖÜ")
 _VOWELS = frozenset("aeiouyäöüAEIOUYÄÖÜ")
-_LINKS = ("s", "es", "n", "en", "e", "er", "ns")
+_LINKS = ("s", "es", "n", "en", "ns")  # linking elements; -e-/-er- words (Kinder-, Bade-) are in the lexicon
 _UPPER_UMLAUT = {"ä": "Ä", "ö": "Ö", "ü": "Ü"}
 
 
@@ -228,7 +228,7 @@ class Models:
                 if self.is_word(low.translate(_SKEL)) or self.is_word(sk):
                     self.twins.add(low.translate(_SKEL))
                     self.twins.add(sk)
-        self.acronym_skel = {_skel(a.lower()): a for a in self.acronyms if _UMLAUTS & set(a)}
+        self.acronym_skel = {_skel(a.lower()): a for a in self.acronyms}
         self._domain_by_skel: dict[str, list[str]] = {}
         for low, sk in self._domain.items():
             self._domain_by_skel.setdefault(sk, []).append(low)
@@ -322,11 +322,16 @@ def load_models() -> Models:
 
 # --------------------------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])&)*")
-_STRONG = re.compile(r"[éèêóòáàâúùû&36]|ii|.[A-ZÄÖÜ]")  # letters OCR makes, German rarely has
+_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])[&@](?=[a-zäöü]|\b))*")
+_STRONG = re.compile(r"[éèêóòáàâúùû&@368]|ii|(?<=.)[A-ZÄÖÜ]")  # what OCR makes and German words rarely hold
+
+
+def _strong(ocr: str) -> bool:
+    """A confusion OCR string that is no plain lower-case letter run (``é``, ``B``, ``fR``, ``&``, ``ii``)."""
+    return ocr == "ii" or any(not ("a" <= c <= "z") for c in ocr)  # letters OCR makes, German rarely has
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
-_BLIND = re.compile(r"(?<=[a-zäöüß])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
+_BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
 _BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß"}
 _NUM_UNITS = ("ein eins zwei drei vier funf sechs sieben sieb acht neun zehn elf zwolf zwanzig dreissig vierzig "
               "funfzig sechzig siebzig achtzig neunzig hundert tausend und millionen million milliarden milliarde "
@@ -340,8 +345,8 @@ _NUM_HINT = re.compile(r"zig|ssig|sig|hundert|tausend|zehn|illion")
 _ACRONYM = re.compile(r"^(?=[^l1]*[A-ZÄÖÜ])[A-ZÄÖÜl1]{2,6}$")
 _HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
 _NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
-_QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?)(?=[^\W\d_])")
-_CLOSING = re.compile(r"(?:„|(?<![^\s(]),,?)[^„“”\"\n]{1,300}?(?:\n[^„“”\"\n]{1,300}?){0,3}(”)")
+_QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?|»)(?=[^\W\d_])")
+_CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"\n]{1,300}?(?:\n[^„“”\"\n]{1,300}?){0,3}([”\"])")
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
 
 # decision kinds
@@ -438,7 +443,10 @@ class _Analyzer:
                 k = len(c.ocr)
                 if tok.startswith(c.ocr, i):
                     w = c.where
-                    if w != "any" and i == 0:
+                    if w == "first":
+                        if i != 0:
+                            continue
+                    elif w != "any" and i == 0:
                         continue
                     if w == "cc":
                         before = tok[i - 1] if i > 0 else ""
@@ -492,7 +500,7 @@ class _Analyzer:
         if n < 2:
             return _KEEP
         if not tok.isalpha():
-            if any(ch.isdigit() and ch not in "63" for ch in tok):
+            if any(ch.isdigit() and ch not in "638" for ch in tok):
                 return _KEEP
         if ("l" in tok or "1" in tok) and _ACRONYM.match(tok):
             rep = tok.replace("l", "I").replace("1", "I")
@@ -501,7 +509,7 @@ class _Analyzer:
             return _KEEP
         if tok.isupper():
             if not m.is_word(tok):
-                acro = m.acronym_skel.get(_skel(tok.lower()))
+                acro = m.acronym_skel.get(_skel(tok.lower().replace("6", "ö")))
                 if acro is not None and acro != tok:
                     return _Acronym(acro)
             return _KEEP
@@ -529,23 +537,23 @@ class _Analyzer:
             return _KEEP  # a compound of known parts, none of which has an umlaut twin
         cpd = self._compound(tok, sites)
         plain, edited = cpd if cpd is not None else (None, None)
-        if best is not None:  # only a rare word attested by wordfreq alone
-            if plain is not None:
-                return _KEEP
-            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon")
         if plain is not None:
-            if edited is not None and edited[0] >= plain[0] + 0.2:
+            if edited is not None and edited[0] >= plain[0] + 0.1:
                 # a compound of real words whose umlaut reading is more frequent (Forderbaustein): decided
-                # like a real word, by how damaged the document is
+                # like a real word, by how damaged the document is; the gain in Zipf points, without the
+                # cost of the edits
                 cand = _match_case(tok, edited[1])
-                return _Real(cand, 2.0 * (edited[0] - plain[0]), None, False, "compound")
+                gain = 2.0 * (edited[0] - plain[0]) + 0.4 * sum(p[4] for p in edited[2])
+                return _Real(cand, gain, None, False, "compound")
             return _KEEP
+        if best is not None:  # only a rare word attested by wordfreq alone
+            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon")
         if edited is not None:
             ok = True
             if True:
                 # no reading without change: every changed part must be a well attested word or head, the
                 # more so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
-                for w, q, changed, lex in edited[2]:
+                for w, q, changed, lex, _ in edited[2]:
                     if not changed:
                         continue
                     if len(w) < 4 or q < 2.0 or (changed == 1 and q < 3.0 and not (lex and len(w) >= 6)):
@@ -575,9 +583,10 @@ class _Analyzer:
             sk = _skel(var)
             if not _NUM_WORD.fullmatch(sk):
                 continue
-            rep = "".join(_NUM_PROPER.get(mt.group(0), mt.group(0)) for mt in _NUM_MORPH.finditer(sk))
-            if _skel(rep) != sk:
+            morphs = [mt.group(0) for mt in _NUM_MORPH.finditer(sk)]
+            if "".join(morphs) != sk:
                 continue
+            rep = "".join(_NUM_PROPER.get(x, x) for x in morphs)
             if rep == low:
                 return _KEEP
             return _Fix(_match_case(tok, rep), 0.85, "compound")
@@ -594,7 +603,7 @@ class _Analyzer:
                 break
             tail = tok[j:]
             for var, cost, subs in self.variants(tail, tail_sites, max_subs=2):
-                if not subs:
+                if not subs or not all(_strong(tail[a:b]) for a, b, _ in subs):
                     continue
                 for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(var)):
                     if not is_lex or len(w) < 5 or z < 2.5:
@@ -607,8 +616,8 @@ class _Analyzer:
         m = self.m
         rep = _match_case(tok, cand_lower)
         lower_mid = False
-        if tok[0] in "UAO" and rep[0] in "ÜÄÖ" and cand_lower in m.words and rep not in m.words:
-            lower_mid = True
+        if tok[0] in "UAO" and rep[0] in "ÜÄÖ" and cand_lower in m.words:
+            lower_mid = True  # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die)
         return _Fix(rep, conf, reason, lower_mid)
 
     def _known(self, tok: str):
@@ -639,6 +648,13 @@ class _Analyzer:
         best = None
         max_subs = self.MAX_SUBS if len(sites) <= 8 else 2
         for var, cost, subs in self.variants(tok, sites, max_subs=max_subs):
+            if subs and m.is_part(var, True) and not (_UMLAUTS & set(var)):
+                # a confusion that gives a word without umlaut (InvestitionsmitteIn: I for l)
+                z = m.zipf.get(var, 3.0)
+                score = z + 0.5 - cost
+                if best is None or score > best[0]:
+                    best = (score, var, subs, z, True, True)
+                continue
             entries = m.umlaut_entries(_skel(var))
             if not entries:
                 continue
@@ -683,8 +699,8 @@ class _Analyzer:
         return self._make_fix(tok, best[1], 0.6, "confusion")
 
     def _plain_compound(self, tok) -> bool:
-        """Is the word, as it stands, a compound of at most three known parts, each of at least four
-        letters, with productive heads and no part an umlaut twin? A cheap check before the full search."""
+        """Is the word, as it stands, a compound of two known parts, each of at least four letters, with a
+        productive head and no part an umlaut twin? A cheap check before the full search."""
         m = self.m
         tl = tok.lower()
         n = len(tl)
@@ -695,7 +711,7 @@ class _Analyzer:
         reach[0] = 0
         for i in range(n - 3):
             parts = reach[i]
-            if parts is None or parts >= 3:
+            if parts is None or parts >= 2:
                 continue
             for j in range(i + 4, min(n, i + 24) + 1):
                 final = j == n
@@ -726,15 +742,15 @@ class _Analyzer:
             return None
         best = [[None, None] for _ in range(n + 1)]
         best[0][0] = (0.0, ())
-        head_score, zipf, is_part, twins = m.head_score, m.zipf, m.is_part, m.twins
+        head_score, zipf, is_part, twins, boost = m.head_score, m.zipf, m.is_part, m.twins, m.boost
         tl = tok.lower()
         for i in range(n - 2):
             if best[i][0] is None and best[i][1] is None:
                 continue
             for j in range(i + 3, min(n, i + 20) + 1):
                 final = j == n
-                if not final and j > n - 3:
-                    continue
+                if (not final and j > n - 3) or (final and i == 0):
+                    continue  # the whole word is no compound reading: _whole looked it up
                 seg = tl[i:j]
                 plain_ok = is_part(seg, final) and not any(c.isupper() for c in tok[max(i, 1):j])
                 if plain_ok and seg not in twins:
@@ -748,13 +764,16 @@ class _Analyzer:
                         if not subs and plain_ok:
                             q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
                             options.append((var, q, 0, 0, True))
+                        elif subs and not (_UMLAUTS & set(var)) and is_part(var, final):
+                            q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
+                            options.append((var, q, 0, 2, True))
                         for w, z, is_word, may_head, may_tail, is_lex in m.umlaut_entries(_skel(var)):
                             if not (may_tail if final else may_head):
                                 continue
                             nplain = _consistent(var, w)
                             if nplain is None or (not nplain and not subs):
                                 continue
-                            q = z if final else max(z, head_score.get(w, 0.0))
+                            q = z + boost.get(w, 0.0) if final else max(z, head_score.get(w, 0.0))
                             options.append((w, q, nplain, 2 if subs else 1, is_lex))
                         if options:
                             variants.append((options, cost))
@@ -775,14 +794,14 @@ class _Analyzer:
                                 sc = prev[0] + pscore - (0.1 if link else 0.0)
                                 cur = best[jj][ns]
                                 if cur is None or sc > cur[0]:
-                                    best[jj][ns] = (sc, prev[1] + ((w, q, changed, link, is_lex),))
+                                    best[jj][ns] = (sc, prev[1] + ((w, q, changed, link, is_lex, nplain),))
         plain, edited = best[n]
 
         def pack(state):
             if state is None or len(state[1]) < 2:
                 return None
             return (state[0], "".join(p[0] + p[3] for p in state[1]),
-                    tuple((w, q, ch, lex) for w, q, ch, _, lex in state[1]))
+                    tuple((w, q, ch, lex, npl) for w, q, ch, _, lex, npl in state[1]))
 
         out_plain, out_edit = pack(plain), pack(edited)
         if out_plain is None and out_edit is None:
@@ -837,7 +856,7 @@ def repair_text(text: str) -> Repaired:
         right_word = mt.group(0) if mt else text[gap_end]
         if h.group(1) == "\u00ad":
             joins[hpos] = (hpos, gap_end, False)
-        elif left.isalpha() and right_word[0].islower():
+        elif (left.isalpha() or (left in "63" and text[hpos - 2:hpos - 1].isalpha())) and right_word[0].islower():
             if right_word in _NON_JOIN:
                 continue
             joins[hpos] = (hpos, gap_end, False)
@@ -941,13 +960,16 @@ def repair_text(text: str) -> Repaired:
     # quotes: a low comma glued to the next word is the German opening quote; its closing quote is “
     for q in _QUOTE.finditer(text):
         repairs.append(Repair(q.group(1), "„", q.start(1), q.end(1), 0.8, "quote"))
-    if "”" in text:
+    if "”" in text or '"' in text:
         for q in _CLOSING.finditer(text):
-            repairs.append(Repair("”", "“", q.start(1), q.end(1), 0.7, "quote"))
+            repairs.append(Repair(q.group(1), "“", q.start(1), q.end(1), 0.7, "quote"))
 
     # punctuation and symbols (models/confusions_punct.tsv)
     for pattern, replacement in m.punct:
+        ranged = "a" in pattern.groupindex and "b" in pattern.groupindex
         for mt in pattern.finditer(text):
+            if ranged and not int(mt.group("a")) < int(mt.group("b")):
+                continue  # 837-02 is a reference number, not a range
             a, b = mt.span("x")
             repairs.append(Repair(text[a:b], replacement, a, b, 0.7, "confusion"))
 
