@@ -10,6 +10,7 @@ import regex
 
 from .extract import MONEY_CELL, Mentions, View, _line_end
 from .records import Amount, Evidence, Finding, Grant, Position, Provenance
+from .resources import domain_terms
 from .values import parse_number, plain
 
 CENT = Decimal("0.01")
@@ -93,6 +94,11 @@ TOTAL_CUE = regex.compile(
     r"(?i)(?:(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+|mithin\s+)?"
     r"|(?:Summe|Gesamt\w*|Insgesamt)\b[^\n.:]{0,60}:\s*)$"
 )
+# Words that announce a complete breakdown of the amount before them (not 'davon', which may list a few).
+COMPLETE_PARTS_CUE = regex.compile(
+    r"(?i)[^.;]{0,60}?(?:setzt\s+sich\s+(?:\w+\s+){0,3}zusammen(?:\s+aus)?|verteilt\s+sich|aufgeteilt|besteht\s+aus|wie\s+folgt)\s*:?"
+    r"|\s*(?:Stellen|VZ(?:Ä|A|E)|Vollzeit\w*|€|EUR|Euro)?\s*:(?!\d)"
+)
 # A sentence ends at a full stop before a capital, unless it closes an abbreviation; list items do not end it.
 PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd))\.\s+(?![-•–]\s)[A-ZÄÖÜ]|\n\s*\n")
 ROUNDED = {"rund", "ca.", "etwa", "gut", "knapp"}
@@ -111,6 +117,10 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
         parts = _parts_before(view, prose, index)
         summed = sum((p.value for p in parts), Decimal(0))
         if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)):
+            yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
+    for index, total in enumerate(prose):
+        parts = _parts_after(view, prose, index, COMPLETE_PARTS_CUE)
+        if len(parts) >= 2 and abs(sum(p.value for p in parts) - total.value) >= CENT + _rounding_slack(parts):
             yield _sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for grant in grants:
         parts = _grant_parts(view, mentions, grant)
@@ -146,6 +156,9 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
             parts = [p for p in positions[index + 1:] if back(p.provenance.start) < close]
             if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
                 yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+        parts = _parts_after(view, positions, index, COMPLETE_PARTS_CUE)
+        if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
+            yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
         start = back(total.provenance.start)
         if TOTAL_CUE.search(text[max(0, start - 60):start]):
             parts = _parts_before(view, positions, index)
@@ -165,6 +178,19 @@ def _parts_before(view: View, items: list, index: int) -> list:
         parts.insert(0, part)
         start = back(part.provenance.start)
     return parts
+
+
+def _parts_after(view: View, items: list, index: int, cue: regex.Pattern) -> list:
+    """The mentions after ``items[index]`` when a cue right after it announces them as its parts, up to
+    the end of the sentence or list."""
+    text, back = view.text, view.from_original
+    end = back(items[index].provenance.end)
+    announced = cue.match(text, end, min(len(text), end + 80))
+    if not announced:
+        return []
+    stop = PART_BREAK.search(text, announced.end())
+    stop_at = stop.start() + 1 if stop else len(text)
+    return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None]
 
 
 def _rounding_slack(parts: list[Amount]) -> Decimal:
@@ -414,6 +440,36 @@ def check_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Ite
         yield _finding(Rule.NOT_FILLED, message, evidence, position.module)
 
 
+def check_unnumbered_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """'Die weitergeleitete Stelle … wird nicht eingerichtet': one post, named without a number."""
+    text, back = view.text, view.from_original
+    not_set_up = regex.compile(domain_terms()["position_status"]["not_set_up"], regex.IGNORECASE)
+    numbered = [(back(p.provenance.start), back(p.provenance.end)) for p in mentions.positions]
+    for match in not_set_up.finditer(text):
+        start, end = _sentence_span(text, match.start())
+        sentence = text[start:end]
+        post = regex.search(r"\b(?:Die|Diese|Eine|Der|Einer)\s+(?:[a-zäöüß]\w*\s+){0,2}Stelle\b", sentence)
+        if not post or any(start <= s < end for s, _ in numbered):
+            continue
+        grant = _grant_before(view, grants, start)
+        message = "Eine geförderte Stelle ist nicht eingerichtet oder nicht besetzt"
+        original, provenance = view.provenance(start + post.start(), start + post.end())
+        evidence = [Evidence(label="Stelle", value="1", text=original, provenance=provenance)]
+        if grant is not None and grant.rate_per_fte:
+            message += f"; {euro(grant.rate_per_fte)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+        else:
+            message += "."
+        yield _finding(Rule.NOT_FILLED, message, evidence, grant.module if grant else None)
+
+
+def _sentence_span(text: str, offset: int) -> tuple[int, int]:
+    starts = [m.end() for m in PART_BREAK.finditer(text, max(0, offset - 600), offset)]
+    start = starts[-1] - 1 if starts else max(0, text.rfind("\n\n", 0, offset))
+    stop = PART_BREAK.search(text, offset)
+    return start, stop.start() + 1 if stop else len(text)
+
+
 def _grant_before(view: View, grants: list[Grant], offset: int) -> Optional[Grant]:
     back = _back(view)
     before = [g for g in grants if back(g.provenance.start) <= offset]
@@ -430,7 +486,7 @@ RULES: dict[Rule, Callable[[View, Mentions, list[Grant]], Iterable[Finding]]] = 
     Rule.DECISION_AFTER_PAYMENT: check_decision_before_payment,
     Rule.PERIOD_REVERSED: check_periods,
     Rule.RATE: check_rates,
-    Rule.NOT_FILLED: check_not_filled,
+    Rule.NOT_FILLED: lambda *args: [*check_not_filled(*args), *check_unnumbered_not_filled(*args)],
 }
 
 

@@ -322,13 +322,13 @@ def load_models() -> Models:
 
 # --------------------------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])[&@](?=[a-zäöü]|\b))*")
+_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])[&@®](?![A-Z0-9]))*")
 _STRONG = re.compile(r"[éèêóòáàâúùû&@368]|ii|(?<=.)[A-ZÄÖÜ]")  # what OCR makes and German words rarely hold
 
 
 def _strong(ocr: str) -> bool:
-    """A confusion OCR string that is no plain lower-case letter run (``é``, ``B``, ``fR``, ``&``, ``ii``)."""
-    return ocr == "ii" or any(not ("a" <= c <= "z") for c in ocr)  # letters OCR makes, German rarely has
+    """A confusion OCR string that is no single lower-case letter (``é``, ``B``, ``fR``, ``&``, ``ii``, ``fg``)."""
+    return len(ocr) > 1 or not ("a" <= ocr <= "z")  # letters OCR makes, German rarely has
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
 _BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
@@ -347,6 +347,7 @@ _HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
 _NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
 _QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?|»)(?=[^\W\d_])")
 _CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"\n]{1,300}?(?:\n[^„“”\"\n]{1,300}?){0,3}([”\"])")
+_NOMINAL = frozenset("im am zum vom beim das dem den der des die ein eine einen einem eines".split())
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
 
 # decision kinds
@@ -376,17 +377,32 @@ class _Acronym:
 
     def __init__(self, repaired, roman=False):
         self.repaired = repaired
-        self.roman = roman  # a Roman numeral may stand before a full stop ("III.")
+        self.roman = roman  # may stand before a full stop: a Roman numeral ("III."), VZÄ (not "Kl." = Klasse)
 
 
 def _match_case(tok: str, cand: str) -> str:
-    """Give the candidate (lower case) the case of the OCR word: capital first letter, or all caps."""
+    """Give the candidate (lower case) the case of the OCR word: all caps, or the OCR word's letters where
+    they are unchanged (StadteRegion -> StädteRegion), a capital first letter."""
     if tok.isupper() and len(tok) > 1:
-        return cand.upper().replace("SS", "SS")
-    if tok[0].isupper():
-        first = cand[0]
-        return _UPPER_UMLAUT.get(first, first.upper()) + cand[1:]
-    return cand
+        return cand.upper()
+    if not any(c.isupper() for c in tok[1:]):
+        if tok[0].isupper():
+            first = cand[0]
+            return _UPPER_UMLAUT.get(first, first.upper()) + cand[1:]
+        return cand
+    import difflib
+
+    out = []
+    sm = difflib.SequenceMatcher(None, tok.lower(), cand, autojunk=False)
+    for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        if tag == "equal":
+            out.append(tok[a0:a1])
+        else:
+            out.append(cand[b0:b1])
+    res = "".join(out)
+    if tok[0].isupper() and res[0].islower():
+        res = _UPPER_UMLAUT.get(res[0], res[0].upper()) + res[1:]
+    return res
 
 
 def _consistent(variant: str, cand: str) -> int | None:
@@ -511,7 +527,7 @@ class _Analyzer:
             if not m.is_word(tok):
                 acro = m.acronym_skel.get(_skel(tok.lower().replace("6", "ö")))
                 if acro is not None and acro != tok:
-                    return _Acronym(acro)
+                    return _Acronym(acro, True)
             return _KEEP
         if m.is_word(tok):
             return self._known(tok)
@@ -679,15 +695,16 @@ class _Analyzer:
         frequent lexicon word."""
         m = self.m
         n = len(tok)
-        if n < 4:
+        if n < 2 or (n < 4 and not tok.islower()):
             return None
+        min_z = 3.0 if n >= 4 else 5.5  # "fr" is "für"; short words need a very frequent reading
         best = None
         for var, cost, subs in self.variants(tok, sites, max_subs=1):
             for pos in range(1, len(var)):
                 for ch in "üäöß":
                     cand_var = var[:pos] + ch + var[pos:]
                     for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(cand_var)):
-                        if not is_lex or z < 3.0 or len(w) < 5:
+                        if not is_lex or z < min_z or (len(w) < 5 and n >= 4):
                             continue
                         if _consistent(cand_var, w) is None:
                             continue
@@ -835,6 +852,10 @@ def _sentence_start(text: str, start: int) -> bool:
         i -= 1
     if i < 0 or newlines >= 2:
         return True
+    if newlines == 1:
+        line_start = text.rfind("\n", 0, i) + 1
+        if i + 1 - line_start < 45 and text[i] not in ",-":
+            return True  # after a heading or another short line
     ch = text[i]
     if ch in ".!?:;•„“\"'(»«–-*":
         return True
@@ -925,7 +946,9 @@ def repair_text(text: str) -> Repaired:
         if kind is _Fix:
             rep = dec.repaired
             if dec.lower_mid and not _sentence_start(text, s):
-                rep = rep[0].lower() + rep[1:]
+                prev = toks[k - 1][0].lower() if k > 0 else ""
+                if prev not in _NOMINAL:  # "im Übrigen", "das Übertragen" stay capitalised
+                    rep = rep[0].lower() + rep[1:]
             _emit(repairs, text, word, rep, s, e, gs, ge, dec.confidence, dec.reason)
         elif kind is _Acronym:
             if e < len(text) and text[e] == "." and not dec.roman:
