@@ -268,6 +268,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         body = text[sentence.start:sentence.end]
         if not INSTALMENT.search(body) or not PAYMENT.search(body):
             continue
+        if len(set(regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d|I{1,3})\b", body))) > 1:
+            continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.value != grant.amount and a.per is None]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
