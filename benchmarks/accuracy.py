@@ -90,6 +90,10 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     if planted:
         result["planted"] = planted["rule"] in {rule for rule, _ in findings}
     result["errors"] = [rule for rule, severity in findings if severity == "error" and rule not in expected_rules]
+    expected_warnings = Counter(f["rule"] for f in gold.get("findings_expected", []) if f.get("severity", "error") == "warning"
+                                or f["rule"] == "funded_positions_not_filled")
+    warnings = Counter(rule for rule, severity in findings if severity == "warning")
+    result["warnings"] = (sum((expected_warnings & warnings).values()), sum(warnings.values()), sum(expected_warnings.values()))
     result["findings"] = findings
     if rendering != "text" and (folder / "clean.txt").exists():
         clean = (folder / "clean.txt").read_text(encoding="utf-8").split()
@@ -148,17 +152,19 @@ def summarise(results: list[dict], label: str) -> list[str]:
         if tokens:
             before, after, total_tokens = (sum(t[i] for t in tokens) for i in range(3))
             token_cell = f"{before / total_tokens:.3f} → {after / total_tokens:.3f}"
+        w_hit, w_got, w_expected = (sum(r["warnings"][i] for r in rows) for i in range(3))
         lines.append(
             f"| {label} | {rendering} | {len(rows)}{f' (+{len(failed)} failed)' if failed else ''} | "
             + " | ".join(cells)
-            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} | {false_errors} in {docs_with_false} docs | {token_cell} |"
+            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} | {false_errors} in {docs_with_false} docs"
+            + f" | {w_hit}/{w_expected} ({w_got - w_hit} unexpected) | {token_cell} |"
         )
     return lines
 
 
 HEADER = (
-    "| run | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | clean tokens right: OCR → repaired |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|"
+    "| run | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | not-filled warnings found | clean tokens right: OCR → repaired |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

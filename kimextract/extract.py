@@ -303,10 +303,15 @@ def _position_terms(doc: Doc, hit: Hit) -> tuple[Optional[str], Optional[str]]:
 
 
 def _position_status(text: str, doc: Doc, hit: Hit) -> Optional[str]:
-    sentence = _sentence(doc, hit)
-    if sentence is None:
-        return None
-    window = text[sentence.start_char:sentence.end_char].lower()
+    """Funded, planned, filled or not set up, as the sentence says; for a table cell, as its row says."""
+    if hit.details.get("table"):
+        line_start = text.rfind("\n", 0, hit.start) + 1
+        window = text[line_start:_line_end(text, hit.start)].lower()
+    else:
+        sentence = _sentence(doc, hit)
+        if sentence is None:
+            return None
+        window = text[sentence.start_char:sentence.end_char].lower()
     for status, pattern in domain_terms()["position_status"].items():
         if regex.search(pattern, window):
             return status

@@ -271,7 +271,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         if len(set(regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d|I{1,3})\b", body))) > 1:
             continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
-        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.value != grant.amount and a.per is None]
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
+                   if a.value != grant.amount and a.per is None and not regex.fullmatch(r"[\d.,]+", a.text.strip())]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
                  if not d.derived and not any(s <= d.provenance.start < e for s, e in in_periods)]
         if amounts:

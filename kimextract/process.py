@@ -18,6 +18,7 @@ class Options:
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
     max_pages: Optional[int] = None
     ocr: str = "auto"  # auto | always | never: OCR pages without a text layer
+    verify: bool = True  # re-read the numbers of error findings from the page image (PDF, with Tesseract)
 
 
 def extract_file(path: Path | str, options: Optional[Options] = None) -> DocumentRecord:
@@ -51,6 +52,10 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
     mentions = doc_to_mentions(doc, view)
     grants = mentions_to_grants(doc, view, mentions)
     findings = grants_to_findings(view, mentions, grants, disabled=options.disabled_rules)
+    if options.verify:
+        from .verify import verify_findings
+
+        findings = verify_findings(document, findings)
     return DocumentRecord(
         source=Source(
             path=str(document.path) if document.path else None,

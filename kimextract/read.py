@@ -47,6 +47,7 @@ class Document:
     ocr: bool = False
     page_starts: list[int] = field(default_factory=list)
     _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
+    _renderer: Optional[Callable[[int, BBox, int], object]] = None
     _close: Optional[Callable[[], None]] = None
 
     def __post_init__(self) -> None:
@@ -79,6 +80,12 @@ class Document:
         page_start = self.page_starts[number - 1]
         return self._boxer(number, start - page_start, end - page_start)
 
+    def render_box(self, page: int, bbox: BBox, dpi: int = 400):
+        """The page image inside a box (a PIL image), or None for a document that is not a PDF."""
+        if self._renderer is None:
+            return None
+        return self._renderer(page, bbox, dpi)
+
     @property
     def pages_without_text(self) -> list[int]:
         return [page.number for page in self.pages if not page.has_text]
@@ -88,6 +95,7 @@ class Document:
             self._close()
             self._close = None
             self._boxer = None
+            self._renderer = None
 
     def __enter__(self) -> "Document":
         return self
@@ -178,7 +186,15 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
             textpage.close()
         pdf.close()
 
-    return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _close=close)
+    def renderer(number: int, bbox: BBox, dpi: int):
+        page = pdf[number - 1]
+        width, height = page.get_size()
+        pad = 3
+        x0, top, x1, bottom = bbox
+        crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
+        return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
+
+    return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _close=close)
 
 
 def _load_error(exc: Exception, data: bytes, path: Path) -> InputError:

@@ -111,7 +111,10 @@ _UPPER_UMLAUT = {"ä": "Ä", "ö": "Ö", "ü": "Ü"}
 
 
 def _skel(word_lower: str) -> str:
-    return word_lower.translate(_SKEL).replace("ß", "ss")
+    """The word without umlauts (ß as ss): the key of models/lexicon_umlaut."""
+    if word_lower.isascii():
+        return word_lower
+    return word_lower.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
 
 
 def _models_dir() -> Path:
@@ -331,8 +334,8 @@ def _strong(ocr: str) -> bool:
     return len(ocr) > 1 or not ("a" <= ocr <= "z")  # letters OCR makes, German rarely has
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
-_BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|&)")
-_BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß"}
+_BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|(?<=[aeiouäöü])[&®]|[&®8](?=[a-zäöü]))")
+_BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß", "®": "ß", "8": "ß"}
 _NUM_UNITS = ("ein eins zwei drei vier funf sechs sieben sieb acht neun zehn elf zwolf zwanzig dreissig vierzig "
               "funfzig sechzig siebzig achtzig neunzig hundert tausend und millionen million milliarden milliarde "
               "fnf zwlf dreiig fnfzig")  # the last four: OCR dropped the umlaut or ß
@@ -341,13 +344,14 @@ _NUM_PROPER = {"funf": "fünf", "zwolf": "zwölf", "dreissig": "dreißig", "funf
 _NUM_ALT = "|".join(sorted(_NUM_UNITS.split(), key=len, reverse=True))
 _NUM_MORPH = re.compile(_NUM_ALT)
 _NUM_WORD = re.compile(f"(?:{_NUM_ALT})+")
+_NUM_START = re.compile(r"ein|zw|dr|vi|f|se|si|ac|ne|ze|el|hu|ta")
 _NUM_HINT = re.compile(r"zig|ssig|sig|hundert|tausend|zehn|illion")
 _ACRONYM = re.compile(r"^(?=[^l1]*[A-ZÄÖÜ])[A-ZÄÖÜl1]{2,6}$")
 _HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
 _NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
 _QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?|»)(?=[^\W\d_])")
-_CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"\n]{1,300}?(?:\n[^„“”\"\n]{1,300}?){0,3}([”\"])")
-_NOMINAL = frozenset("im am zum vom beim das dem den der des die ein eine einen einem eines".split())
+_CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"’‘\n]{1,300}?(?:\n[^„“”\"’‘\n]{1,300}?){0,3}"
+                      r"(?:(?<=\w)|(?<=\w[.)]))([”\"]|[’‘](?=[\s.,;:!?)]))")
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
 
 # decision kinds
@@ -448,6 +452,7 @@ class _Analyzer:
 
     def __init__(self, m: Models):
         self.m = m
+        self.part_cache: dict = {}  # (segment reading, final, changed, known) -> compound part options
 
     # sites of exotic confusions in the word: (start, end, target, cost)
     def sites(self, tok: str) -> list[tuple[int, int, str, float]]:
@@ -593,7 +598,7 @@ class _Analyzer:
         """A number written in words (``zweihundertfiinfzig``), repaired morpheme by morpheme. Returns a
         decision, or 0 if the word is no number."""
         low = tok.lower()
-        if len(low) < 7 or not _NUM_HINT.search(low):
+        if len(low) < 7 or not _NUM_START.match(low) or not _NUM_HINT.search(low):
             return 0
         for var, cost, subs in self.variants(tok, sites, max_subs=3):
             sk = _skel(var)
@@ -632,8 +637,10 @@ class _Analyzer:
         m = self.m
         rep = _match_case(tok, cand_lower)
         lower_mid = False
-        if tok[0] in "UAO" and rep[0] in "ÜÄÖ" and cand_lower in m.words:
-            lower_mid = True  # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die)
+        if rep[0] in "ÜÄÖ" and tok[0] != rep[0] and cand_lower in m.words and rep not in m.words:
+            # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die) unless the
+            # capitalised form is a word too (a noun: Übergaben)
+            lower_mid = True
         return _Fix(rep, conf, reason, lower_mid)
 
     def _known(self, tok: str):
@@ -760,6 +767,8 @@ class _Analyzer:
         best = [[None, None] for _ in range(n + 1)]
         best[0][0] = (0.0, ())
         head_score, zipf, is_part, twins, boost = m.head_score, m.zipf, m.is_part, m.twins, m.boost
+        part_cache = self.part_cache
+        ucache = m._umlaut
         tl = tok.lower()
         for i in range(n - 2):
             if best[i][0] is None and best[i][1] is None:
@@ -776,7 +785,14 @@ class _Analyzer:
                     variants = (((seg, q, 0, 0, True),), 0.0),
                 else:
                     variants = []
-                    for var, cost, subs in self.variants(tok, sites, i, j, max_subs=2):
+                    nsites = sum(1 for st in sites if st[0] >= i and st[1] <= j)
+                    for var, cost, subs in self.variants(tok, sites, i, j, max_subs=2 if nsites <= 4 else 1):
+                        key = (var, final, bool(subs), plain_ok)
+                        options = part_cache.get(key)
+                        if options is not None:
+                            if options:
+                                variants.append((options, cost))
+                            continue
                         options = []
                         if not subs and plain_ok:
                             q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
@@ -784,7 +800,11 @@ class _Analyzer:
                         elif subs and not (_UMLAUTS & set(var)) and is_part(var, final):
                             q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
                             options.append((var, q, 0, 2, True))
-                        for w, z, is_word, may_head, may_tail, is_lex in m.umlaut_entries(_skel(var)):
+                        sk = var if var.isascii() else _skel(var)
+                        entries = ucache.get(sk)
+                        if entries is None:
+                            entries = m.umlaut_entries(sk)
+                        for w, z, is_word, may_head, may_tail, is_lex in entries:
                             if not (may_tail if final else may_head):
                                 continue
                             nplain = _consistent(var, w)
@@ -792,6 +812,9 @@ class _Analyzer:
                                 continue
                             q = z + boost.get(w, 0.0) if final else max(z, head_score.get(w, 0.0))
                             options.append((w, q, nplain, 2 if subs else 1, is_lex))
+                        if len(part_cache) > 200_000:
+                            part_cache.clear()
+                        part_cache[key] = options
                         if options:
                             variants.append((options, cost))
                 for options, cost in variants:
@@ -830,6 +853,23 @@ class _Analyzer:
 
 _CACHE: dict[str, object] = {}
 _CACHE_MAX = 500_000
+_ANALYZER: _Analyzer | None = None
+
+
+def clear_caches() -> None:
+    """Forget every per-word decision (for benchmarks that measure a cold start; models stay loaded)."""
+    global _ANALYZER
+    _CACHE.clear()
+    _ANALYZER = None
+    if _MODELS is not None:
+        _MODELS._umlaut.clear()
+
+
+def _analyzer() -> _Analyzer:
+    global _ANALYZER
+    if _ANALYZER is None:
+        _ANALYZER = _Analyzer(load_models())
+    return _ANALYZER
 
 
 def _decide(analyzer: _Analyzer, tok: str):
@@ -841,7 +881,9 @@ def _decide(analyzer: _Analyzer, tok: str):
     return dec
 
 
-def _sentence_start(text: str, start: int) -> bool:
+def _sentence_start(text: str, start: int, short_line: bool = False) -> bool:
+    """Does a sentence begin at ``start``: after . ! ? : ; a bullet, a blank line, a page break (or, with
+    ``short_line``, the start of a line after a short line such as a heading)?"""
     i = start - 1
     newlines = 0
     while i >= 0 and text[i] in " \t\r\n\f":
@@ -852,7 +894,7 @@ def _sentence_start(text: str, start: int) -> bool:
         i -= 1
     if i < 0 or newlines >= 2:
         return True
-    if newlines == 1:
+    if newlines == 1 and short_line:
         line_start = text.rfind("\n", 0, i) + 1
         if i + 1 - line_start < 45 and text[i] not in ",-":
             return True  # after a heading or another short line
@@ -865,7 +907,7 @@ def _sentence_start(text: str, start: int) -> bool:
 def repair_text(text: str) -> Repaired:
     """Repair OCR damage in ``text``; pure (models are loaded once and cached)."""
     m = load_models()
-    analyzer = _Analyzer(m)
+    analyzer = _analyzer()
 
     # line-end hyphens: join decisions
     joins: dict[int, tuple[int, int, bool]] = {}  # left token end (hyphen pos) -> (gap_start, gap_end, keep_hyphen)
@@ -946,9 +988,7 @@ def repair_text(text: str) -> Repaired:
         if kind is _Fix:
             rep = dec.repaired
             if dec.lower_mid and not _sentence_start(text, s):
-                prev = toks[k - 1][0].lower() if k > 0 else ""
-                if prev not in _NOMINAL:  # "im Übrigen", "das Übertragen" stay capitalised
-                    rep = rep[0].lower() + rep[1:]
+                rep = rep[0].lower() + rep[1:]
             _emit(repairs, text, word, rep, s, e, gs, ge, dec.confidence, dec.reason)
         elif kind is _Acronym:
             if e < len(text) and text[e] == "." and not dec.roman:
@@ -958,7 +998,7 @@ def repair_text(text: str) -> Repaired:
             prev = toks[k - 1][0] if k > 0 and text[toks[k - 1][2]:s].isspace() else None
             nxt = toks[k + 1][0] if k + 1 < ntok else None
             attached = nxt is not None and text[e:toks[k + 1][1]].isspace()
-            if dec.needs_start and not _sentence_start(text, s):
+            if dec.needs_start and not _sentence_start(text, s, short_line=True):
                 continue
             fix = _real_decision(m, dec, prev, nxt, attached, log_ratio, text[e:e + 8])
             if fix:

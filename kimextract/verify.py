@@ -1,0 +1,87 @@
+"""Re-read the numbers behind error findings from the page image.
+
+An archived scan's text layer may misread a digit ('1,5' as '15'); an auditor then looks at the paper. Before
+kimextract calls an inconsistency an error, it does the same: it renders the box of every number the finding
+rests on and reads it again with Tesseract. Where the image shows another number than the text layer, the
+finding becomes a warning that names both readings, so that a person checks the original.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from io import BytesIO
+from typing import Optional
+
+import regex
+
+from .ocr import tesseract_available
+from .read import Document
+from .records import Evidence, Finding
+from .values import NUMBER, parse_number
+
+NUMBER_TEXT = regex.compile(NUMBER, regex.VERBOSE)
+SHORT_EVIDENCE = 40  # longer evidence is a sentence, not a number to re-read
+PAD = 5  # points beside the box; the renderer adds 3 more
+
+
+def verify_findings(document: Document, findings: list[Finding]) -> list[Finding]:
+    """Findings with error severity whose numbers read otherwise in the page image become warnings."""
+    if document.media_type != "application/pdf" or not tesseract_available():
+        return findings
+    return [_verified(document, f) if f.severity == "error" else f for f in findings]
+
+
+def _verified(document: Document, finding: Finding) -> Finding:
+    misread = []
+    for evidence in finding.evidence:
+        number = _number_of(evidence)
+        if number is None or evidence.provenance is None or evidence.provenance.bbox is None:
+            continue
+        seen = _read_number(document, evidence)
+        if seen is not None and parse_number(seen) != parse_number(number):
+            misread.append((evidence, number, seen))
+    if not misread:
+        return finding
+    notes = ", ".join(f"{seen} statt {number} (S. {e.provenance.page})" for e, number, seen in misread)
+    message = (f"{finding.message} Hinweis: Eine zweite Texterkennung des Seitenbilds liest {notes}; vermutlich ein Lesefehler im Textlayer. "
+               "Bitte am Original prüfen.")
+    evidence = finding.evidence + [
+        Evidence(label="Seitenbild", value=str(parse_number(seen)), text=seen, provenance=e.provenance) for e, _, seen in misread
+    ]
+    return finding.model_copy(update={"severity": "warning", "message": message, "evidence": evidence})
+
+
+def _number_of(evidence: Evidence) -> Optional[str]:
+    if len(evidence.text) > SHORT_EVIDENCE:
+        return None
+    match = NUMBER_TEXT.search(evidence.text)
+    return match.group() if match else None
+
+
+def _read_number(document: Document, evidence: Evidence) -> Optional[str]:
+    """The number in the evidence's box as Tesseract reads it twice (digits only, and free); None when the
+    two readings disagree or find no number."""
+    x0, top, x1, bottom = evidence.provenance.bbox
+    # A little room beside the word: a text layer's box may clip the first or last glyph.
+    image = document.render_box(evidence.provenance.page, (x0 - PAD, top, x1 + PAD, bottom))
+    if image is None:
+        return None
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    readings = {_tesseract_line(buffer.getvalue(), digits_only) for digits_only in (True, False)}
+    if len(readings) != 1:
+        return None
+    return readings.pop()
+
+
+def _tesseract_line(png: bytes, digits_only: bool) -> Optional[str]:
+    command = ["tesseract", "stdin", "stdout", "--psm", "7", "-l", "deu"]
+    if digits_only:
+        command += ["-c", "tessedit_char_whitelist=0123456789.,-€ "]
+    try:
+        result = subprocess.run(command, input=png, capture_output=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"), timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = NUMBER_TEXT.search(result.stdout.decode("utf-8", errors="replace"))
+    return match.group() if match else None
