@@ -89,6 +89,7 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     result["planted"] = None
     if planted:
         result["planted"] = planted["rule"] in {rule for rule, _ in findings}
+        result["planted_error"] = (planted["rule"], "error") in findings or (planted["rule"], "warning") in findings and planted["rule"] == "funded_positions_not_filled"
     result["errors"] = [rule for rule, severity in findings if severity == "error" and rule not in expected_rules]
     expected_warnings = Counter(f["rule"] for f in gold.get("findings_expected", []) if f.get("severity", "error") == "warning"
                                 or f["rule"] == "funded_positions_not_filled")
@@ -144,6 +145,7 @@ def summarise(results: list[dict], label: str) -> list[str]:
             cells.append(f"{p:.3f}/{r_:.3f}/{f:.3f}")
         right, amount_found, total, _ = (sum(r["grants"][i] for r in rows) for i in range(4))
         planted = [r["planted"] for r in rows if r["planted"] is not None]
+        planted_error = sum(1 for r in rows if r.get("planted_error"))
         consistent = [r for r in rows if r["planted"] is None]
         false_errors = sum(len(r["errors"]) for r in consistent)
         docs_with_false = sum(1 for r in consistent if r["errors"])
@@ -156,7 +158,7 @@ def summarise(results: list[dict], label: str) -> list[str]:
         lines.append(
             f"| {label} | {rendering} | {len(rows)}{f' (+{len(failed)} failed)' if failed else ''} | "
             + " | ".join(cells)
-            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} | {false_errors} in {docs_with_false} docs"
+            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} ({planted_error} at full severity) | {false_errors} in {docs_with_false} docs"
             + f" | {w_hit}/{w_expected} ({w_got - w_hit} unexpected) | {token_cell} |"
         )
     return lines

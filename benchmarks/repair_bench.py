@@ -213,8 +213,7 @@ def bench_corpus(repair, corpus: Path, show: int) -> tuple[dict, list[str]]:
 
 
 def bench_speed(repair, texts: list[str]) -> None:
-    if hasattr(repair, "_CACHE"):
-        repair._CACHE.clear()
+    repair.clear_caches()
     ntok = sum(len(t.split()) for t in texts)
     t0 = time.perf_counter()
     for t in texts:

@@ -235,9 +235,10 @@ class Models:
         self._domain_by_skel: dict[str, list[str]] = {}
         for low, sk in self._domain.items():
             self._domain_by_skel.setdefault(sk, []).append(low)
-        self.punct: list[tuple[re.Pattern, str]] = []
+        self.punct: list[tuple[re.Pattern, str, re.Pattern | None]] = []
         for row in _read_table(folder / "confusions_punct.tsv"):
-            self.punct.append((re.compile(row[0]), row[1]))
+            before = row[2] if len(row) > 2 and row[2] not in ("", "-") else None
+            self.punct.append((re.compile(row[0]), row[1], re.compile(f"(?:{before})\\Z") if before else None))
         self.confusions: list[_Confusion] = []
         for row in _read_table(folder / "confusions.tsv"):
             self.confusions.append(_Confusion(row[0], row[1], row[2], float(row[3])))
@@ -325,13 +326,16 @@ def load_models() -> Models:
 
 # --------------------------------------------------------------------------------------------- words
 
-_TOKEN = re.compile(r"(?:(?<!\w)6(?=[a-zäöüß]{3}))?[^\W\d_](?:[^\W_]|(?<=[a-zäöü])[&@®](?![A-Z0-9]))*")
+_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:[&@®](?<=[a-zäöü][&@®])(?![A-Z0-9])[^\W_]*)*"
+                    r"|6(?<!\w6)(?=[a-zäöüß]{3})[^\W_]*")  # a word; 6 for ö may begin one; & ® @ for ß inside
 _STRONG = re.compile(r"[éèêóòáàâúùû&@368]|ii|(?<=.)[A-ZÄÖÜ]")  # what OCR makes and German words rarely hold
 
 
 def _strong(ocr: str) -> bool:
     """A confusion OCR string that is no single lower-case letter (``é``, ``B``, ``fR``, ``&``, ``ii``, ``fg``)."""
     return len(ocr) > 1 or not ("a" <= ocr <= "z")  # letters OCR makes, German rarely has
+_NOMINAL = re.compile(r"(?:^|\W)(?:im|am|zum|vom|beim|das|ein|eine|einen|einem|eines|einer)\s+\Z", re.I)
+_PREV_WORD = re.compile(r"([^\W\d_][^\W_]*)\s+$")
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
 _BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|(?<=[aeiouäöü])[&®]|[&®8](?=[a-zäöü]))")
@@ -347,9 +351,26 @@ _NUM_WORD = re.compile(f"(?:{_NUM_ALT})+")
 _NUM_START = re.compile(r"ein|zw|dr|vi|f|se|si|ac|ne|ze|el|hu|ta")
 _NUM_HINT = re.compile(r"zig|ssig|sig|hundert|tausend|zehn|illion")
 _ACRONYM = re.compile(r"^(?=[^l1]*[A-ZÄÖÜ])[A-ZÄÖÜl1]{2,6}$")
-_HYPHEN = re.compile(r"(?<=\w)([-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
-_NO_REPAIR = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+|\b[\w-]+\.(?:de|com|org|net|eu|nrw)\b")
-_QUOTE = re.compile(r"(?<![^\s(])(,,?|‚‚?|»)(?=[^\W\d_])")
+_HYPHEN = re.compile(r"([-\u00ad])(?<=\w[-\u00ad])([ \t]*\r?\n[ \t]*)(?=\w)")
+_PROTECT = re.compile(r"@(?=[\w-]+\.\w)|://|www\.|\.(?:de|com|org|net|eu|nrw|info)\b")
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    """E-mail addresses, URLs and domain names: the whole non-blank run around an anchor (@, ://, .de …)."""
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    for mt in _PROTECT.finditer(text):
+        a, b = mt.span()
+        while a > 0 and not text[a - 1].isspace() and text[a - 1] not in "(<\"„":
+            a -= 1
+        while b < n and not text[b].isspace() and text[b] not in ")>\",;":
+            b += 1
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    return spans
+_QUOTE = re.compile(r"([,‚»](?<![^\s(][,‚»])(?:(?<=,),|(?<=‚)‚)?)(?=[^\W\d_])")
 _CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"’‘\n]{1,300}?(?:\n[^„“”\"’‘\n]{1,300}?){0,3}"
                       r"(?:(?<=\w)|(?<=\w[.)]))([”\"]|[’‘](?=[\s.,;:!?)]))")
 _NON_JOIN = frozenset("und oder bzw sowie bis als wie noch respektive resp beziehungsweise u o".split())
@@ -637,10 +658,10 @@ class _Analyzer:
         m = self.m
         rep = _match_case(tok, cand_lower)
         lower_mid = False
-        if rep[0] in "ÜÄÖ" and tok[0] != rep[0] and cand_lower in m.words and rep not in m.words:
-            # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die) unless the
-            # capitalised form is a word too (a noun: Übergaben)
-            lower_mid = True
+        if rep[0] in "ÜÄÖ" and tok[0] != rep[0] and cand_lower in m.words:
+            # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die); 2: the capitalised
+            # form is a word too (a noun), kept after an article (im Übrigen, das Übertragen)
+            lower_mid = 2 if rep in m.words else 1
         return _Fix(rep, conf, reason, lower_mid)
 
     def _known(self, tok: str):
@@ -926,80 +947,95 @@ def repair_text(text: str) -> Repaired:
         else:
             joins[hpos] = (h.start(2), gap_end, True)
 
-    # tokens (words joined across a soft line-end hyphen become one token with two pieces)
-    toks: list[tuple[str, int, int, int, int]] = []  # (word, start, end, gap_start, gap_end); gap=-1 if none
-    matches = list(_TOKEN.finditer(text))
-    idx = 0
-    nm = len(matches)
-    while idx < nm:
-        mt = matches[idx]
-        s, e = mt.span()
-        j = joins.get(e)
-        if j is not None and not j[2] and idx + 1 < nm and matches[idx + 1].start() == j[1]:
-            nxt = matches[idx + 1]
-            toks.append((mt.group(0) + nxt.group(0), s, nxt.end(), e, j[1]))
-            idx += 2
-            continue
-        toks.append((mt.group(0), s, e, -1, -1))
-        idx += 1
-
-    # e-mail addresses, URLs and domain names are left as they are
-    protected = [mt.span() for mt in _NO_REPAIR.finditer(text)] if ("@" in text or "www" in text or "://" in text
-                                                                  or ".de" in text) else []
-    if protected:
-        starts = [p[0] for p in protected]
-        kept = []
-        for tok in toks:
-            k = bisect.bisect_right(starts, tok[1]) - 1
-            if k >= 0 and tok[1] < protected[k][1]:
+    # pass 1: a decision per word (cached per word form); joined words count as one. Only words that are not
+    # plainly kept are remembered.
+    get = _CACHE.get
+    pending: list = []  # [decision or 0, word, start, end, gap_start, gap_end]; gap -1: not joined
+    intact = 0
+    carry = None  # the left piece of a word hyphenated across a line end, waiting for its right piece
+    soft_joins = {k: v for k, v in joins.items() if not v[2]}
+    suffixes = m.suffix_words
+    for mt in _TOKEN.finditer(text):
+        if carry is not None:
+            cm, gap_end = carry
+            carry = None
+            if mt.start() == gap_end:
+                pending.append([0, cm.group() + mt.group(), cm.start(), mt.end(), cm.end(), gap_end])
                 continue
-            kept.append(tok)
-        toks = kept
-
-    # pass 1: decisions per word, evidence of damage
-    decisions = []
-    damaged = intact = 0
-    for tok in toks:
-        dec = _decide(analyzer, tok[0])
-        decisions.append(dec)
-        if dec is _KEEP:
+            w = cm.group()
+            pending.append([get(w, 0), w, cm.start(), cm.end(), -1, -1])
+        if soft_joins:
+            j = soft_joins.get(mt.end())
+            if j is not None:
+                carry = (mt, j[1])
+                continue
+        w = mt.group()
+        d = get(w, 0)
+        if d is None:
+            if suffixes and w.endswith(suffixes):
+                pending.append([d, w, mt.start(), mt.end(), -1, -1])
             continue
-        if dec is _KEEP_UMLAUT:
+        if d is _KEEP_UMLAUT:
             intact += 1
-        elif type(dec) is _Fix:
+            continue
+        pending.append([d, w, mt.start(), mt.end(), -1, -1])
+    if carry is not None:
+        cm = carry[0]
+        pending.append([get(cm.group(), 0), cm.group(), cm.start(), cm.end(), -1, -1])
+
+    # words not seen before are analysed now; e-mail addresses, URLs and domain names are left alone
+    protected = _protected_spans(text)
+    starts = [p[0] for p in protected]
+    damaged = 0
+    work = []
+    for item in pending:
+        if protected:
+            k = bisect.bisect_right(starts, item[2]) - 1
+            if k >= 0 and item[2] < protected[k][1]:
+                continue
+        d = item[0]
+        if d == 0 and d is not _KEEP_UMLAUT:
+            d = _decide(analyzer, item[1])
+            item[0] = d
+        if d is _KEEP:
+            if m.suffix_words and item[1].endswith(m.suffix_words):
+                work.append(item)
+            continue
+        if d is _KEEP_UMLAUT:
+            intact += 1
+            continue
+        if type(d) is _Fix:
             damaged += 1
+        work.append(item)
     ratio = (damaged + 0.3) / (damaged + intact + 1.0)
     log_ratio = math.log10(ratio)
 
     repairs: list[Repair] = []
-    ntok = len(toks)
-    suffixes = m.suffix_words
-    for k in range(ntok):
-        dec = decisions[k]
-        if dec is _KEEP or dec is _KEEP_UMLAUT:
-            if suffixes and dec is _KEEP and toks[k][0].endswith(suffixes):
-                word, s, e, gs, ge = toks[k]
-                rep = _suffix_rule(m, word, text[e:e + 8])
-                if rep:
-                    _emit(repairs, text, word, rep, s, e, gs, ge, 0.7, "context")
+    for dec, word, s, e, gs, ge in work:
+        if dec is _KEEP:
+            rep = _suffix_rule(m, word, text[e:e + 8])
+            if rep:
+                _emit(repairs, text, word, rep, s, e, gs, ge, 0.7, "context")
             continue
-        word, s, e, gs, ge = toks[k]
         kind = type(dec)
         if kind is _Fix:
             rep = dec.repaired
             if dec.lower_mid and not _sentence_start(text, s):
-                rep = rep[0].lower() + rep[1:]
+                if dec.lower_mid == 1 or not _NOMINAL.search(text, max(0, s - 8), s):
+                    rep = rep[0].lower() + rep[1:]
             _emit(repairs, text, word, rep, s, e, gs, ge, dec.confidence, dec.reason)
         elif kind is _Acronym:
             if e < len(text) and text[e] == "." and not dec.roman:
                 continue
             _emit(repairs, text, word, dec.repaired, s, e, gs, ge, 0.85, "confusion")
         else:  # _Real
-            prev = toks[k - 1][0] if k > 0 and text[toks[k - 1][2]:s].isspace() else None
-            nxt = toks[k + 1][0] if k + 1 < ntok else None
-            attached = nxt is not None and text[e:toks[k + 1][1]].isspace()
             if dec.needs_start and not _sentence_start(text, s, short_line=True):
                 continue
+            pm = _PREV_WORD.search(text, max(0, s - 60), s)
+            prev = pm.group(1) if pm else None
+            nm = _TOKEN.search(text, e)
+            nxt = nm.group(0) if nm else None
+            attached = nm is not None and text[e:nm.start()].isspace()
             fix = _real_decision(m, dec, prev, nxt, attached, log_ratio, text[e:e + 8])
             if fix:
                 _emit(repairs, text, word, dec.twin, s, e, gs, ge, fix, dec.reason)
@@ -1028,12 +1064,17 @@ def repair_text(text: str) -> Repaired:
             repairs.append(Repair(q.group(1), "“", q.start(1), q.end(1), 0.7, "quote"))
 
     # punctuation and symbols (models/confusions_punct.tsv)
-    for pattern, replacement in m.punct:
-        ranged = "a" in pattern.groupindex and "b" in pattern.groupindex
+    for pattern, replacement, before in m.punct:
         for mt in pattern.finditer(text):
-            if ranged and not int(mt.group("a")) < int(mt.group("b")):
-                continue  # 837-02 is a reference number, not a range
             a, b = mt.span("x")
+            if before is not None:
+                bm = before.search(text, max(0, a - 40), a)
+                if bm is None:
+                    continue
+                if "b" in pattern.groupindex:
+                    low = bm.group("a") if "a" in before.groupindex else mt.group("a")
+                    if not int(low) < int(mt.group("b")):
+                        continue  # 837-02 is a reference number, not a range
             repairs.append(Repair(text[a:b], replacement, a, b, 0.7, "confusion"))
 
     repairs.sort(key=lambda r: (r.start, r.end))

@@ -22,7 +22,7 @@ from .values import NUMBER, parse_number
 
 NUMBER_TEXT = regex.compile(NUMBER, regex.VERBOSE)
 SHORT_EVIDENCE = 40  # longer evidence is a sentence, not a number to re-read
-PAD = 5  # points beside the box; the renderer adds 3 more
+PAD = 5  # points of room beside the digits; the renderer adds 3 more
 
 
 def verify_findings(document: Document, findings: list[Finding]) -> list[Finding]:
@@ -36,11 +36,11 @@ def _verified(document: Document, finding: Finding) -> Finding:
     misread = []
     for evidence in finding.evidence:
         number = _number_of(evidence)
-        if number is None or evidence.provenance is None or evidence.provenance.bbox is None:
+        if number is None or evidence.provenance is None:
             continue
-        seen = _read_number(document, evidence)
-        if seen is not None and parse_number(seen) != parse_number(number):
-            misread.append((evidence, number, seen))
+        seen = _read_number(document, evidence, number)
+        if seen is not None and parse_number(seen) != parse_number(number.group()) and _comparable(seen, number.group()):
+            misread.append((evidence, number.group(), seen))
     if not misread:
         return finding
     notes = ", ".join(f"{seen} statt {number} (S. {e.provenance.page})" for e, number, seen in misread)
@@ -52,30 +52,38 @@ def _verified(document: Document, finding: Finding) -> Finding:
     return finding.model_copy(update={"severity": "warning", "message": message, "evidence": evidence})
 
 
-def _number_of(evidence: Evidence) -> Optional[str]:
+def _number_of(evidence: Evidence) -> Optional[regex.Match]:
     if len(evidence.text) > SHORT_EVIDENCE:
         return None
-    match = NUMBER_TEXT.search(evidence.text)
-    return match.group() if match else None
+    return NUMBER_TEXT.search(evidence.text)
 
 
-def _read_number(document: Document, evidence: Evidence) -> Optional[str]:
-    """The number in the evidence's box as Tesseract reads it twice (digits only, and free); None when the
-    two readings disagree or find no number."""
-    x0, top, x1, bottom = evidence.provenance.bbox
-    # A little room beside the word: a text layer's box may clip the first or last glyph.
+def _comparable(seen: str, number: str) -> bool:
+    """A second reading counts only with as many digits as the first: '1,5' for '15' is a lost comma, while
+    '1' for '215.625,03' or '11,45' for '1,45' (a neighbouring glyph read as a digit) says nothing."""
+    digits = lambda text: sum(ch.isdigit() for ch in text)  # noqa: E731
+    return digits(seen) == digits(number)
+
+
+def _read_number(document: Document, evidence: Evidence, number: regex.Match) -> Optional[str]:
+    """The number in the page image, read twice by Tesseract (digits only, and free) from the box of its
+    digits with a little room; None when the two readings disagree or find no number."""
+    start = evidence.provenance.start + number.start()
+    bbox = document.bbox(start, start + len(number.group()))  # the digits alone, not '… Mio. €'
+    if bbox is None:
+        return None
+    x0, top, x1, bottom = bbox
+    # A little room beside the digits: a text layer's box may clip the first or last glyph.
     image = document.render_box(evidence.provenance.page, (x0 - PAD, top, x1 + PAD, bottom))
     if image is None:
         return None
     buffer = BytesIO()
     image.save(buffer, format="PNG")
-    readings = {_tesseract_line(buffer.getvalue(), digits_only) for digits_only in (True, False)}
-    if len(readings) != 1:
-        return None
-    return readings.pop()
+    readings = {_tesseract_number(buffer.getvalue(), digits_only) for digits_only in (True, False)}
+    return readings.pop() if len(readings) == 1 else None
 
 
-def _tesseract_line(png: bytes, digits_only: bool) -> Optional[str]:
+def _tesseract_number(png: bytes, digits_only: bool) -> Optional[str]:
     command = ["tesseract", "stdin", "stdout", "--psm", "7", "-l", "deu"]
     if digits_only:
         command += ["-c", "tessedit_char_whitelist=0123456789.,-€ "]

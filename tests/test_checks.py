@@ -131,3 +131,26 @@ def test_every_rule_has_a_docstring_and_a_check():
     for rule in Rule:
         assert rule in SEVERITY
     assert set(RULES) | {Rule.RATE_ACROSS_YEARS} == set(Rule)
+
+
+CORPUS = __import__("conftest").SAMPLES / "corpus"
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="needs Tesseract")
+def test_misread_number_in_a_scan_becomes_a_warning_naming_both_readings():
+    """The scan's text layer reads '1,5' as '15'; a second reading of the page image shows the comma."""
+    from kimextract import extract_file
+
+    record = extract_file(CORPUS / "02-brms-zb-kim3-borken-2022" / "scan-eng.pdf")
+    [finding] = [f for f in record.findings if f.rule == Rule.TABLE_SUM.value]
+    assert finding.severity == "warning"
+    assert "1,5 statt 15" in finding.message
+    assert any(e.label == "Seitenbild" for e in finding.evidence)
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="needs Tesseract")
+def test_a_real_inconsistency_in_a_scan_stays_an_error():
+    from kimextract import extract_file
+
+    record = extract_file(CORPUS / "18-brar-zb-kim1-hochsauerlandkreis-planted" / "scan-deu.pdf")
+    assert any(f.rule == Rule.TABLE_SUM.value and f.severity == "error" for f in record.findings)
