@@ -39,6 +39,7 @@ QUIET_ZONE = regex.compile(
     | \bIBAN\s*:?\s*[A-Z]{2}[\d\s]{10,}
     | \b(?:Vorlage(?:n)?[- ]?Nr|Drucksache(?:n)?[- ]?Nr|Drs)\.?\s*:?\s*[\w/.-]+
     | \bNr\.\s*\d+(?:\.\d+)+\b
+    | \b(?:Version|Vers\.|Fassung|Release|Stand\s+v)\s*\d+(?:\.\d+)+
     | \b(?:Produkt\w*|Kostenstelle\w*|Sachkont\w*|Haushaltsstelle\w*|Investitionsma(?:ß|ss)nahme\w*|Konto|Kapitel|Titel)
       \s*(?:Nr\.?\s*)?:?\s*[A-Z]?[\d][\d./-]*
     """,

@@ -208,6 +208,10 @@ class Models:
             w, _, z = line.partition("\t")
             self.zipf[w] = float(z)
         self.twins = set(self.zipf)
+        self.english: dict[str, float] = {}
+        for line in _read_gz_lines(folder / "lexicon_english.tsv.gz"):
+            w, _, z = line.partition("\t")
+            self.english[w] = float(z)
         self.head_score: dict[str, float] = {}
         for line in _read_gz_lines(folder / "lexicon_heads.tsv.gz"):
             w, _, z = line.partition("\t")
@@ -235,10 +239,12 @@ class Models:
         self._domain_by_skel: dict[str, list[str]] = {}
         for low, sk in self._domain.items():
             self._domain_by_skel.setdefault(sk, []).append(low)
-        self.punct: list[tuple[re.Pattern, str, re.Pattern | None]] = []
+        self.punct: list[tuple[re.Pattern, str, re.Pattern | None, bool]] = []
         for row in _read_table(folder / "confusions_punct.tsv"):
             before = row[2] if len(row) > 2 and row[2] not in ("", "-") else None
-            self.punct.append((re.compile(row[0]), row[1], re.compile(f"(?:{before})\\Z") if before else None))
+            always = len(row) > 3 and row[3] == "always"
+            self.punct.append((re.compile(row[0]), row[1], re.compile(f"(?:{before})\\Z") if before else None,
+                               always))
         self.confusions: list[_Confusion] = []
         for row in _read_table(folder / "confusions.tsv"):
             self.confusions.append(_Confusion(row[0], row[1], row[2], float(row[3])))
@@ -334,7 +340,9 @@ _STRONG = re.compile(r"[éèêóòáàâúùû&@368]|ii|(?<=.)[A-ZÄÖÜ]")  # w
 def _strong(ocr: str) -> bool:
     """A confusion OCR string that is no single lower-case letter (``é``, ``B``, ``fR``, ``&``, ``ii``, ``fg``)."""
     return len(ocr) > 1 or not ("a" <= ocr <= "z")  # letters OCR makes, German rarely has
+_GUILLEMET_CLOSE = re.compile(r"[«“”\"]")
 _NOMINAL = re.compile(r"(?:^|\W)(?:im|am|zum|vom|beim|das|ein|eine|einen|einem|eines|einer)\s+\Z", re.I)
+_DAMAGED_DOC = 0.2  # share of damaged umlaut words from which a document counts as OCR-damaged
 _PREV_WORD = re.compile(r"([^\W\d_][^\W_]*)\s+$")
 _NEXT_NUMBER = re.compile(r"[ \t]*\d")
 _ROMAN = re.compile(r"^[IVX]+$")
@@ -381,11 +389,14 @@ _KEEP_UMLAUT = 1  # a correct word holding an umlaut: evidence that the document
 
 
 class _Fix:
-    __slots__ = ("repaired", "confidence", "reason", "lower_mid")
+    __slots__ = ("repaired", "confidence", "reason", "lower_mid", "tier")
 
-    def __init__(self, repaired, confidence, reason, lower_mid=False):
+    def __init__(self, repaired, confidence, reason, lower_mid=False, tier=0):
         self.repaired, self.confidence, self.reason = repaired, confidence, reason
         self.lower_mid = lower_mid
+        # 0: sure enough anywhere; 1: only where the document shows OCR damage (a weak confusion such as
+        # i for ü, a rare word, a guess), as an unknown word in clean text is more likely a name
+        self.tier = tier
 
 
 class _Real:
@@ -568,8 +579,9 @@ class _Analyzer:
         best = self._whole(tok, sites)
         if best is not None and (best[5] or best[3] >= 2.0):
             score, cand, subs, zipf, exotic, is_lex = best
-            conf = 0.9 if (is_lex and zipf >= 2.5) else 0.8
-            return self._make_fix(tok, cand, conf, "confusion" if exotic else "lexicon")
+            sure = is_lex and zipf >= 2.5 and all(_strong(tok[a:b]) for a, b, _ in subs)
+            return self._make_fix(tok, cand, 0.9 if sure else 0.75, "confusion" if exotic else "lexicon",
+                                  0 if sure else 1)
         if m.is_part(tok.lower(), True):
             return _KEEP  # a known word in another case (a line-broken noun, a capitalised verb)
         num = self._number(tok, sites)
@@ -589,19 +601,20 @@ class _Analyzer:
                 return _Real(cand, gain, None, False, "compound")
             return _KEEP
         if best is not None:  # only a rare word attested by wordfreq alone
-            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon")
+            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon", 1)
         if edited is not None:
+            # no reading without change: every changed part must be a well attested word or head, the more
+            # so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
             ok = True
-            if True:
-                # no reading without change: every changed part must be a well attested word or head, the
-                # more so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
-                for w, q, changed, lex, _ in edited[2]:
-                    if not changed:
-                        continue
-                    if len(w) < 4 or q < 2.0 or (changed == 1 and q < 3.0 and not (lex and len(w) >= 6)):
-                        ok = False
+            weak = False
+            for w, q, changed, lex, _ in edited[2]:
+                if not changed:
+                    continue
+                if len(w) < 4 or q < 2.0 or (changed == 1 and q < 3.0 and not (lex and len(w) >= 6)):
+                    ok = False
+                weak = weak or changed == 3
             if ok:
-                return self._make_fix(tok, edited[1], 0.75, "compound")
+                return self._make_fix(tok, edited[1], 0.75, "compound", 1 if weak else 0)
         if plain is not None:
             return _KEEP
         free = self._free_head(tok, sites)
@@ -612,7 +625,7 @@ class _Analyzer:
             return dropped
         if _BLIND.search(tok):
             rep = _BLIND.sub(lambda mt: _BLIND_MAP[mt.group(0)], tok)
-            return _Fix(rep, 0.5, "confusion")
+            return _Fix(rep, 0.5, "confusion", False, 1)
         return _KEEP
 
     def _number(self, tok, sites):
@@ -651,18 +664,27 @@ class _Analyzer:
                     if not is_lex or len(w) < 5 or z < 2.5:
                         continue
                     if _consistent(var, w) == 0:
-                        return _Fix(tok[:j] + w, 0.6, "compound")
+                        return self._make_fix(tok, (tok[:j] + w).lower(), 0.6, "compound")
         return None
 
-    def _make_fix(self, tok, cand_lower, conf, reason):
+    def _make_fix(self, tok, cand_lower, conf, reason, tier=0):
         m = self.m
+        ez = m.english.get(tok.lower())
+        if ez is not None:
+            # an English word (make, full, master) stays, unless the German reading is far more common (fur);
+            # about as common (Burger/Bürger, Linen/Lünen): only in a document with OCR damage
+            cz = m.word_zipf(cand_lower) + m.boost.get(cand_lower, 0.0)
+            if cz < ez - 0.5:
+                return _KEEP
+            if cz < ez + 1.5:
+                tier = 1
         rep = _match_case(tok, cand_lower)
         lower_mid = False
         if rep[0] in "ÜÄÖ" and tok[0] != rep[0] and cand_lower in m.words:
             # OCR read ü as U: lower case again inside a sentence (Richtlinie Uber die); 2: the capitalised
             # form is a word too (a noun), kept after an article (im Übrigen, das Übertragen)
             lower_mid = 2 if rep in m.words else 1
-        return _Fix(rep, conf, reason, lower_mid)
+        return _Fix(rep, conf, reason, lower_mid, tier)
 
     def _known(self, tok: str):
         m = self.m
@@ -707,6 +729,8 @@ class _Analyzer:
                     continue
                 if not is_lex and (z < 1.5 or (z < 3.0 and len(w) < 6)):
                     continue
+                if len(tok) <= 3 and z < 5.0:
+                    continue  # a short word is repaired only to a very common one (fur -> für, not no -> nö)
                 res = _consistent(var, w)
                 if res is None:
                     continue
@@ -741,7 +765,7 @@ class _Analyzer:
                             best = (score, w)
         if best is None:
             return None
-        return self._make_fix(tok, best[1], 0.6, "confusion")
+        return self._make_fix(tok, best[1], 0.6, "confusion", 1)
 
     def _plain_compound(self, tok) -> bool:
         """Is the word, as it stands, a compound of two known parts, each of at least four letters, with a
@@ -820,7 +844,8 @@ class _Analyzer:
                             options.append((var, q, 0, 0, True))
                         elif subs and not (_UMLAUTS & set(var)) and is_part(var, final):
                             q = zipf.get(var, 3.0) if final else max(zipf.get(var, 0.0), head_score.get(var, 0.0))
-                            options.append((var, q, 0, 2, True))
+                            code = 2 if all(_strong(tok[a:b]) for a, b, _ in subs) else 3
+                            options.append((var, q, 0, code, True))
                         sk = var if var.isascii() else _skel(var)
                         entries = ucache.get(sk)
                         if entries is None:
@@ -832,7 +857,8 @@ class _Analyzer:
                             if nplain is None or (not nplain and not subs):
                                 continue
                             q = z + boost.get(w, 0.0) if final else max(z, head_score.get(w, 0.0))
-                            options.append((w, q, nplain, 2 if subs else 1, is_lex))
+                            code = 1 if not subs else (2 if all(_strong(tok[a:b]) for a, b, _ in subs) else 3)
+                            options.append((w, q, nplain, code, is_lex))
                         if len(part_cache) > 200_000:
                             part_cache.clear()
                         part_cache[key] = options
@@ -1004,11 +1030,12 @@ def repair_text(text: str) -> Repaired:
         if d is _KEEP_UMLAUT:
             intact += 1
             continue
-        if type(d) is _Fix:
+        if type(d) is _Fix and not d.tier:
             damaged += 1
         work.append(item)
     ratio = (damaged + 0.3) / (damaged + intact + 1.0)
     log_ratio = math.log10(ratio)
+    damaged_doc = ratio >= _DAMAGED_DOC
 
     repairs: list[Repair] = []
     for dec, word, s, e, gs, ge in work:
@@ -1019,6 +1046,8 @@ def repair_text(text: str) -> Repaired:
             continue
         kind = type(dec)
         if kind is _Fix:
+            if dec.tier and not damaged_doc:
+                continue
             rep = dec.repaired
             if dec.lower_mid and not _sentence_start(text, s):
                 if dec.lower_mid == 1 or not _NOMINAL.search(text, max(0, s - 8), s):
@@ -1058,13 +1087,19 @@ def repair_text(text: str) -> Repaired:
 
     # quotes: a low comma glued to the next word is the German opening quote; its closing quote is “
     for q in _QUOTE.finditer(text):
+        if q.group(1) == "»":
+            close = _GUILLEMET_CLOSE.search(text, q.end(1), q.end(1) + 400)
+            if close is None or close.group(0) == "«":
+                continue  # »…« are German quotes too
         repairs.append(Repair(q.group(1), "„", q.start(1), q.end(1), 0.8, "quote"))
     if "”" in text or '"' in text:
         for q in _CLOSING.finditer(text):
             repairs.append(Repair(q.group(1), "“", q.start(1), q.end(1), 0.7, "quote"))
 
     # punctuation and symbols (models/confusions_punct.tsv)
-    for pattern, replacement, before in m.punct:
+    for pattern, replacement, before, always in m.punct:
+        if not (always or damaged_doc):
+            continue
         for mt in pattern.finditer(text):
             a, b = mt.span("x")
             if before is not None:

@@ -37,6 +37,10 @@ NUMBER = r"""
 """
 
 
+# Thousands split by (narrow) spaces: '12 500 EUR', '336 000 €'; only read before a currency.
+SPACED_NUMBER = r"(?<![\d.,/]\s?)\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?(?![\d])"
+
+
 @dataclass
 class Hit:
     """A value found by a scanner: offsets into the scanned text, the value, and details."""
@@ -63,7 +67,7 @@ def parse_number(text: str) -> Decimal:
     >>> parse_number("1.234,56"), parse_number("385.000"), parse_number("0,5"), parse_number("12")
     (Decimal('1234.56'), Decimal('385000'), Decimal('0.5'), Decimal('12'))
     """
-    cleaned = text.strip().replace("\u202f", "").replace(" ", "")
+    cleaned = regex.sub(r"[\s\u00a0\u202f\u2009]", "", text)
     if regex.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", cleaned):
         cleaned = cleaned.replace(".", "")
     cleaned = cleaned.replace(",", ".")
@@ -143,8 +147,8 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     thousands = r"(?:T€|TEUR\b|Tsd\.?\s*(?:€|EUR\b|Euro\b))"
     digits_first = regex.compile(
         rf"""
-        (?P<num>{NUMBER})
-        (?:\s*-)?\s*                                  # '50.000,-- €' and '50.000€'
+        (?P<num>{SPACED_NUMBER}|{NUMBER})
+        (?:,[-–]{{1,2}}|\s*-)?\s*                      # '50.000,-- €', '1.012,-€' and '50.000€'
         (?: (?P<tcur>{thousands})                     # 250 T€, 80 TEUR
           | (?:(?P<scale>{scale})\s*)? {currency}     # 1,5 Mio. €, 50 Millionen Euro, 385.000 €
         )
@@ -153,8 +157,8 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     )
     currency_first = regex.compile(
         rf"""
-        (?P<cur>€|EUR\b|TEUR\b|T€)\s*                 # € 1.234,56, EUR 12.500, TEUR 80
-        (?P<num>{NUMBER})
+        (?P<cur>€|EUR\b|TEUR\b|T€|Euro\b)\s*          # € 1.234,56, EUR 12.500, TEUR 80, Euro 2.500
+        (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?!,[-–])
         (?:\s*(?P<scale>Mio\.|Millionen|Mrd\.|Milliarden)(?!\s*(?:€|EUR|Euro)))?
         """,
         regex.VERBOSE,
@@ -197,6 +201,12 @@ def scan_amounts(text: str) -> list[Hit]:
         value = parse_number(match["num"]) * factor
         hits.append(Hit("amount", match.start(), match.end(), plain(value)))
         taken.append(match.span())
+    for match in _range_start_pattern().finditer(text):  # '10.000 bis 20.000 €': the first end shares the currency
+        second = next((h for h in hits if h.start == match.end()), None)
+        if second is not None and free(match.start(), match.end("num")):
+            factor = _shared_scale(text, second)
+            hits.append(Hit("amount", match.start(), match.end("num"), plain(parse_number(match["num"]) * factor)))
+            taken.append((match.start(), match.end("num")))
     for match in currency_first.finditer(text):
         if not free(*match.span()):
             continue
@@ -216,6 +226,23 @@ def scan_amounts(text: str) -> list[Hit]:
         hit.details["qualifier"] = amount_qualifier(text, hit.start)
         hit.details["per"] = amount_unit(text, hit.end)
     return hits
+
+
+@lru_cache(maxsize=None)
+def _range_start_pattern() -> regex.Pattern:
+    return regex.compile(rf"(?P<num>{NUMBER})\s*(?:bis|–|-)\s*(?=\d)", regex.VERBOSE)
+
+
+def _shared_scale(text: str, second: Hit) -> Decimal:
+    """The scale of a range's second end ('1,5 bis 2 Mio. €') applies to the first."""
+    mention = text[second.start:second.end]
+    if regex.search(r"(?i)\b(?:Mio|Million)", mention):
+        return Decimal(1000000)
+    if regex.search(r"(?i)\b(?:Mrd|Milliard)", mention):
+        return Decimal(1000000000)
+    if regex.search(r"(?i)T€|TEUR|Tsd|Tausend", mention):
+        return Decimal(1000)
+    return Decimal(1)
 
 
 def _after_in_worten(text: str, start: int) -> bool:
@@ -248,10 +275,10 @@ def amount_unit(text: str, end: int) -> Optional[str]:
     ('Stelle', 'Jahr')
     """
     units = values_lexicon()["per_units"]
-    match = regex.match(r"\s*(?:(?:pro|je|per|/)\s*(?:eine[nmr]?\s+)?(?P<unit>[\w-]+)|(?P<adv>j(?:ä|a)hrlich|monatlich))", text[end:end + 40], regex.IGNORECASE)
+    match = regex.match(r"\s*(?:(?:pro|je|per|/)\s*(?:eine[nmr]?\s+)?(?P<unit>[\w-]+)|(?P<adv>j(?:ä|a)hrlich|monatlich|p\.\s?a\.))", text[end:end + 40], regex.IGNORECASE)
     if not match:
         return None
-    word = (match["unit"] or match["adv"]).lower()
+    word = (match["unit"] or match["adv"]).lower().replace(" ", "")
     if word in units:
         return units[word]
     for key, unit in units.items():  # compounds: 'Koordinierungsstelle' -> Stelle
@@ -285,13 +312,18 @@ def _date_patterns() -> dict[str, regex.Pattern]:
         return f"(?:{numeric}|{named})"
 
     def any_(n: int) -> str:
-        return f"(?:{full(n)}|{part(n)})"
+        day_only = rf"(?P<d{n}>{day})\.(?!\s?\d)(?=\s*(?:bis|und|[-–—]))"  # 'vom 1. bis 15. März 2021'
+        return f"(?:{full(n)}|{part(n)}|{day_only})"
 
-    connector = r"\s*(?:bis\s+(?:zum\s+|einschließlich\s+|einschl\.\s+)?|[-–—]\s*)"
+    # 'bis', a dash, or 'und' after 'zwischen': the two ends of a range.
+    connector = r"\s*(?:bis\s+(?:zum\s+|einschließlich\s+|einschl\.\s+)?|[-–—]\s*|(?(zw)und\s+(?:dem\s+)?|(?!)))"
+    between = r"(?:(?P<zw>zwischen\s+(?:dem\s+)?))?"
     cues = "|".join(sorted((regex.escape(c) for c in lex["date_cues"]), key=len, reverse=True))
     flags = regex.VERBOSE | regex.IGNORECASE
     return {
-        "range": regex.compile(left + any_(1) + connector + full(2), flags),
+        "range": regex.compile(between + left + any_(1) + connector + full(2), flags),
+        # 'vom 01.07. bis 31.12.': a range without a year, which takes it from context.
+        "yearless_range": regex.compile(rf"(?<=\b(?:vom|Zeitraum|zwischen(?:\s+dem)?)\s+){between}{left}" + part(1) + connector + part(2), flags),
         "full": regex.compile(left + full(1), flags),
         "list": regex.compile(
             rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
@@ -300,23 +332,35 @@ def _date_patterns() -> dict[str, regex.Pattern]:
         "cued_list": regex.compile(
             rf"(?<=\b(?:{cues})\s+){left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+{day}\.\s?{month}\.(?!\s?\d)", flags
         ),
-        "cued_part": regex.compile(rf"(?<=\b(?:{cues})\s+){left}" + part(1), flags),
+        "cued_part": regex.compile(
+            rf"(?<=\b(?:{cues})\s+){left}(?:" + part(1) + rf"|(?P<d1>{day})\.(?P<m1>{month})(?=\s+[^\W\d]))", flags
+        ),  # 'zum 30.06.' and, where OCR lost the last dot, 'zum 30.06 zugewiesen'
         "derived": regex.compile(
             r"\bbis\s+(?:zum\s+)?(?:Ende\s+(?:des\s+)?(?:Jahres|Kalenderjahres|Haushaltsjahres)|(?:zum\s+)?Jahresende)\s+(?P<y1>\d{4})\b", flags
         ),
     }
 
 
+NEXT_YEAR = regex.compile(r"\s+des\s+(?:Folgejahres|Folgejahrs|folgenden\s+Jahres|n(?:ä|a)chsten\s+Jahres)\b", regex.IGNORECASE)
+
+
 def _year(text: Optional[str]) -> Optional[int]:
     if text is None:
         return None
     year = int(text)
-    return year + 2000 if year < 100 else year
+    if year >= 100:
+        return year
+    return year + 2000 if year < 70 else year + 1900  # '3.2.21' is 2021, '26.04.99' is 1999
 
 
-def _make_date(match: regex.Match, n: int, year: Optional[int]) -> Optional[dt.date]:
+def _make_date(match: regex.Match, n: int, year: Optional[int], month: Optional[int] = None) -> Optional[dt.date]:
     month_name = match.groupdict().get(f"mn{n}")
-    month = values_lexicon()["months"][month_name.lower()] if month_name else int(match[f"m{n}"])
+    if month_name:
+        month = values_lexicon()["months"][month_name.lower().rstrip(".")]
+    elif match.groupdict().get(f"m{n}"):
+        month = int(match[f"m{n}"])
+    if month is None:
+        return None
     year = _year(match.groupdict().get(f"y{n}")) or year
     if year is None or not 1900 <= year <= 2100:
         return None
@@ -350,15 +394,12 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
         second = _make_date(match, 2, None)
         if second is None:
             continue
-        first = _make_date(match, 1, second.year)
-        if first is None:
-            continue
-        if first > second and not match.groupdict().get("y1"):
-            first = first.replace(year=first.year - 1)
-        span = (match.start(), match.end())
-        hits.append(Hit("date", match.start("d1"), _group_end(match, 1), first, {"period": span}))
-        hits.append(Hit("date", match.start("d2"), _group_end(match, 2), second, {"period": span}))
-        taken.append(span)
+        _add_range(hits, taken, match, second)
+    for match in patterns["yearless_range"].finditer(text):
+        if free(*match.span()):
+            second = _make_date(match, 2, _context_year(hits, match.start(), default_year, text))
+            if second is not None:
+                _add_range(hits, taken, match, second, year_from_context=True)
     for match in patterns["full"].finditer(text):
         if free(*match.span()):
             value = _make_date(match, 1, None)
@@ -371,7 +412,7 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
             if free(*part.span()):
                 value = _make_date(part, 1, year)
                 if value is not None:
-                    hits.append(Hit("date", part.start(), part.end(), value, {"year_from_list": True}))
+                    hits.append(Hit("date", part.start(), part.end(), value, {"year_from_context": True}))
                     taken.append(part.span())
     for listed in patterns["cued_list"].finditer(text):  # 'jeweils zum 15.02., 15.05., 15.08. und 15.11.'
         year = _context_year(hits, listed.start(), default_year, text)
@@ -384,6 +425,8 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
         if not free(*match.span()):
             continue
         year = _context_year(hits, match.start(), default_year, text)
+        if year is not None and NEXT_YEAR.match(text, match.end()):
+            year += 1  # 'zum 30.04. des Folgejahres'
         value = _make_date(match, 1, year)
         if value is not None:
             hits.append(Hit("date", match.start(), match.end(), value, {"year_from_context": True}))
@@ -391,8 +434,22 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
     return hits
 
 
+def _add_range(hits: list[Hit], taken: list, match: regex.Match, second: dt.date, year_from_context: bool = False) -> None:
+    """Both ends of a range, each marked with the range's span; the first takes what it lacks from the second."""
+    first = _make_date(match, 1, second.year, second.month)
+    if first is None:
+        return
+    if first > second and not match.groupdict().get("y1"):
+        first = first.replace(year=first.year - 1)
+    span = (match.start("d1"), match.end())
+    details = {"period": span, "year_from_context": year_from_context}
+    hits.append(Hit("date", match.start("d1"), _group_end(match, 1), first, dict(details)))
+    hits.append(Hit("date", match.start("d2"), _group_end(match, 2), second, dict(details)))
+    taken.append(span)
+
+
 def _group_end(match: regex.Match, n: int) -> int:
-    ends = [match.end(g) for g in (f"y{n}", f"mn{n}", f"m{n}") if match.groupdict().get(g) is not None]
+    ends = [match.end(g) for g in (f"y{n}", f"mn{n}", f"m{n}", f"d{n}") if match.groupdict().get(g) is not None]
     end = max(ends)
     if end < len(match.string) and match.string[end] == "." and match.groupdict().get(f"y{n}") is None:
         end += 1  # '30.06.' keeps its closing dot
