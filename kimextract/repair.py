@@ -338,8 +338,9 @@ _STRONG = re.compile(r"[éèêóòáàâúùû&@368]|ii|(?<=.)[A-ZÄÖÜ]")  # w
 
 
 def _strong(ocr: str) -> bool:
-    """A confusion OCR string that is no single lower-case letter (``é``, ``B``, ``fR``, ``&``, ``ii``, ``fg``)."""
-    return len(ocr) > 1 or not ("a" <= ocr <= "z")  # letters OCR makes, German rarely has
+    """A confusion OCR string German words do not hold: not lower-case ASCII letters (``é``, ``B``, ``fR``, ``&``,
+    ``6``) or ``ii``. The others (``i``, ``li``, ``do``, ``ie`` …) are weak: real words hold them too."""
+    return ocr == "ii" or not (ocr.isascii() and ocr.isalpha() and ocr.islower())  # letters OCR makes, German rarely has
 _GUILLEMET_CLOSE = re.compile(r"[«“”\"]")
 _NOMINAL = re.compile(r"(?:^|\W)(?:im|am|zum|vom|beim|das|ein|eine|einen|einem|eines|einer)\s+\Z", re.I)
 _DAMAGED_DOC = 0.2  # share of damaged umlaut words from which a document counts as OCR-damaged
@@ -658,7 +659,7 @@ class _Analyzer:
                 break
             tail = tok[j:]
             for var, cost, subs in self.variants(tail, tail_sites, max_subs=2):
-                if not subs or not all(_strong(tail[a:b]) for a, b, _ in subs):
+                if not subs or not all(_strong(tail[a:b]) or b - a > 1 for a, b, _ in subs):
                     continue
                 for w, z, is_word, _, _, is_lex in m.umlaut_entries(_skel(var)):
                     if not is_lex or len(w) < 5 or z < 2.5:
@@ -1035,7 +1036,8 @@ def repair_text(text: str) -> Repaired:
         work.append(item)
     ratio = (damaged + 0.3) / (damaged + intact + 1.0)
     log_ratio = math.log10(ratio)
-    damaged_doc = ratio >= _DAMAGED_DOC
+    # tier-1 repairs need evidence: damaged words, or a text too short to show any
+    damaged_doc = ratio >= _DAMAGED_DOC and (damaged > 0 or len(pending) + intact < 40)
 
     repairs: list[Repair] = []
     for dec, word, s, e, gs, ge in work:

@@ -497,6 +497,11 @@ def _position_patterns() -> dict[str, regex.Pattern]:
         ),
         "worded": regex.compile(rf"(?<![\w-])(?P<num>{number_words})\s+{attributes}{noun}", regex.IGNORECASE),
         "fte_word": regex.compile(rf"(?<![\w-])(?P<word>{fte_words})\b", regex.IGNORECASE),
+        "percent_post": regex.compile(
+            r"(?<![\d,])(?P<num>\d{1,3}(?:,\d+)?)\s*(?:%|Prozent)\s*(?:-\s*Stelle\b|einer\s+(?:Vollzeit)?stelle\b|einer\s+vollen\s+Stelle\b)",
+            regex.IGNORECASE,
+        ),  # '75%-Stelle', '50 % einer Vollzeitstelle'
+        "halves": regex.compile(rf"(?<![\w-])(?P<num>{number_words}|\d+)\s+halbe\s+Stellen\b", regex.IGNORECASE),
         "share_percent": regex.compile(
             r"Stellenanteil(?:s|e)?\s+(?:von|in\s+H(?:ö|o|é)he\s+von|im\s+Umfang\s+von)\s+(?P<num>\d+(?:,\d+)?)(?:\s*(?P<pct>%|Prozent))?",
             regex.IGNORECASE,
@@ -538,6 +543,13 @@ def scan_positions(text: str) -> list[Hit]:
             hits.append(Hit("position", start, end, plain(value), details))
             taken.append((start, end))
 
+    for match in patterns["percent_post"].finditer(text):
+        add(match.start(), match.end(), parse_number(match["num"]) / 100)
+    for match in patterns["halves"].finditer(text):  # 'zwei halbe Stellen' is one post
+        word = match["num"].lower()
+        count = Decimal(word) if word.isdigit() else Decimal(str(lex["units"].get(word) or lex["tens"].get(word) or 0))
+        if count:
+            add(match.start(), match.end(), count / 2)
     for match in patterns["share_percent"].finditer(text):
         share = parse_number(match["num"])
         if match["pct"]:
@@ -605,8 +617,13 @@ def _module_patterns() -> dict[str, regex.Pattern]:
         ),
         # A heading the layout split: the module word alone at a line end, its number opening a later line.
         "split_word": regex.compile(rf"(?im)^[ \t]*(?P<word>{words})[ \t]*$"),
-        "split_number": regex.compile(rf"(?m)^[ \t]*(?P<first>{number})[ \t]*:"),
+        "split_number": regex.compile(rf"(?m)(?:^|\f)[ \t]*(?P<first>{number})[ \t]*:"),
     }
+
+
+def _other_programme(text: str, end: int) -> bool:
+    words = "|".join(values_lexicon()["other_programme_modules"])
+    return regex.match(rf"(?i)\s+(?:des|der|im|eines|einer)\s+\w*(?:{words})", text[end:end + 60]) is not None
 
 
 def _module_number(token: str) -> int:
@@ -624,6 +641,8 @@ def scan_modules(text: str) -> list[Hit]:
     patterns = _module_patterns()
     hits: list[Hit] = []
     for match in patterns["mention"].finditer(text):
+        if _other_programme(text, match.end()):
+            continue  # 'Modul 5 des Integrationskurses'
         numbers = [_module_number(match["first"])]
         for connector, token in regex.findall(r"(,|und|bis|sowie|oder|-|–)\s*(?:\w+\s+)?(\d{1,2}|I{1,3}|IV|V|VI)\b", match["rest"]):
             value = _module_number(token)
