@@ -157,7 +157,7 @@ class Result:
     worker_done: int = 0  # documents this worker has processed, this one included
     rss_kb: int = 0  # the worker's resident memory after this document
     hwm_kb: int = 0  # its peak resident memory so far
-    cpu_seconds: float = 0.0  # CPU time the worker spent on this document
+    cpu_seconds: float = 0.0  # CPU time the worker (and its Tesseract) spent on this document
 
 
 def content_sha256(path: str) -> Optional[str]:
@@ -281,6 +281,12 @@ def _memory_kb() -> tuple[int, int]:
         return peak, peak
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Tesseract)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def _worker_main(conn, options, outputs) -> None:
     """A worker process: build the pipeline once, then process one input per message until told to stop."""
     try:
@@ -308,9 +314,9 @@ def _worker_main(conn, options, outputs) -> None:
             if job is None:
                 return
             index, path = job
-            cpu = time.process_time()
+            cpu = _cpu_seconds()
             result = process_input(index, path, options, outputs)
-            result.cpu_seconds = time.process_time() - cpu
+            result.cpu_seconds = _cpu_seconds() - cpu
             done += 1
             result.worker, result.worker_done = os.getpid(), done
             result.rss_kb, result.hwm_kb = _memory_kb()

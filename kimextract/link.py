@@ -223,7 +223,7 @@ def _total_or_all(view: View, starts, positions: list[Position]) -> list[Positio
         end = view.from_original(position.provenance.end)
         if regex.search(r"(?i)\b(?:insgesamt|zusammen|gesamt|in\s+Summe)\s+(?:\w+\s+)?$", text[max(0, offset - 25):offset]):
             return [position]
-        if len(positions) > 1 and regex.match(r"\s*(?::|\(|,\s*und\s+zwar|,\s*davon)", text[end:end + 12]):
+        if len(positions) > 1 and regex.match(r"[^.;:()\d]{0,40}?(?::|\(|,\s*und\s+zwar|,\s*davon)", text[end:end + 60]):
             return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …'
     return positions
 
@@ -242,7 +242,8 @@ def _funded_positions(view: View, mentions: Mentions, starts, sents: list[Senten
 
 # A sentence that goes on about the grant just named: 'Sie umfasst …', 'Damit werden …', 'Mit ihr …'.
 GRANT_REFERENCE = regex.compile(
-    r"\s*(?:Sie|Damit|Hiermit|Dadurch|Mit\s+(?:ihr|ihm|diesen\s+Mitteln|der\s+Pauschale|der\s+Zuwendung)|Die\s+(?:Zuwendung|Pauschale|Mittel)|Gef(?:ö|o)rdert)\b"
+    r"\s*(?:Sie|Damit|Hiermit|Dadurch|Mit\s+(?:ihr|ihm|diesen\s+Mitteln|der\s+Pauschale|der\s+Zuwendung)"
+    r"|(?:Die|Der|Dem)\s+(?:Zuwendung|Pauschale|Mittel|Bewilligung|F(?:ö|o)rderung)|Gef(?:ö|o)rdert)\b"
 )
 
 

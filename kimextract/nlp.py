@@ -49,6 +49,8 @@ def kim_values(doc: Doc) -> Doc:
 ABBREVIATIONS = r"(?:z\.\s?B|bzw|ca|Nr|Abs|Art|gem|ggf|i\.\s?H\.\s?v|i\.\s?V\.\s?m|u\.\s?a|d\.\s?h|o\.\s?g|Dr|Hr|Fr|Str|S|vgl|inkl|zzgl|sog|lfd|Tel|bzgl|Mio|Mrd|Tsd|Az|v|ff|Kap|Ziff|max|mind|evtl|usw|etc|St)"
 SENTENCE_END = regex.compile(
     rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?:(?<=[.!?])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|(?<=:)\s+(?=[„\"(]?[A-ZÄÖÜ]))|(?<!\b(?:von|über|uber|i\.\s?H\.\s?v\.|insgesamt|Betrag|H(?:ö|o)he|beträgt|betragt|auf|mit|zu|je|und))\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+[A-ZÄÖÜ]))"
+    # a numbered heading ('2. Zuwendungszweck', 'III. Auszahlung') is a sentence of its own
+    rf"|(?m)(?<=^[ \t]*(?:\d{{1,2}}|[IVX]{{1,4}})\.[ \t]+[A-ZÄÖÜ][^\n.!?:;]{{0,60}})\n"
 )
 
 

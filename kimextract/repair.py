@@ -1,5 +1,5 @@
 """Repair what OCR did to German text: lost umlauts and ß, ``Kl`` for ``KI``, ``,`` for ``„``, words
-hyphenated across a line end.
+hyphenated across a line end, dashes and section signs.
 
 ``repair_text(text)`` returns a :class:`Repaired` view: the repaired text, the list of repairs (with offsets
 in the original text) and ``to_original`` to map an offset of the repaired text back. The layout is kept:
@@ -12,12 +12,17 @@ Method (data under ``models/``, built by ``scripts/build_models.py``, described 
    word is kept, unless it is a *real-word twin* of an umlaut word (``Forderung``/``Förderung``).
 2. An unknown word gets candidates from the OCR confusion table (``é``->``ö``, ``ii``->``ü``, ``fR``->``ß``
    ...; plain ``a``/``o``/``u``/``ss`` are covered by looking words up by their umlaut-free skeleton). The
-   candidates are scored with wordfreq frequencies and confusion costs.
+   candidates are scored with wordfreq frequencies and confusion costs. English words stay (``make`` is not
+   ``Maße``) unless the German reading is far more common (``fur`` is ``für``).
 3. A word no list holds is split into compound parts with linking elements
    (``Einbürgerung|s|behörde``), each part repaired the same way; a reading without changes wins unless the
    changed one is clearly more frequent (``Warendorf`` stays, ``Fordervolumen`` becomes ``Fördervolumen``).
+   Numbers written in words are read morpheme by morpheme (``dreihundertfiinfzig``).
 4. Real-word twins are decided by context rules kept as data (``in Hohe von`` -> ``in Höhe von``) and else
    by frequency, weighed by how damaged the document's umlauts are (clean text is never touched this way).
+5. The document's damage decides what needs evidence: weak guesses (``i`` read for ``ü``, a rare word, a name
+   with ``é``) and typographic repairs (``-`` for ``–``, ``*`` for ``•``) are made only where other words show
+   OCR damage, so a clean text keeps its typed dashes, names and English words.
 
 Decisions per word form are cached in a module-level dict, so repair is fast on long texts.
 """
@@ -25,6 +30,7 @@ Decisions per word form are cached in a module-level dict, so repair is fast on 
 from __future__ import annotations
 
 import bisect
+import difflib
 import gzip
 import math
 import re
@@ -32,7 +38,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Repair", "Repaired", "repair_text", "load_models"]
+__all__ = ["Repair", "Repaired", "repair_text", "load_models", "clear_caches", "REASONS"]
 
 REASONS = ("lexicon", "confusion", "compound", "context", "hyphenation", "quote")
 
@@ -427,8 +433,6 @@ def _match_case(tok: str, cand: str) -> str:
             first = cand[0]
             return _UPPER_UMLAUT.get(first, first.upper()) + cand[1:]
         return cand
-    import difflib
-
     out = []
     sm = difflib.SequenceMatcher(None, tok.lower(), cand, autojunk=False)
     for tag, a0, a1, b0, b1 in sm.get_opcodes():
@@ -580,7 +584,7 @@ class _Analyzer:
         best = self._whole(tok, sites)
         if best is not None and (best[5] or best[3] >= 2.0):
             score, cand, subs, zipf, exotic, is_lex = best
-            sure = is_lex and zipf >= 2.5 and all(_strong(tok[a:b]) for a, b, _ in subs)
+            sure = is_lex and (zipf >= 3.5 or (zipf >= 2.5 and all(_strong(tok[a:b]) for a, b, _ in subs)))
             return self._make_fix(tok, cand, 0.9 if sure else 0.75, "confusion" if exotic else "lexicon",
                                   0 if sure else 1)
         if m.is_part(tok.lower(), True):
@@ -601,8 +605,6 @@ class _Analyzer:
                 gain = 2.0 * (edited[0] - plain[0]) + 0.4 * sum(p[4] for p in edited[2])
                 return _Real(cand, gain, None, False, "compound")
             return _KEEP
-        if best is not None:  # only a rare word attested by wordfreq alone
-            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon", 1)
         if edited is not None:
             # no reading without change: every changed part must be a well attested word or head, the more
             # so where only a plain umlaut was lost (names lack umlauts: Herzebrock, not -bröck)
@@ -616,8 +618,8 @@ class _Analyzer:
                 weak = weak or changed == 3
             if ok:
                 return self._make_fix(tok, edited[1], 0.75, "compound", 1 if weak else 0)
-        if plain is not None:
-            return _KEEP
+        if best is not None:  # only a rare word attested by wordfreq alone
+            return self._make_fix(tok, best[1], 0.6, "confusion" if best[4] else "lexicon", 1)
         free = self._free_head(tok, sites)
         if free is not None:
             return free
@@ -1036,8 +1038,8 @@ def repair_text(text: str) -> Repaired:
         work.append(item)
     ratio = (damaged + 0.3) / (damaged + intact + 1.0)
     log_ratio = math.log10(ratio)
-    # tier-1 repairs need evidence: damaged words, or a text too short to show any
-    damaged_doc = ratio >= _DAMAGED_DOC and (damaged > 0 or len(pending) + intact < 40)
+    # tier-1 repairs and typographic ones need evidence: words that OCR surely damaged
+    damaged_doc = damaged > 0 and ratio >= _DAMAGED_DOC
 
     repairs: list[Repair] = []
     for dec, word, s, e, gs, ge in work:
@@ -1190,8 +1192,6 @@ def _emit(repairs, text, word, rep, s, e, gs, ge, conf, reason):
 
 def _align_cut(word: str, rep: str, cut: int) -> int | None:
     """Position in ``rep`` that corresponds to position ``cut`` of ``word`` (None if a change straddles it)."""
-    import difflib
-
     sm = difflib.SequenceMatcher(None, word, rep, autojunk=False)
     for tag, a0, a1, b0, b1 in sm.get_opcodes():
         if a0 <= cut <= a1:
