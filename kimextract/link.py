@@ -26,10 +26,13 @@ DECISION = regex.compile(
     | \b(?:bewillig(?:t|te|ten|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
+    | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt)\b
     """
 )
+# A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
+CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt|ge(?:ä|a)ndert)\b")
 NOT_A_DECISION = regex.compile(
-    r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|w(?:ü|u)rden|"
+    r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
 )
 AUTHORITY = regex.compile(
@@ -98,7 +101,16 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     grants = []
     for index, sentence in enumerate(decisions):
         limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.start, len(text))
-        grants.append(_grant(view, mentions, starts, sents, sentence, limit))
+        change = _change(text, mentions, starts, sentence)
+        if change is None:
+            grants.append(_grant(view, mentions, starts, sents, sentence, limit))
+            continue
+        earlier, changed = change
+        if earlier is not None:
+            grants.append(_grant(view, mentions, starts, sents, sentence, limit, amount=earlier,
+                                 part=(sentence.start, starts[id(changed)]), role="earlier"))
+        grants.append(_grant(view, mentions, starts, sents, sentence, limit, amount=changed,
+                             part=(starts[id(changed)], sentence.end), role="change"))
     _inherit_from_earlier(grants)
     return grants
 
@@ -135,11 +147,16 @@ def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict
     return any(a.per is None for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
 
 
-def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int) -> Grant:
+def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int,
+           amount: Optional[Amount] = None, part: Optional[tuple[int, int]] = None, role: str = "decision") -> Grant:
+    """One grant from its decision sentence. A sentence that changes an earlier decision gives two: the
+    ``earlier`` grant (the part of the sentence before the new amount) and the ``change``."""
     text = view.text
     body = text[sentence.start:sentence.end]
-    amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
-    amount = max(amounts, key=lambda a: a.value)
+    if amount is None:
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
+        amount = max(amounts, key=lambda a: a.value)
+    part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
     grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
@@ -152,15 +169,18 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
 
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):
-        before = text[max(sentence.start, starts[id(date)] - 12):starts[id(date)]]
+        before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
         in_period = any(s <= date.provenance.start < e for s, e in in_periods)
-        if regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) and not date.derived and not in_period:
+        if not regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) or date.derived or in_period:
+            continue
+        names_change = bool(regex.search(r"(?i)(?:(?:Ä|A)nderungs|Festsetzungs)bescheid\w*\s+vom\s*$", before))
+        if role == "decision" or names_change == (role == "change"):
             grant.decision_date = date.value
             evidence["decision_date"] = date.provenance
             break
-    if grant.decision_date is None and REFERS_TO_EARLIER.search(body):
+    if grant.decision_date is None and role != "change" and (role == "earlier" or REFERS_TO_EARLIER.search(body)):
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
-    if grant.decision_date is None and mentions.header.kind == "bescheid":
+    if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if grant.module is None:
         numbers = {m.number for m in mentions.modules}
@@ -171,7 +191,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.period = (periods[0].start, periods[0].end)
         evidence["period"] = periods[0].provenance
 
-    positions = _in(mentions.positions, starts, sentence.start, sentence.end)
+    positions = _in(mentions.positions, starts, part_start, part_end)
     if positions:
         positions = _total_or_all(view, starts, positions)
     if not positions:
@@ -187,10 +207,24 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
                 grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
         if grant.positions:
             grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
-    grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
+    if role != "earlier":
+        grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
     return grant
+
+
+def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[tuple[Optional[Amount], Amount]]:
+    """(earlier amount or None, new amount) of a sentence that changes a decision, else None."""
+    if not CHANGE_VERB.search(text, sentence.start, sentence.end):
+        return None
+    amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not a.in_words]
+    changed = next((a for a in amounts if regex.search(r"(?i)\bauf\s*$", text[max(0, starts[id(a)] - 10):starts[id(a)]])), None)
+    if changed is None:
+        return None
+    earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]
+               and not regex.search(r"(?i)\bum\s*$", text[max(0, starts[id(a)] - 8):starts[id(a)]])]  # 'um 110.000 €' is the difference
+    return (earlier[-1] if earlier else None), changed
 
 
 def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional[dt.date]:
