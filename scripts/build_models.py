@@ -22,6 +22,9 @@ Written files:
                             compound part (begin / end).
 * ``lexicon_twins.tsv.gz``  ``word<TAB>zipf`` for lexicon words without umlaut whose skeleton equals that of an
                             umlaut word (``wurde``/``würde``): their frequency decides real-word repairs.
+* ``lexicon_english.tsv.gz`` ``word<TAB>zipf`` English words (wordfreq 'en', Zipf >= 3, lower case): an English
+                            word in German text is no damaged German word (``make`` is not ``Maße``) unless the
+                            German reading is far more frequent (``fur`` is ``für``).
 * ``lexicon_heads.tsv.gz``  ``part<TAB>score`` how productive a compound head is: Zipf value (log10 per
                             10^9 words) of the summed frequency of the wordfreq words that are this head +
                             linking element + a known word; heads scoring below 1.0 are left out.
@@ -43,6 +46,8 @@ UMLAUT = re.compile(r"[äöüßÄÖÜ]")
 SKEL = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "Ä": "a", "Ö": "o", "Ü": "u"})
 LINKS = ("", "s", "es", "n", "en", "e", "er", "ns")
 MIN_WORDFREQ_ZIPF = 1.0  # umlaut words attested in wordfreq below this are ignored (noise)
+MIN_ENGLISH_ZIPF = 3.0  # English words at least this frequent are recognised in German text
+ASCII_WORD = re.compile(r"^[a-z]+$")
 
 
 def skeleton(word: str) -> str:
@@ -295,6 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lexicon_umlaut.tsv.gz {len(umlaut)} words, {size} bytes")
     size = write_gz(out / "lexicon_twins.tsv.gz", [f"{w}\t{zipf.get(w, 0.0):.2f}" for w in twins])
     print(f"lexicon_twins.tsv.gz {len(twins)} words, {size} bytes")
+    english = {}
+    for w, f in wordfreq.get_frequency_dict("en").items():
+        if ASCII_WORD.match(w) and len(w) >= 2:
+            z = zipf_of(f)
+            if z >= MIN_ENGLISH_ZIPF:
+                english[w] = z
+    size = write_gz(out / "lexicon_english.tsv.gz", [f"{w}\t{english[w]:.2f}" for w in sorted(english)])
+    print(f"lexicon_english.tsv.gz {len(english)} words, {size} bytes")
     size = write_gz(out / "lexicon_heads.tsv.gz", [f"{h}\t{heads_z[h]:.2f}" for h in sorted(heads_z)])
     print(f"lexicon_heads.tsv.gz {len(heads_z)} heads, {size} bytes")
     return 0
