@@ -707,8 +707,11 @@ def run_batch(patterns: Iterable[str], options=None, config: Optional[BatchConfi
     config.check()
     started = time.monotonic()
     inputs = discover(patterns)
+    if config.out is not None:  # never read the output as an input ('batch . --out results.txt')
+        out_path = os.path.realpath(config.out)
+        inputs = [item for item in inputs if item.error or os.path.realpath(item.path) != out_path]
     if not inputs:
-        raise BatchError("no input given")
+        raise BatchError("no .pdf or .txt file in the inputs")
 
     done = Done()
     if config.resume:

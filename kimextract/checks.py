@@ -333,8 +333,8 @@ def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -
 
 def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     for grant in grants:
-        if grant.decision_date is None:
-            continue
+        if grant.decision_date is None or grant.kind != "decision":
+            continue  # a change is dated after the payments it adjusts
         for instalment in grant.instalments:
             if instalment.date and instalment.date < grant.decision_date:
                 yield _finding(

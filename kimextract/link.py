@@ -52,6 +52,9 @@ PAYMENT = regex.compile(
 PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt|(?:ü|u)berwiesen)\b")
 
 
+# A sentence about one payment ('Die zweite Rate wird auf … erhöht') changes no decision.
+ABOUT_A_PAYMENT = regex.compile(r"(?i)\s*(?:\d+\.\s+\w+\s+)?(?:Die|Der)\s+(?:\w+\s+)?(?:Rate|Teilbetrag|Abschlag|Auszahlung|Abschlagszahlung)\b")
+
 # 'mit dem oben genannten Bescheid habe ich … bewilligt': a decision made earlier, dated where it is cited.
 REFERS_TO_EARLIER = regex.compile(
     r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
@@ -97,7 +100,7 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
         offset = starts[id(item)]
         item.module = _module_at(offset, secs, _sentence_at(sents, offset), mentions.module_hits)
 
-    decisions = [s for s in sents if _is_decision(text, s, mentions, starts)]
+    decisions = [part for s in sents for part in _decision_parts(text, s) if _is_decision(text, part, mentions, starts)]
     grants = []
     for index, sentence in enumerate(decisions):
         limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.start, len(text))
@@ -113,6 +116,16 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
                              part=(starts[id(changed)], sentence.end), role="change"))
     _inherit_from_earlier(grants)
     return grants
+
+
+def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
+    """A sentence that reports several decisions ('mit Bescheid vom … 225.900 € und mit Bescheid vom …
+    171.900 €') in parts, one per decision."""
+    cuts = [m.start() for m in regex.finditer(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b", text[sentence.start:sentence.end])]
+    if not cuts:
+        return [sentence]
+    bounds = [sentence.start] + [sentence.start + c for c in cuts] + [sentence.end]
+    return [Sentence(a, b) for a, b in zip(bounds, bounds[1:])]
 
 
 def _view_offsets(view: View, mentions: Mentions) -> dict[int, int]:
@@ -142,9 +155,14 @@ def _in(items, starts, start: int, end: int) -> list:
 
 def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict[int, int]) -> bool:
     body = text[sentence.start:sentence.end]
-    if not DECISION.search(body) or NOT_A_DECISION.search(body):
+    if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
-    return any(a.per is None for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+    return any(a.per is None and not _is_cell(a) for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+
+
+def _is_cell(amount: Amount) -> bool:
+    """A bare number from a table: a table states a plan, not a decision."""
+    return regex.fullmatch(r"[\d.,]+", amount.text.strip()) is not None
 
 
 def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int,
@@ -154,7 +172,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     text = view.text
     body = text[sentence.start:sentence.end]
     if amount is None:
-        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not _is_cell(a)]
         amount = max(amounts, key=lambda a: a.value)
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
@@ -207,7 +225,10 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
                 grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
         if grant.positions:
             grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
-    if role != "earlier":
+    grant.kind = role
+    # Payments named after a Festsetzung were made on the earlier grant; after an increase, on the changed one.
+    fixes = role != "decision" and regex.search(r"(?i)festgesetzt|festsetz", body) is not None
+    if (role == "decision") or (role == "earlier") == fixes:
         grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
@@ -218,7 +239,7 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
     """(earlier amount or None, new amount) of a sentence that changes a decision, else None."""
     if not CHANGE_VERB.search(text, sentence.start, sentence.end):
         return None
-    amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not a.in_words]
+    amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
     changed = next((a for a in amounts if regex.search(r"(?i)\bauf\s*$", text[max(0, starts[id(a)] - 10):starts[id(a)]])), None)
     if changed is None:
         return None
@@ -247,6 +268,10 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
         if grant.positions is None and earlier[-1].amount == grant.amount:
             grant.positions = earlier[-1].positions
             grant.rate_per_fte = earlier[-1].rate_per_fte
+        if grant.kind == "change" and not regex.search(r"(?i)festgesetzt|festsetz", grant.text):
+            # an increase: what was paid on the earlier grant counts towards the changed one
+            paid = [i for i in earlier[-1].instalments if i.paid or (i.date and grant.decision_date and i.date < grant.decision_date)]
+            grant.instalments = paid + [i for i in grant.instalments if i not in paid]
 
 
 def _total_or_all(view: View, starts, positions: list[Position]) -> list[Position]:
@@ -307,7 +332,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
             continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
-                   if a.value != grant.amount and a.per is None and not regex.fullmatch(r"[\d.,]+", a.text.strip())]
+                   if a.value != grant.amount and a.per is None and not _is_cell(a)]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
                  if not d.derived and not any(s <= d.provenance.start < e for s, e in in_periods)]
         if amounts:

@@ -103,6 +103,10 @@ class Instalment(Record):
 class Grant(Mention):
     """One funding decision of an authority, with the fields linked from the text around it."""
 
+    kind: Literal["decision", "change", "earlier"] = Field(
+        default="decision",
+        description="decision; change: a decision that changes or fixes an earlier one; earlier: that earlier decision as the change cites it",
+    )
     module: Optional[int] = None
     programme: Optional[str] = None
     authority: Optional[str] = None
