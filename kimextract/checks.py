@@ -162,8 +162,39 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
         start = back(total.provenance.start)
         if TOTAL_CUE.search(text[max(0, start - 60):start]):
             parts = _parts_before(view, positions, index)
-            if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
-                yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+        elif SUMMING_SENTENCE.search(text[max(0, start - 60):start]):
+            parts = _parts_of_previous_sentences(view, positions, index)
+        else:
+            continue
+        if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
+            yield _sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+
+
+# 'Zusammen ergeben sich 1,5 VZÄ': a sentence that sums up the shares of the sentences before it.
+SUMMING_SENTENCE = regex.compile(
+    r"(?i)(?:^|[.!?]\s+)(?:Zusammen|Insgesamt|In\s+Summe|Somit|Damit)\s+(?:ergeben\s+sich|ergibt\s+sich|sind\s+(?:das|es)|sind|macht\s+das|werden)\s+(?:\w+\s+)?$"
+)
+
+
+def _parts_of_previous_sentences(view: View, items: list, index: int) -> list:
+    """The shares of the two sentences before a summing sentence; a sentence that restates one ('Diesen
+    Stellenanteil …') adds nothing."""
+    text, back = view.text, view.from_original
+    start = back(items[index].provenance.start)
+    sentence_starts = [m.end() for m in PART_BREAK.finditer(text, max(0, start - 800), start)]
+    if len(sentence_starts) < 1:
+        return []
+    window_start = sentence_starts[-3] - 1 if len(sentence_starts) >= 3 else max(0, start - 800)
+    parts = []
+    for item in items[:index]:
+        offset = back(item.provenance.start)
+        if offset < window_start:
+            continue
+        own_start = max((s - 1 for s in sentence_starts if s - 1 <= offset), default=window_start)
+        if regex.match(r"\s*Dies(?:e|en|er|es)?\b", text[own_start:offset]):
+            continue
+        parts.append(item)
+    return parts
 
 
 def _parts_before(view: View, items: list, index: int) -> list:
@@ -374,6 +405,19 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
         rate = stated[0]
         if _rate_agrees(grant.rate_per_fte, rate) or _parts_explain(view, mentions, grant, rate):
             continue
+        composition = _near_composition(view, mentions, grant, rate)
+        if composition is not None:  # posts at the rate plus lump sums, which miss the grant: the parts do not add up
+            count, others = composition
+            parts_sum = rate.value * count + sum(o.value for o in others)
+            yield _finding(
+                Rule.AMOUNT_SUM,
+                f"Die Teile ergeben {fte(count)} × {euro(rate.value)} + {' + '.join(euro(o.value) for o in others)} = "
+                f"{euro(parts_sum)}, bewilligt sind {euro(grant.amount)}.",
+                [_evidence("Satz", rate, str(rate.value))] + [_evidence("Teil", o, str(o.value)) for o in others]
+                + [Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+                grant.module,
+            )
+            continue
         yield _finding(
             Rule.RATE,
             f"Die Zuwendung von {euro(grant.amount)} für {fte(grant.positions)} Stellen ergibt "
@@ -403,15 +447,36 @@ def _parts_explain(view: View, mentions: Mentions, grant: Grant, rate: Amount) -
 
     back = view.from_original
     start, end = grant._scope
-    instalments = {i.amount for i in grant.instalments}
-    others = [a.value for a in mentions.amounts if start <= back(a.provenance.start) < end and a.per is None
-              and a.value not in (grant.amount, rate.value) and a.value not in instalments and not _is_table_cell(view, a)]
+    others = [a.value for a in _grant_others(view, mentions, grant, rate)]
     counts = {p.fte for p in mentions.positions if start <= back(p.provenance.start) < end} | {grant.positions}
     for size in range(1, min(3, len(others)) + 1):
         for extra in combinations(others, size):
             if any(abs(rate.value * count + sum(extra) - grant.amount) < CENT for count in counts):
                 return True
     return False
+
+
+def _grant_others(view: View, mentions: Mentions, grant: Grant, rate: Amount) -> list[Amount]:
+    """Amounts in a grant's text besides the grant, the rate, its payments and table cells."""
+    back = view.from_original
+    start, end = grant._scope
+    instalments = {i.amount for i in grant.instalments}
+    return [a for a in mentions.amounts if start <= back(a.provenance.start) < end and a.per is None
+            and a.value not in (grant.amount, rate.value) and a.value not in instalments and not _is_table_cell(view, a)]
+
+
+def _near_composition(view: View, mentions: Mentions, grant: Grant, rate: Amount):
+    """(posts, lump sums) when posts at the rate plus all other amounts of the grant's text come within a
+    tenth of the grant: a breakdown of the grant that misses it."""
+    others = _grant_others(view, mentions, grant, rate)
+    if not others:
+        return None
+    back = view.from_original
+    start, end = grant._scope
+    counts = {p.fte for p in mentions.positions if start <= back(p.provenance.start) < end} | {grant.positions}
+    best = min(counts, key=lambda c: abs(rate.value * c + sum(o.value for o in others) - grant.amount))
+    total = rate.value * best + sum(o.value for o in others)
+    return (best, others) if abs(total - grant.amount) <= grant.amount / 10 else None
 
 
 def _rate_agrees(rate: Decimal, stated: Amount) -> bool:
