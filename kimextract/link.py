@@ -204,10 +204,10 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         numbers = {m.number for m in mentions.modules}
         grant.module = numbers.pop() if len(numbers) == 1 else None
 
-    periods = _in(mentions.periods, starts, sentence.start, limit)
-    if periods:
-        grant.period = (periods[0].start, periods[0].end)
-        evidence["period"] = periods[0].provenance
+    period = _grant_period(view, mentions, starts, sents, sentence, limit)
+    if period is not None:
+        grant.period = (period.start, period.end)
+        evidence["period"] = period.provenance
 
     positions = _in(mentions.positions, starts, part_start, part_end)
     if positions:
@@ -260,10 +260,12 @@ def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional
 def _inherit_from_earlier(grants: list[Grant]) -> None:
     """A Festsetzung or Änderung repeats a grant: what it leaves unsaid (period, FTE) is the earlier grant's."""
     for index, grant in enumerate(grants):
+        if grant.period is None and index and SAME_PERIOD.search(grant.text):
+            grant.period = grants[index - 1].period
         earlier = [g for g in grants[:index] if g.module == grant.module]
         if not earlier:
             continue
-        if grant.period is None:
+        if grant.period is None and grant.kind == "change":
             grant.period = earlier[-1].period
         if grant.positions is None and earlier[-1].amount == grant.amount:
             grant.positions = earlier[-1].positions
@@ -272,6 +274,26 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
             # an increase: what was paid on the earlier grant counts towards the changed one
             paid = [i for i in earlier[-1].instalments if i.paid or (i.date and grant.decision_date and i.date < grant.decision_date)]
             grant.instalments = paid + [i for i in grant.instalments if i not in paid]
+
+
+SAME_PERIOD = regex.compile(r"(?i)\b(?:denselben|gleichen|selben)\s+(?:Bewilligungs-?\s*)?Zeit-?\s*raum")
+PERIOD_WORDS = regex.compile(r"(?i)zeitraum|laufzeit|f(?:ö|o)rderjahr|haushaltsjahr|bewilligungsjahr")
+
+
+def _grant_period(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int):
+    """The period in the decision sentence, else in a later sentence of the grant that names one as the
+    grant's ('Bewilligungszeitraum ist …', 'Sie gilt für …')."""
+    inside = _in(mentions.periods, starts, sentence.start, sentence.end)
+    if inside:
+        return inside[0]
+    for later in sents:
+        if later.start < sentence.end or later.start >= limit:
+            continue
+        periods = _in(mentions.periods, starts, later.start, later.end)
+        body = view.text[later.start:later.end]
+        if periods and (PERIOD_WORDS.search(body) or GRANT_REFERENCE.match(body)):
+            return periods[0]
+    return None
 
 
 def _total_or_all(view: View, starts, positions: list[Position]) -> list[Position]:
