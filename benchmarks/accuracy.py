@@ -97,9 +97,9 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     result["warnings"] = (sum((expected_warnings & warnings).values()), sum(warnings.values()), sum(expected_warnings.values()))
     result["findings"] = findings
     if rendering != "text" and (folder / "clean.txt").exists():
-        clean = (folder / "clean.txt").read_text(encoding="utf-8").split()
-        result["tokens"] = (token_matches(clean, _original_text(folder / filename).split()),
-                            token_matches(clean, _repaired_text(folder / filename, repair).split()), len(clean))
+        clean = dehyphenate((folder / "clean.txt").read_text(encoding="utf-8")).split()
+        result["tokens"] = (token_matches(clean, dehyphenate(_original_text(folder / filename)).split()),
+                            token_matches(clean, dehyphenate(_repaired_text(folder / filename, repair)).split()), len(clean))
     return result
 
 
@@ -117,6 +117,15 @@ def _repaired_text(path: Path, repair: bool) -> str:
     from kimextract.repair import repair_text
 
     return repair_text(text).text
+
+
+def dehyphenate(text: str) -> str:
+    """Words split at a line end joined, in every text compared, so that joining them is not counted as a
+    change: 'Einbürgerungs-\nbehörde' → 'Einbürgerungsbehörde', 'Nordrhein-\nWestfalen' → 'Nordrhein-Westfalen'."""
+    import re
+
+    text = re.sub(r"(\w)-\n(?=[a-zäöüß])", r"\1", text)
+    return re.sub(r"(\w)-\n(?=[A-ZÄÖÜ])", r"\1-", text)
 
 
 def token_matches(reference: list[str], tokens: list[str]) -> int:
