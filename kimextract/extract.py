@@ -48,7 +48,7 @@ QUIET_ZONE = regex.compile(
 
 # A table whose header says its cells are euros: '(Beträge in €)', 'in EUR', 'Betrag (€)'.
 EURO_TABLE = regex.compile(
-    r"(?:\bin\s+|\(\s*(?:in\s+)?|\[\s*)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])\s*[)\]]?",
+    r"(?:\bin\s*|\(\s*(?:in\s+)?|\[\s*)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])\s*[)\]]?",
     regex.IGNORECASE,
 )
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
