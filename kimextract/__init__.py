@@ -1,9 +1,9 @@
 """kimextract: amounts, dates, position shares and modules from OCR'd German funding paperwork, with provenance.
 
 >>> import kimextract
->>> record = kimextract.extract_text("Mit Bescheid vom 03.02.2021 erhält der Kreis 385.000 € für 7 Stellen.")
+>>> record = kimextract.extract_text("Mit Bescheid vom 14.03.2022 erhält der Kreis 412.000 € für 8 Stellen.")
 >>> [str(a.value) for a in record.amounts], [str(p.fte) for p in record.positions]
-(['385000'], ['7'])
+(['412000'], ['8'])
 """
 
 from __future__ import annotations

@@ -50,10 +50,10 @@ SEVERITY[Rule.RATE_ACROSS_YEARS] = "info"
 
 
 def euro(value: Decimal) -> str:
-    """German money format: euro(Decimal('112500')) -> '112.500 €'.
+    """German money format: euro(Decimal('137250')) -> '137.250 €'.
 
-    >>> euro(Decimal("112500")), euro(Decimal("1234.5"))
-    ('112.500 €', '1.234,50 €')
+    >>> euro(Decimal("137250")), euro(Decimal("1234.5"))
+    ('137.250 €', '1.234,50 €')
     """
     if value == value.to_integral_value():
         text = f"{int(value):,}".replace(",", ".")

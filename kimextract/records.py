@@ -38,7 +38,7 @@ class Mention(Record):
 
 
 def _decimal_str(value: Decimal | None) -> str | None:
-    """Plain decimal string without exponent or trailing zeros: Decimal('385000.00') -> '385000'."""
+    """Plain decimal string without exponent or trailing zeros: Decimal('412000.00') -> '412000'."""
     if value is None:
         return None
     text = format(value.normalize(), "f")

@@ -16,7 +16,7 @@ Method (data under ``models/``, built by ``scripts/build_models.py``, described 
    ``Maße``) unless the German reading is far more common (``fur`` is ``für``).
 3. A word no list holds is split into compound parts with linking elements
    (``Einbürgerung|s|behörde``), each part repaired the same way; a reading without changes wins unless the
-   changed one is clearly more frequent (``Warendorf`` stays, ``Fordervolumen`` becomes ``Fördervolumen``).
+   changed one is clearly more frequent (``Coesfeld`` stays, ``Fordervolumen`` becomes ``Fördervolumen``).
    Numbers written in words are read morpheme by morpheme (``dreihundertfiinfzig``).
 4. Real-word twins are decided by context rules kept as data (``in Hohe von`` -> ``in Höhe von``) and else
    by frequency, weighed by how damaged the document's umlauts are (clean text is never touched this way).

@@ -27,7 +27,7 @@ from .resources import values_lexicon
 # numbers
 
 # A German number: thousands with dots (or thin spaces), decimals with a comma. Not glued to other digits,
-# dots or slashes, so that '231/2020', '§ 25a' and '36.08.02' are never read as one number.
+# dots or slashes, so that '117/2023', '§ 25a' and '36.08.02' are never read as one number.
 NUMBER = r"""
     (?<![\d.,/])                               # not the tail of a longer number or reference
     (?: \d{1,3} (?: \.\d{3} )+ (?: ,\d+ )?     # 1.234.567,89
@@ -55,8 +55,8 @@ class Hit:
 def plain(value: Decimal) -> Decimal:
     """The value without trailing zeros and without an exponent.
 
-    >>> plain(Decimal("385000.00")), plain(Decimal("0.50")), plain(Decimal("1.5E+6"))
-    (Decimal('385000'), Decimal('0.5'), Decimal('1500000'))
+    >>> plain(Decimal("412000.00")), plain(Decimal("0.50")), plain(Decimal("1.5E+6"))
+    (Decimal('412000'), Decimal('0.5'), Decimal('1500000'))
     """
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
@@ -64,8 +64,8 @@ def plain(value: Decimal) -> Decimal:
 def parse_number(text: str) -> Decimal:
     """A German number as a Decimal.
 
-    >>> parse_number("1.234,56"), parse_number("385.000"), parse_number("0,5"), parse_number("12")
-    (Decimal('1234.56'), Decimal('385000'), Decimal('0.5'), Decimal('12'))
+    >>> parse_number("1.234,56"), parse_number("412.000"), parse_number("0,5"), parse_number("12")
+    (Decimal('1234.56'), Decimal('412000'), Decimal('0.5'), Decimal('12'))
     """
     cleaned = regex.sub(r"[\s\u00a0\u202f\u2009]", "", text)
     if regex.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", cleaned):
@@ -150,7 +150,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
         (?P<num>{SPACED_NUMBER}|{NUMBER})
         (?:,[-–]{{1,2}}|\s*-)?\s*                      # '50.000,-- €', '1.012,-€' and '50.000€'
         (?: (?P<tcur>{thousands})                     # 250 T€, 80 TEUR
-          | (?:(?P<scale>{scale})\s*)? {currency}     # 1,5 Mio. €, 50 Millionen Euro, 385.000 €
+          | (?:(?P<scale>{scale})\s*)? {currency}     # 1,5 Mio. €, 50 Millionen Euro, 412.000 €
         )
         """,
         regex.VERBOSE | regex.IGNORECASE,
@@ -184,9 +184,9 @@ def _scale_factor(word: Optional[str]) -> int:
 def scan_amounts(text: str) -> list[Hit]:
     """Money mentions with a currency: digits with a currency sign or word, or number words with 'Euro'.
 
-    >>> [str(h.value) for h in scan_amounts("385.000 €, € 1.234,56, EUR 12.500, 250 T€, TEUR 80, 50 Millionen Euro")]
-    ['385000', '1234.56', '12500', '250000', '80000', '50000000']
-    >>> scan_amounts("50 % der Ausgaben, Nr. 231/2020, § 25a, Tel. 02581 53-0, 48231 Warendorf, im Jahr 2021")
+    >>> [str(h.value) for h in scan_amounts("412.000 €, € 1.234,56, EUR 12.500, 250 T€, TEUR 80, 50 Millionen Euro")]
+    ['412000', '1234.56', '12500', '250000', '80000', '50000000']
+    >>> scan_amounts("50 % der Ausgaben, Nr. 117/2023, § 25b, Tel. 02541 18-0, 48653 Coesfeld, im Jahr 2021")
     []
     """
     digits_first, currency_first, words_first = _amount_patterns()
