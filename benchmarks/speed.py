@@ -149,15 +149,16 @@ def time_pdfplumber(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def time_kimextract(paths: list[Path]) -> tuple[float, int, int]:
+def time_kimextract(paths: list[Path], **options) -> tuple[float, int, int]:
     """Seconds for the whole pipeline and its JSON; and the values found, and how many have a box."""
-    from kimextract.process import extract_file
+    from kimextract.process import Options, extract_file
     from kimextract.write import record_to_line
 
     values = boxed = 0
+    options = Options(**options)
     started = time.perf_counter()
     for path in paths:
-        record = extract_file(path)
+        record = extract_file(path, options)
         record_to_line(record)
         for item in (*record.amounts, *record.dates, *record.periods, *record.positions, *record.modules):
             values += 1
@@ -199,6 +200,44 @@ def run_batch(paths: list[Path], docs: int, workers: int, work: Path) -> dict:
     return {"wall": wall, "docs_per_s": docs / wall, "steady_docs_per_s": steady, "pages": summary.pages,
             "pages_per_s": summary.pages / wall, "memory": memory, "cpu_per_doc": sum(cpu) / len(cpu),
             "cores_used": sum(cpu) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else float("nan")}
+
+
+def _loop(paths: list[str], seconds: float, ready, go, results) -> None:
+    from kimextract.batch import WARM_UP
+    from kimextract.process import extract_file, extract_text
+
+    extract_text(WARM_UP)
+    extract_file(paths[0])
+    ready.put(True)
+    go.wait()
+    cpu = lambda: sum(os.times()[:4])  # noqa: E731 - with Tesseract's time
+    started, cpu_started, count = time.perf_counter(), cpu(), 0
+    while time.perf_counter() - started < seconds:
+        extract_file(paths[count % len(paths)])
+        count += 1
+    results.put((count / (time.perf_counter() - started), (cpu() - cpu_started) / (time.perf_counter() - started)))
+
+
+def machine_scaling(paths: list[Path], seconds: float) -> dict[int, tuple[float, float]]:
+    """Docs/s and cores used by 1 and by 2 plain processes looping over the set, without the batch machinery:
+    what the machine gives at the moment, to read the batch's speed-up against."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    found = {}
+    for count in (1, 2):
+        ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+        processes = [ctx.Process(target=_loop, args=([str(p) for p in paths], seconds, ready, go, results)) for _ in range(count)]
+        for process in processes:
+            process.start()
+        for _ in processes:
+            ready.get(timeout=120)
+        go.set()
+        rates = [results.get(timeout=seconds + 120) for _ in processes]
+        for process in processes:
+            process.join()
+        found[count] = (sum(r[0] for r in rates), sum(r[1] for r in rates))
+    return found
 
 
 # --------------------------------------------------------------------------- start-up and imports
@@ -271,18 +310,22 @@ def main(argv: list[str] | None = None) -> int:
         extract_text(WARM_UP)
         for path in paths:
             extract_file(path)  # warm caches: every tool below reads files from the page cache
-        rows = {"pdftotext": [], "pdfplumber": [], "kimextract": [], "ratio": []}
+        rows = {"pdftotext": [], "pdfplumber": [], "kimextract": [], "ratio": [], "noverify": [], "ratio_noverify": []}
         values = boxed = 0
         for _ in range(args.rounds):
             rows["pdftotext"].append(pages / time_pdftotext(paths))
             plumber = pages / time_pdfplumber(paths)
             seconds, values, boxed = time_kimextract(paths)
             ours = pages / seconds
+            unverified = pages / time_kimextract(paths, verify=False)[0]
             rows["pdfplumber"].append(plumber)
             rows["kimextract"].append(ours)
             rows["ratio"].append(plumber / ours)  # our cost per page / pdfplumber's
+            rows["noverify"].append(unverified)
+            rows["ratio_noverify"].append(plumber / unverified)
         med = {key: statistics.median(found) for key, found in rows.items()}
 
+        raw = machine_scaling(paths, 5 if args.quick else 10)
         one = run_batch(paths, args.docs, 1, work)
         two = run_batch(paths, args.docs, 2, work)
         first_n = len(paths)
@@ -306,14 +349,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| kimextract whole pipeline, 1 process ({boxed}/{values} values boxed) | {med['kimextract']:.0f} pages/s |")
     print(f"| cost per page, kimextract / pdfplumber (median of {args.rounds}; ≤ 0.25: {ok}) | "
           f"{med['ratio']:.3f} (rounds: {', '.join(f'{r:.3f}' for r in rows['ratio'])}) |")
+    print(f"| the same without re-reading error findings' numbers by Tesseract (`Options(verify=False)`) | "
+          f"{med['noverify']:.0f} pages/s, cost ratio {med['ratio_noverify']:.3f} |")
     print(f"| batch, 1 worker, {args.docs} documents | {one['docs_per_s']:.1f} docs/s, {one['pages_per_s']:.0f} pages/s "
           f"({one['wall']:.1f} s; {one['steady_docs_per_s']:.1f} docs/s after start-up) |")
     print(f"| batch, 2 workers, {args.docs} documents | {two['docs_per_s']:.1f} docs/s, {two['pages_per_s']:.0f} pages/s "
           f"({two['wall']:.1f} s; {two['steady_docs_per_s']:.1f} docs/s after start-up) |")
     print(f"| speed-up 2 vs 1 workers (≥ 1.6: {'yes' if speedup >= 1.6 else 'NO'}) | {speedup:.2f}× "
           f"({steady_speedup:.2f}× after start-up) |")
+    print(f"| the machine now: 1 / 2 plain processes looping over the set | {raw[1][0]:.1f} / {raw[2][0]:.1f} docs/s = "
+          f"{raw[2][0] / raw[1][0]:.2f}× (cores got: {raw[1][1]:.2f} / {raw[2][1]:.2f}) |")
     print(f"| worker CPU per document, 1 / 2 workers | {one['cpu_per_doc'] * 1000:.1f} / {two['cpu_per_doc'] * 1000:.1f} ms |")
-    print(f"| cores the workers got (CPU time / wall time after start-up), 1 / 2 workers | "
+    print(f"| cores the workers got (CPU time with Tesseract's / wall time after start-up), 1 / 2 workers | "
           f"{one['cores_used']:.2f} / {two['cores_used']:.2f} |")
     for label, run in (("1 worker", one), ("2 workers", two)):
         for pid, samples in sorted(run["memory"].items()):

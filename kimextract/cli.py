@@ -120,7 +120,7 @@ def batch(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the records to this file (default: standard output).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Also write one JSON file per input into this folder.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line) or csv (one row per amount).")] = "jsonl",
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes [default: the cores].", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes (default: the cores).", show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip inputs that already have a record in the output.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: a timeout record.")] = 600.0,
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
@@ -136,7 +136,10 @@ def batch(
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt, workers=workers, resume=resume, timeout=timeout or None,
                          progress="none" if quiet else "auto")
-    summary = _run(lambda: run_batch(inputs, options, config))
+    try:
+        summary = _run(lambda: run_batch(inputs, options, config))
+    except KeyboardInterrupt:
+        fail("interrupted; the records written so far are whole: run the same command with --resume to go on", 130)
     typer.echo(summary_text(summary), err=True)
     if summary.exit_code:
         raise typer.Exit(summary.exit_code)

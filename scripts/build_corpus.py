@@ -429,7 +429,7 @@ def blocks_to_pdf(blocks: list[Block], style: Style, out: Path) -> None:
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     later = Frame(left, bottom, avail, height - top - 8 * mm - bottom, id="later",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc = BaseDocTemplate(str(out), pagesize=A4, invariant=1, pageCompression=1,
+    doc = BaseDocTemplate(str(out), pagesize=A4, invariant=1, pageCompression=1, initialFontName=font,
                           title=doc_title, author=letterhead[0] if letterhead else "",
                           creator="kimextract scripts/build_corpus.py", producer="ReportLab",
                           subject="", keywords="")
