@@ -42,7 +42,7 @@ DEFAULT_TIMEOUT = 600.0
 MAX_TASKS_PER_WORKER = 500  # a worker is replaced after this many documents: memory stays flat
 SYNC_SECONDS = 0.5  # fsync the output at least this often
 SLOWEST = 5
-WARM_UP = "Mit Bescheid vom 03.02.2021 erhält der Kreis für Modul 2 eine Fördermittel von 385.000 € für 0,5 Stellen.\n"
+WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
 
 
 class BatchError(KimextractError):

@@ -45,7 +45,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 
 def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: str = "auto"):
-    from .checks import Rule
+    from .rules import Rule
     from .process import Options
 
     known = {rule.value for rule in Rule}

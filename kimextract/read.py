@@ -48,6 +48,7 @@ class Document:
     page_starts: list[int] = field(default_factory=list)
     _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
     _renderer: Optional[Callable[[int, BBox, int], object]] = None
+    _invisible: Optional[Callable[[int], bool]] = None
     _close: Optional[Callable[[], None]] = None
 
     def __post_init__(self) -> None:
@@ -86,6 +87,13 @@ class Document:
             return None
         return self._renderer(page, bbox, dpi)
 
+    def text_from_ocr(self, page: int) -> bool:
+        """The page's text was made by OCR: in this run, or by a scanner that laid invisible text over the
+        page image (render mode 3), as archived scans hold it."""
+        if self.pages[page - 1].ocr:
+            return True
+        return self._invisible(page) if self._invisible is not None else False
+
     @property
     def pages_without_text(self) -> list[int]:
         return [page.number for page in self.pages if not page.has_text]
@@ -96,6 +104,7 @@ class Document:
             self._close = None
             self._boxer = None
             self._renderer = None
+            self._invisible = None
 
     def __enter__(self) -> "Document":
         return self
@@ -132,6 +141,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         if path.is_dir():
             raise InputError("is a folder, not a file", path, status="unreadable")
+        if path.exists() and not path.is_file():
+            raise InputError("not a regular file (a pipe, socket or device)", path, status="unreadable")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}", path, status="too_large")
@@ -194,7 +205,14 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
         crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
 
-    return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _close=close)
+    def invisible(number: int) -> bool:
+        import pypdfium2.raw as pdfium_raw
+
+        for text_object in pdf[number - 1].get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+            return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        return False
+
+    return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
 
 
 def _load_error(exc: Exception, data: bytes, path: Path) -> InputError:

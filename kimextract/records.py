@@ -196,6 +196,9 @@ class ErrorRecord(Record):
     """What a batch writes for an input that could not be processed."""
 
     schema_version: str = SCHEMA_VERSION
-    status: str = Field(description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unreadable")
+    status: str = Field(
+        description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unreadable; "
+        "crashed (the worker process died) or internal (a bug)"
+    )
     source: Source
     error: str

@@ -1,8 +1,8 @@
 """Re-read the numbers behind error findings from the page image.
 
 An archived scan's text layer may misread a digit ('1,5' as '15'); an auditor then looks at the paper. Before
-kimextract calls an inconsistency an error, it does the same: it renders the box of every number the finding
-rests on and reads it again with Tesseract. Where the image shows another number than the text layer, the
+kimextract calls an inconsistency an error, it does the same: on pages whose text came from OCR it renders the
+box of every number the finding rests on and reads it again with Tesseract. Where the image shows another number than the text layer, the
 finding becomes a warning that names both readings, so that a person checks the original.
 """
 
@@ -36,8 +36,8 @@ def _verified(document: Document, finding: Finding) -> Finding:
     misread = []
     for evidence in finding.evidence:
         number = _number_of(evidence)
-        if number is None or evidence.provenance is None:
-            continue
+        if number is None or evidence.provenance is None or not document.text_from_ocr(evidence.provenance.page):
+            continue  # a born-digital text layer is what the document says
         seen = _read_number(document, evidence, number)
         if seen is not None and parse_number(seen) != parse_number(number.group()) and _comparable(seen, number.group()):
             misread.append((evidence, number.group(), seen))
