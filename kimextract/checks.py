@@ -360,8 +360,8 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
     it) is left alone when its parts explain its amount.
     """
     for grant in grants:
-        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None:
-            continue
+        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None or grant.kind == "change":
+            continue  # a fixing after the audit of expenses follows the expenses, not the rate
         start, end = grant._scope
         back = view.from_original
         stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]

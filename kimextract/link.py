@@ -23,7 +23,7 @@ from .values import Hit, parse_number_words, plain
 DECISION = regex.compile(
     r"""(?ix)
       \bBescheid\w*\b(?:(?!\bAntrag\b).){0,120}?\bvom\b      # 'Mit Bescheid der Bezirksregierung … vom'
-    | \b(?:bewillig(?:t|te|ten|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
+    | \b(?:bewillig(?:t|te|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt)\b
@@ -37,7 +37,7 @@ NOT_A_DECISION = regex.compile(
 )
 AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"
-    r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?=\s*\(|\s+(?:hat|vom|mit|in|des)\b|[,.])"
+    r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?:\s+des\s+Landes\s+(?:Nordrhein-Westfalen|NRW))?(?=\s*\(|\s+(?:hat|vom|mit|in|des|ist|wird|gewährt|bewilligt)\b|[,.;]|\s*$)"
     r"|\bMK\w{2,8}\b|\bLand(?:es)?\s+(?:NRW|Nordrhein-Westfalen)"
     r"|\b(?:Jobcenter|Landschaftsverband|Bundesagentur\s+f(?:ü|u)r\s+Arbeit|Bundesamt\s+f(?:ü|u)r\s+Migration\s+und\s+Fl(?:ü|u)chtlinge)(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"
 )
@@ -157,7 +157,13 @@ def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict
     body = text[sentence.start:sentence.end]
     if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
-    return any(a.per is None and not _is_cell(a) for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+    return any(a.per is None and not _is_cell(a) and not _is_rate(text, starts, a)
+               for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+
+
+def _is_rate(text: str, starts, amount: Amount) -> bool:
+    """'zu je 1.012 €', 'à 55.000 €': a price per unit, not an amount granted."""
+    return regex.search(r"(?i)(?:\bje|\bà|\bpro)\s*$", text[max(0, starts[id(amount)] - 8):starts[id(amount)]]) is not None
 
 
 def _is_cell(amount: Amount) -> bool:
@@ -189,8 +195,12 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):
         before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
         in_period = any(s <= date.provenance.start < e for s, e in in_periods)
-        if not regex.search(r"(?i)\b(?:vom|datiert)\s*$", before) or date.derived or in_period:
+        if not regex.search(r"(?i)\b(?:vom|datiert|am)\s*$", before) or date.derived or in_period:
             continue
+        if regex.search(r"(?i)\b(?:Antrag\w*|Schreiben|Mail|Verwendungsnachweis\w*|Nachweis\w*)\s+vom\s*$", before):
+            continue  # the date of an application or a letter, not of the decision
+        if regex.search(r"(?i)\bam\s*$", before) and PAYMENT.search(text, starts[id(date)], min(sentence.end, starts[id(date)] + 60)):
+            continue  # 'am 30.06. ausgezahlt': a payment
         names_change = bool(regex.search(r"(?i)(?:(?:Ä|A)nderungs|Festsetzungs)bescheid\w*\s+vom\s*$", before))
         if role == "decision" or names_change == (role == "change"):
             grant.decision_date = date.value
@@ -267,7 +277,7 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
             continue
         if grant.period is None and grant.kind == "change":
             grant.period = earlier[-1].period
-        if grant.positions is None and earlier[-1].amount == grant.amount:
+        if grant.positions is None and (earlier[-1].amount == grant.amount or grant.kind == "change"):
             grant.positions = earlier[-1].positions
             grant.rate_per_fte = earlier[-1].rate_per_fte
         if grant.kind == "change" and not regex.search(r"(?i)festgesetzt|festsetz", grant.text):
