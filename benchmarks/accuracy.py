@@ -80,7 +80,9 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     grants = [grant_view(g) for g in record.grants]
     right = sum(1 for g in gold_grants if any(all(str(f.get(k)) == str(g.get(k)) for k in GRANT_FIELDS) for f in grants))
     amount_found = sum(1 for g in gold_grants if any(f["amount"] == g["amount"] for f in grants))
-    result["grants"] = (right, amount_found, len(gold_grants), len(grants))
+    gold_amounts = Counter(g["amount"] for g in gold_grants)
+    spurious = sum((Counter(f["amount"] for f in grants) - gold_amounts).values())
+    result["grants"] = (right, amount_found, len(gold_grants), len(grants), spurious)
     result["grant_diff"] = [(g, [f for f in grants if f["amount"] == g["amount"]]) for g in gold_grants
                             if not any(all(str(f.get(k)) == str(g.get(k)) for k in GRANT_FIELDS) for f in grants)]
     findings = [(f.rule, f.severity) for f in record.findings]
@@ -152,7 +154,7 @@ def summarise(results: list[dict], label: str) -> list[str]:
             hit, got, expected = (sum(r[field][i] for r in rows) for i in range(3))
             p, r_, f = prf(hit, got, expected)
             cells.append(f"{p:.3f}/{r_:.3f}/{f:.3f}")
-        right, amount_found, total, _ = (sum(r["grants"][i] for r in rows) for i in range(4))
+        right, amount_found, total, found, spurious = (sum(r["grants"][i] for r in rows) for i in range(5))
         planted = [r["planted"] for r in rows if r["planted"] is not None]
         planted_error = sum(1 for r in rows if r.get("planted_error"))
         consistent = [r for r in rows if r["planted"] is None]
@@ -167,7 +169,7 @@ def summarise(results: list[dict], label: str) -> list[str]:
         lines.append(
             f"| {label} | {rendering} | {len(rows)}{f' (+{len(failed)} failed)' if failed else ''} | "
             + " | ".join(cells)
-            + f" | {right}/{total} ({amount_found} by amount) | {sum(planted)}/{len(planted)} ({planted_error} at full severity) | {false_errors} in {docs_with_false} docs"
+            + f" | {right}/{total} ({amount_found} by amount; {spurious} of {found} found not in gold) | {sum(planted)}/{len(planted)} ({planted_error} at full severity) | {false_errors} in {docs_with_false} docs"
             + f" | {w_hit}/{w_expected} ({w_got - w_hit} unexpected) | {token_cell} |"
         )
     return lines

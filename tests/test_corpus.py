@@ -146,3 +146,63 @@ def test_evaluate():
     assert evaluate("3,5 × 9.800 + 4.900") == Decimal("39200")
     assert evaluate("224.000 / 4") == Decimal("56000")
     assert evaluate("70 % × 3.480.000") == Decimal("2436000")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# end to end on the text-layer PDFs: the figures that benchmarks/accuracy.py prints, held as a floor
+
+
+@pytest.fixture(scope="module")
+def text_layer_records():
+    from kimextract import extract_file
+
+    return {folder.name: extract_file(folder / "text.pdf") for folder in FOLDERS}
+
+
+def test_text_layer_values_match_gold(text_layer_records):
+    from collections import Counter
+
+    missed = {}
+    for folder in FOLDERS:
+        gold, record = gold_of(folder), text_layer_records[folder.name]
+        found = {
+            "amounts": [format(a.value, "f") for a in record.amounts],
+            "dates": [d.value.isoformat() for d in record.dates if not d.derived],
+            "positions": [format(p.fte, "f") for p in record.positions],
+            "modules": [m.number for m in record.modules],
+        }
+        for field, values in found.items():
+            if Counter(values) != Counter(gold[field]):
+                missed[f"{folder.name}:{field}"] = (values, gold[field])
+    assert not missed
+
+
+def test_every_planted_inconsistency_is_caught_and_no_consistent_document_has_an_error(text_layer_records):
+    for folder in FOLDERS:
+        gold, record = gold_of(folder), text_layer_records[folder.name]
+        rules = {f.rule for f in record.findings}
+        if gold.get("planted"):
+            assert gold["planted"]["rule"] in rules, folder.name
+        else:
+            assert not [f.rule for f in record.findings if f.severity == "error"], folder.name
+
+
+def test_most_grants_have_every_field_right(text_layer_records):
+    keys = ("module", "amount", "positions", "period", "decision_date", "authority")
+    right = total = 0
+    for folder in FOLDERS:
+        found = [
+            {
+                "module": g.module,
+                "amount": format(g.amount, "f") if g.amount is not None else None,
+                "positions": format(g.positions, "f") if g.positions is not None else None,
+                "period": [g.period[0].isoformat(), g.period[1].isoformat()] if g.period else None,
+                "decision_date": g.decision_date.isoformat() if g.decision_date else None,
+                "authority": g.authority,
+            }
+            for g in text_layer_records[folder.name].grants
+        ]
+        for grant in gold_of(folder)["grants"]:
+            total += 1
+            right += any(all(f[k] == grant.get(k) for k in keys) for f in found)
+    assert right / total >= 0.75, f"{right}/{total}"
