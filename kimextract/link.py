@@ -37,7 +37,7 @@ NOT_A_DECISION = regex.compile(
 )
 AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"
-    r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?:\s+des\s+Landes\s+(?:Nordrhein-Westfalen|NRW))?(?=\s*\(|\s+(?:hat|vom|mit|in|des|ist|wird|gewährt|bewilligt)\b|[,.;]|\s*$)"
+    r"|Ministerium\s+f(?:ü|u)r\s+[\w ,äöüß-]+?(?:\s+des\s+Landes\s+(?:Nordrhein-Westfalen|NRW))?(?=\s*\(|\s+(?:hat|vom|mit|in|des|ist|wird|gewährt|bewilligt)\b|[.;]|,\s+(?![A-ZÄÖÜ])|\s*$)"
     r"|\bMK\w{2,8}\b|\bLand(?:es)?\s+(?:NRW|Nordrhein-Westfalen)"
     r"|\b(?:Jobcenter|Landschaftsverband|Bundesagentur\s+f(?:ü|u)r\s+Arbeit|Bundesamt\s+f(?:ü|u)r\s+Migration\s+und\s+Fl(?:ü|u)chtlinge)(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"
 )
@@ -103,7 +103,8 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     decisions = [part for s in sents for part in _decision_parts(text, s) if _is_decision(text, part, mentions, starts)]
     grants = []
     for index, sentence in enumerate(decisions):
-        limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.start, len(text))
+        # the section that holds the end of the sentence: page furniture or a heading may open the sentence
+        limit = decisions[index + 1].start if index + 1 < len(decisions) else _section_end(secs, sentence.end - 1, len(text))
         change = _change(text, mentions, starts, sentence)
         if change is None:
             grants.append(_grant(view, mentions, starts, sents, sentence, limit))
@@ -116,6 +117,19 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
                              part=(starts[id(changed)], sentence.end), role="change"))
     _inherit_from_earlier(grants)
     return grants
+
+
+def _authority(text: str) -> Optional[str]:
+    """The deciding authority named in the text; a name the layout broke after 'und' goes on in the next line."""
+    match = AUTHORITY.search(text)
+    if match is None:
+        return None
+    name = match.group()
+    if regex.search(r"(?:\bund|,)\s*$", name):
+        rest = regex.match(r"\s*\n[ \t]*([^\n]*?(?:des\s+Landes\s+(?:Nordrhein-Westfalen|NRW)|[^\n,.]*?))(?=[,.;(]|\n|$)", text[match.end():])
+        if rest:
+            name = f"{name} {rest.group(1)}"
+    return regex.sub(r"\s+", " ", name).strip()
 
 
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
@@ -185,10 +199,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
     grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
 
-    authority = AUTHORITY.search(body) or AUTHORITY.search(text[max(0, sentence.start - 300):sentence.start])
-    if authority:
-        grant.authority = regex.sub(r"\s+", " ", authority.group()).strip()
-    elif mentions.header.kind == "bescheid":
+    grant.authority = _authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start])
+    if grant.authority is None and mentions.header.kind == "bescheid":
         grant.authority = mentions.header.authority
 
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
