@@ -130,7 +130,8 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
 ) -> None:
     """Extract many documents in parallel: one record per input, in input order; exit 3 if any input failed."""
-    from .batch import BatchConfig, run_batch, summary_text
+    from .batch import BatchConfig, run_batch
+    from .report import summary_text
 
     options = _options(no_repair, disable, ocr)
     options.max_pages = max_pages

@@ -180,9 +180,9 @@ def _is_rate(text: str, starts, amount: Amount) -> bool:
     return regex.search(r"(?i)(?:\bje|\bà|\bpro)\s*$", text[max(0, starts[id(amount)] - 8):starts[id(amount)]]) is not None
 
 
-def _is_cell(amount: Amount) -> bool:
+def _is_cell(mention) -> bool:
     """A bare number from a table: a table states a plan, not a decision."""
-    return regex.fullmatch(r"[\d.,]+", amount.text.strip()) is not None
+    return regex.fullmatch(r"[\d.,]+", mention.text.strip()) is not None
 
 
 def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int,
@@ -357,7 +357,7 @@ def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: in
         if sentence.start < start or sentence.start >= limit:
             continue
         if _in(mentions.amounts, starts, sentence.start, sentence.end):
-            found += _in(mentions.positions, starts, sentence.start, sentence.end)[:1]
+            found += [p for p in _in(mentions.positions, starts, sentence.start, sentence.end) if not _is_cell(p)][:1]
     return found
 
 

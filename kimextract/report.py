@@ -1,11 +1,18 @@
-"""Findings for people: a rich table on the terminal, or JSON for tools."""
+"""For people: findings as a rich table on the terminal (or JSON for tools); a batch's progress and summary."""
 
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .records import DocumentRecord
+
+if TYPE_CHECKING:  # types only: batch.py imports this module
+    from .batch import Summary
+    from .pool import Result
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -40,3 +47,112 @@ def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
             table.add_row(finding.rule, f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]",
                           "" if finding.module is None else str(finding.module), finding.message, evidence)
         console.print(table)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a batch
+
+
+def make_progress(kind: str, total: int, skipped: int):
+    """The progress display for ``kind`` (auto, rich, plain or none); auto: a bar on a terminal, lines elsewhere."""
+    if kind == "auto":
+        kind = "rich" if sys.stderr.isatty() else "plain"
+    if kind == "rich":
+        return RichProgress(total, skipped)
+    if kind == "plain":
+        return PlainProgress(total, skipped)
+    return NoProgress()
+
+
+class NoProgress:
+    def done(self, result: Result) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PlainProgress:
+    """One log line per document on stderr, in output order (for logs and pipes)."""
+
+    def __init__(self, total: int, skipped: int):
+        self.total, self.count = total, skipped
+        self.width = len(str(total))
+        if skipped:
+            self._print(f"resume: {skipped} of {total} inputs already have a record, skipped")
+
+    def done(self, result: Result) -> None:
+        self.count += 1
+        head = f"[{self.count:>{self.width}}/{self.total}] {result.status}"
+        if result.status == "ok":
+            pages = f"{result.pages} page{'s' if result.pages != 1 else ''}" + (", OCR" if result.ocr else "")
+            self._print(f"{head} {result.path} ({pages}, {result.seconds:.2f} s)")
+        else:
+            self._print(f"{head} {result.path}: {result.error}")
+
+    def _print(self, text: str) -> None:
+        sys.stderr.write(f"kimextract: {text}\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class RichProgress:
+    """A progress bar on the terminal: documents, pages per second, errors, time left."""
+
+    def __init__(self, total: int, skipped: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]kimextract"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[speed]} pages/s"),
+            TextColumn("[red]{task.fields[errors]} errors"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )
+        self.task = self.progress.add_task("batch", total=total, completed=skipped, speed="0", errors=0)
+        self.started, self.pages, self.errors = time.monotonic(), 0, 0
+        self.progress.start()
+
+    def done(self, result: Result) -> None:
+        self.pages += result.pages
+        self.errors += result.status != "ok"
+        speed = self.pages / max(time.monotonic() - self.started, 1e-6)
+        self.progress.update(self.task, advance=1, speed=f"{speed:.0f}", errors=self.errors)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def summary_text(summary: Summary) -> str:
+    """The summary printed at the end: documents by status, pages, findings by rule, the slowest documents."""
+    lines = []
+    rate = summary.pages / summary.seconds if summary.seconds else 0.0
+    lines.append(f"kimextract batch: {summary.inputs} input{'s' if summary.inputs != 1 else ''} → {summary.out}, "
+                 f"{summary.seconds:.1f} s with {summary.workers} worker{'s' if summary.workers != 1 else ''}")
+    statuses = summary.statuses + summary.skipped_statuses
+    by_status = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
+    lines.append(f"  documents: {by_status or 'none'}" + (f" ({summary.skipped} from the earlier run)" if summary.skipped else ""))
+    lines.append(f"  pages: {summary.pages} in this run ({rate:.1f} pages/s)" + (f", {summary.ocr_documents} document{'s' if summary.ocr_documents != 1 else ''} OCR'd" if summary.ocr_documents else ""))
+    if summary.findings:
+        parts = []
+        for key, count in sorted(summary.findings.items(), key=lambda kv: (-kv[1], kv[0])):
+            rule, severity = key.rsplit(" ", 1)
+            parts.append(f"{rule} {count} ({severity})")
+        lines.append("  findings: " + ", ".join(parts))
+    else:
+        lines.append("  findings: none")
+    if summary.slowest:
+        lines.append("  slowest:")
+        for seconds, path, pages, ocr in sorted(summary.slowest, reverse=True):
+            lines.append(f"    {seconds:7.2f} s  {path} ({pages} page{'s' if pages != 1 else ''}{', OCR' if ocr else ''})")
+    if summary.failures:
+        lines.append(f"  failed: {summary.failed}")
+        for path, status, message in summary.failures:
+            lines.append(f"    {status}: {path}: {message}")
+        if summary.failed > len(summary.failures):
+            lines.append(f"    … and {summary.failed - len(summary.failures)} more")
+    if summary.peak_worker_kb:
+        lines.append(f"  worker memory: peak {summary.peak_worker_kb / 1024:.0f} MiB; {summary.worker_starts} worker starts")
+    return "\n".join(lines)

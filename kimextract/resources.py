@@ -6,6 +6,7 @@ it stands beside the package. Files are loaded once and validated on load.
 
 from __future__ import annotations
 
+import gzip
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -48,3 +49,23 @@ def values_lexicon() -> dict[str, Any]:
 
 def domain_terms() -> dict[str, Any]:
     return load_json("terms.json")
+
+
+def read_gz_lines(path: Path) -> list[str]:
+    """The lines of a gzip'd UTF-8 text file (the built ``lexicon_*`` files), read in one go."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            return handle.read().decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:  # missing, not gzip, not UTF-8
+        raise DataFileError(f"cannot read data file {path}: {exc}") from None
+
+
+def read_table(path: Path) -> list[tuple[int, list[str]]]:
+    """The rows of a hand-written tab-separated table, each with its line number; blank lines and lines that
+    begin with ``#`` are left out."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read data file {path}: {exc}") from None
+    return [(number, line.split("\t")) for number, line in enumerate(lines, 1)
+            if line.strip() and not line.startswith("#")]

@@ -1,4 +1,10 @@
-"""Writers: one JSON record, JSON lines, CSV rows per amount, and the JSON Schema."""
+"""Writers: one JSON record, JSON lines, CSV rows per amount, and the JSON Schema; the batch's outputs.
+
+The batch writes through a sink: :class:`LineSink` (JSON lines or CSV, one ``os.write`` of whole lines per
+record, fsync at least every :data:`SYNC_SECONDS`) or :class:`DirSink` (one JSON file per input, written whole).
+``--resume`` reads back what an earlier run wrote (:func:`done_in_jsonl`, :func:`done_in_csv`,
+:func:`done_in_dir`), after cutting off a torn last line.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,19 @@ import csv
 import io
 import json
 import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Iterable, Optional, Union
 
+from .errors import KimextractError
 from .records import DocumentRecord, ErrorRecord
 
 AnyRecord = Union[DocumentRecord, ErrorRecord]
 
+SYNC_SECONDS = 0.5  # fsync a line output at least this often
 CSV_COLUMNS = ["document", "sha256", "status", "page", "start", "end", "value", "currency", "qualifier", "per", "module", "text"]
 
 
@@ -45,6 +57,19 @@ def csv_text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+def record_outputs(record: AnyRecord, kinds: Iterable[str]) -> dict[str, str]:
+    """The record as text in each of ``kinds``: "jsonl" (one line), "csv" (its rows), "json" (indented)."""
+    serialized = {}
+    for kind in kinds:
+        if kind == "jsonl":
+            serialized[kind] = record_to_line(record)
+        elif kind == "csv":
+            serialized[kind] = csv_text(record_to_csv_rows(record))
+        elif kind == "json":
+            serialized[kind] = record_to_json(record) + "\n"
+    return serialized
+
+
 def schema_json() -> str:
     """JSON Schema of a document record and of an error record."""
     schema = {
@@ -66,3 +91,208 @@ def write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the batch's outputs
+
+
+class BatchError(KimextractError):
+    """The batch cannot start or go on (bad options, an output that cannot be written, a broken install)."""
+
+    # Defined here, not in batch.py, because the sinks below raise it and batch.py imports this module.
+
+
+class LineSink:
+    """JSON lines or CSV, to a file or to stdout. Each record is one ``os.write`` of whole lines; fsync at
+    least every :data:`SYNC_SECONDS` and at the end."""
+
+    def __init__(self, path: Optional[Path], fmt: str, append: bool):
+        self.path, self.fmt = path, fmt
+        self.fd: Optional[int] = None
+        self.last_sync = time.monotonic()
+        self.dirty = False
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+            self.fd = os.open(path, flags, 0o644)
+            empty = os.fstat(self.fd).st_size == 0
+        except OSError as exc:
+            raise BatchError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if fmt == "csv" and empty:
+            self.write(csv_text([CSV_COLUMNS]))
+
+    def write(self, text: str) -> None:
+        if self.fd is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                written = os.write(self.fd, data)
+                data = data[written:]
+        except OSError as exc:
+            raise BatchError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self.dirty = True
+        if time.monotonic() - self.last_sync >= SYNC_SECONDS:
+            self.sync()
+
+    def sync(self) -> None:
+        if self.fd is not None and self.dirty:
+            os.fsync(self.fd)
+            self.dirty = False
+        self.last_sync = time.monotonic()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            try:
+                self.sync()
+            finally:
+                os.close(self.fd)
+                self.fd = None
+
+
+class DirSink:
+    """One JSON file per input under a folder, each written whole (temporary file, fsync, rename)."""
+
+    def __init__(self, folder: Path, names: list[str]):
+        self.folder = folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BatchError(f"cannot write {folder}: {exc.strerror or exc}") from None
+        counts = Counter(names)
+        self.clashing = {name for name, count in counts.items() if count > 1}
+        self.first_of: dict[str, int] = {}
+        for index, name in enumerate(names):
+            self.first_of.setdefault(name, index)
+
+    def name_for(self, index: int, name: str, sha256: Optional[str]) -> str:
+        """The input's relative path + .json; inputs sharing a name after the first get their sha256 prefix."""
+        if name in self.clashing and self.first_of[name] != index:
+            name = f"{name}.{sha256[:12] if sha256 else f'input{index}'}"
+        return name + ".json"
+
+    def write(self, name: str, text: str) -> None:
+        target = self.folder / name
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, text.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# resume
+
+
+def input_key(path: str, sha256: Optional[str]) -> str:
+    """What identifies a done input in an output: its content, or its path when it has no readable content."""
+    return sha256 if sha256 else f"path:{path}"
+
+
+@dataclass
+class Done:
+    """What an earlier run already wrote: input keys with their counts, and the statuses for the summary."""
+
+    keys: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    error_findings: int = 0
+
+    def add_record(self, record: dict) -> None:
+        """Count one JSON record read back from an output; a malformed one raises (AttributeError) and counts
+        nothing."""
+        source = record.get("source") or {}
+        key = input_key(source.get("path") or "", source.get("sha256"))
+        error_findings = any(f.get("severity") == "error" for f in record.get("findings") or [])
+        self.keys[key] += 1
+        self.statuses[record.get("status", "?")] += 1
+        self.error_findings += error_findings
+
+
+def drop_partial_line(path: Path) -> int:
+    """Cut a torn last line (no newline at the end) off ``path``; returns the number of bytes dropped."""
+    with open(path, "r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            handle.seek(start)
+            chunk = handle.read(end - start)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                keep = start + newline + 1
+                break
+            end = start
+        else:
+            keep = 0
+        if keep < size:
+            handle.truncate(keep)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return size - keep
+
+
+def done_in_jsonl(path: Path) -> Done:
+    """Records in a JSON lines output, after cutting a torn last line off; lines that are no record are skipped."""
+    done = Done()
+    drop_partial_line(path)
+    with open(path, "rb") as handle:
+        for line in handle:
+            try:
+                done.add_record(json.loads(line))
+            except (ValueError, AttributeError):
+                continue
+    return done
+
+
+def done_in_csv(path: Path) -> Done:
+    """Documents in a CSV output. A document may span rows and may have been cut while written, so the last
+    document is dropped (and done again)."""
+    drop_partial_line(path)
+    groups: list[tuple[tuple[str, str, str], int]] = []  # (document, sha256, status), byte offset of its first row
+    offset = 0
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle):
+            row = next(csv.reader([line.decode("utf-8", errors="replace")]), [])
+            if number == 0 and row == CSV_COLUMNS:
+                offset += len(line)
+                continue
+            key = tuple((row + ["", "", ""])[:3])
+            if not groups or groups[-1][0] != key:
+                groups.append((key, offset))
+            offset += len(line)
+    if groups:
+        with open(path, "r+b") as handle:
+            handle.truncate(groups[-1][1])
+            os.fsync(handle.fileno())
+        groups.pop()
+    done = Done()
+    for (document, sha256, status), _ in groups:
+        done.keys[input_key(document, sha256)] += 1
+        done.statuses[status] += 1
+    return done
+
+
+def done_in_dir(folder: Path) -> Done:
+    """Records in a folder of JSON files; temporary files of a write that was cut off are removed."""
+    done = Done()
+    for path in sorted(folder.rglob("*.json.tmp")):
+        path.unlink(missing_ok=True)
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            done.add_record(json.loads(path.read_bytes()))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return done
+

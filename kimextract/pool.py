@@ -1,0 +1,276 @@
+"""Worker processes: each builds the spaCy pipeline once, then turns one input at a time into a :class:`Result`.
+
+- :func:`process_input` runs in a worker: one input to a :class:`Result` (a record or an error record, already
+  serialized for each output); it never raises;
+- :class:`Pool` starts the workers (from a fork server that has imported spaCy once), replaces one that is
+  killed, dies, or did its share of documents, and kills a worker together with its Tesseract.
+
+This module does not import spaCy: the workers do.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from .discover import check_file, content_sha256
+from .errors import InputError, KimextractError
+from .records import ErrorRecord, Source
+from .write import record_outputs
+
+WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# one input, in a worker
+
+
+@dataclass
+class Result:
+    """What a worker returns for one input: the serialized outputs and what the summary needs."""
+
+    index: int
+    path: str
+    status: str
+    sha256: Optional[str] = None
+    pages: int = 0
+    seconds: float = 0.0
+    ocr: bool = False
+    findings: dict[str, int] = field(default_factory=dict)  # "rule severity" -> count
+    error_findings: bool = False
+    error: Optional[str] = None
+    outputs: dict[str, str] = field(default_factory=dict)  # "jsonl" | "csv" | "json" -> text
+    worker: Optional[int] = None  # pid
+    worker_done: int = 0  # documents this worker has processed, this one included
+    rss_kb: int = 0  # the worker's resident memory after this document
+    hwm_kb: int = 0  # its peak resident memory so far
+    cpu_seconds: float = 0.0  # CPU time the worker (and its Tesseract) spent on this document
+
+
+def _media_type(path: str) -> str:
+    return "application/pdf" if path.lower().endswith(".pdf") else "text/plain"
+
+
+def error_result(index: int, path: str, status: str, message: str, outputs: Iterable[str], sha256: Optional[str] = None,
+                 seconds: float = 0.0) -> Result:
+    """A result holding an :class:`ErrorRecord`."""
+    record = ErrorRecord(status=status, source=Source(path=path, sha256=sha256, media_type=_media_type(path)), error=message)
+    return Result(index, path, status, sha256=sha256, seconds=seconds, error=message, outputs=record_outputs(record, outputs))
+
+
+def process_input(index: int, path: str, options, outputs: Iterable[str] = ("jsonl",)) -> Result:
+    """Extract one input into a :class:`Result`; every failure becomes an error record. Never raises."""
+    from .ocr import TESSERACT_HINT
+    from .process import extract_file
+
+    started = time.perf_counter()
+    outputs = tuple(outputs)
+    try:
+        problem = check_file(path)
+        if problem:
+            return error_result(index, path, "unreadable", problem, outputs, seconds=time.perf_counter() - started)
+        record = extract_file(path, options)
+        source = record.source
+        if source.media_type == "application/pdf" and source.pages and len(source.pages_without_text) == source.pages and not source.ocr:
+            # --ocr never: an image-only PDF gives no text at all, which is no result.
+            message = f"no text layer on any page; run with --ocr auto ({TESSERACT_HINT}) to OCR it"
+            return error_result(index, path, "no_text_layer", message, outputs, source.sha256, time.perf_counter() - started)
+        findings = Counter(f"{f.rule} {f.severity}" for f in record.findings)
+        return Result(
+            index, path, "ok", sha256=source.sha256, pages=source.pages, seconds=time.perf_counter() - started, ocr=source.ocr,
+            findings=dict(findings), error_findings=any(f.severity == "error" for f in record.findings),
+            outputs=record_outputs(record, outputs),
+        )
+    except KimextractError as exc:
+        status = getattr(exc, "status", "unreadable") or "unreadable"
+        message = exc.message if isinstance(exc, InputError) else str(exc)
+        return _safe_error(index, path, status, message, outputs, started)
+    except RecursionError:
+        return _safe_error(index, path, "internal", "internal error: RecursionError (document too deeply nested)", outputs, started)
+    except Exception as exc:  # noqa: BLE001 - a bug must cost one record, not the batch
+        return _safe_error(index, path, "internal", f"internal error: {type(exc).__name__}: {exc}", outputs, started)
+
+
+def _safe_error(index, path, status, message, outputs, started) -> Result:
+    try:
+        return error_result(index, path, status, message, outputs, content_sha256(path), time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001
+        return Result(index, path, "internal", error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the worker process
+
+
+def _memory_kb() -> tuple[int, int]:
+    """(VmRSS, VmHWM) of this process in KiB, from /proc; (ru_maxrss, ru_maxrss) elsewhere."""
+    try:
+        rss = hwm = 0
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+        return rss, hwm
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak, peak
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Tesseract)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _worker_main(conn, options, outputs) -> None:
+    """A worker process: build the pipeline once, then process one input per message until told to stop."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
+        if hasattr(os, "setpgrp"):
+            os.setpgrp()  # own process group: a timeout kills the worker together with its Tesseract
+        os.dup2(2, 1)  # anything printed goes to stderr, never among the records on stdout
+        try:
+            from .nlp import build_pipeline
+            from .process import extract_text
+
+            build_pipeline()
+            extract_text(WARM_UP, options)  # loads the lazily read data files once, not in the first document
+            import pypdfium2  # noqa: F401
+        except Exception as exc:  # noqa: BLE001
+            conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
+            return
+        conn.send(("ready", os.getpid()))
+        done = 0
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                return  # the main process is gone
+            if job is None:
+                return
+            index, path = job
+            cpu = _cpu_seconds()
+            result = process_input(index, path, options, outputs)
+            result.cpu_seconds = _cpu_seconds() - cpu
+            done += 1
+            result.worker, result.worker_done = os.getpid(), done
+            result.rss_kb, result.hwm_kb = _memory_kb()
+            try:
+                conn.send(result)
+            except (EOFError, OSError):
+                return
+    except BaseException:  # noqa: BLE001 - a worker never prints a traceback; the main process notices it died
+        os._exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the pool
+
+
+@dataclass
+class Worker:
+    """One worker process, the main process's end of its pipe, and the job (if any) it is on."""
+
+    process: multiprocessing.Process
+    conn: object
+    ready: bool = False
+    job: Optional[int] = None  # position in the to-do list
+    started: float = 0.0
+    done: int = 0
+
+
+class Pool:
+    """Worker processes with a per-job time limit: a worker over it, or one that dies, is replaced."""
+
+    def __init__(self, size: int, options, outputs: tuple[str, ...], max_tasks: int):
+        methods = multiprocessing.get_all_start_methods()
+        self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if self.ctx.get_start_method() == "forkserver":
+            # spaCy is imported once in the fork server; each worker forked from it only builds the pipeline.
+            self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process"])
+        self.options, self.outputs, self.max_tasks = options, outputs, max_tasks
+        self.workers: list[Worker] = []
+        self.retired: list[multiprocessing.Process] = []
+        self.starts = self.failed_starts = 0
+        for _ in range(size):
+            self.workers.append(self._start())
+
+    def _start(self) -> Worker:
+        parent, child = self.ctx.Pipe(duplex=True)
+        process = self.ctx.Process(target=_worker_main, args=(child, self.options, self.outputs), daemon=True,
+                                   name="kimextract-worker")
+        process.start()
+        child.close()
+        self.starts += 1
+        return Worker(process, parent)
+
+    def replace(self, worker: Worker, kill: bool) -> None:
+        if kill:
+            _kill(worker.process)
+        try:
+            worker.conn.close()
+        except OSError:
+            pass
+        if worker.process.is_alive() and not kill:
+            self.retired.append(worker.process)
+        else:
+            worker.process.join(5)
+        self.workers[self.workers.index(worker)] = self._start()
+
+    def retire(self, worker: Worker) -> None:
+        """Stop a worker that did its share of documents, and start a fresh one."""
+        try:
+            worker.conn.send(None)
+        except OSError:
+            pass
+        self.replace(worker, kill=False)
+
+    def close(self, kill: bool = False) -> None:
+        for worker in self.workers:
+            if kill or worker.job is not None:
+                _kill(worker.process)
+            else:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    _kill(worker.process)
+        for process in [w.process for w in self.workers] + self.retired:
+            process.join(5)
+            if process.is_alive():
+                _kill(process)
+                process.join(1)
+        for worker in self.workers:
+            try:
+                worker.conn.close()
+            except OSError:
+                pass
+
+
+def _kill(process: multiprocessing.Process) -> None:
+    """Kill a worker and its process group (Tesseract runs in it)."""
+    if process.pid is None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    try:
+        process.kill()
+    except (OSError, ValueError):
+        pass
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
