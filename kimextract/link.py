@@ -115,8 +115,49 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
                                  part=(sentence.start, starts[id(changed)]), role="earlier"))
         grants.append(_grant(view, mentions, starts, sents, sentence, limit, amount=changed,
                              part=(starts[id(changed)], sentence.end), role="change"))
+    grants = [part for grant in grants for part in _split_by_module(view, mentions, starts, sents, grant)]
     _inherit_from_earlier(grants)
     return grants
+
+
+def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant) -> list[Grant]:
+    """A decision on several modules at once ('Pauschalen der Module 2 und 3 … insgesamt 570.250 €', then a
+    row or a sentence per module) is one grant per module, when one amount per module adds up to the total."""
+    if grant.amount is None or grant._scope is None:
+        return [grant]
+    start, end = grant._scope
+    by_module: dict[int, Amount] = {}
+    for amount in _in(mentions.amounts, starts, start, end):
+        if amount.module is not None and amount.per is None and amount.value < grant.amount and not _is_rate(view.text, starts, amount):
+            if amount.module not in by_module or amount.value > by_module[amount.module].value:
+                by_module[amount.module] = amount
+    from itertools import combinations
+
+    for size in range(len(by_module), 1, -1):
+        for modules in combinations(sorted(by_module), size):
+            if sum(by_module[m].value for m in modules) == grant.amount:
+                return [_module_part(view, mentions, starts, sents, grant, by_module[m]) for m in modules]
+    return [grant]
+
+
+def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant, amount: Amount) -> Grant:
+    """The share of a several-module grant that one module gets, with the posts named beside it."""
+    offset = starts[id(amount)]
+    if _is_cell(amount):  # a table row: the posts of the same row
+        line_start = view.text.rfind("\n", 0, offset) + 1
+        line_end = view.text.find("\n", offset)
+        positions = _in(mentions.positions, starts, line_start, line_end if line_end >= 0 else len(view.text))
+    else:
+        sentence = _sentence_at(sents, offset)
+        positions = _total_or_all(view, starts, _in(mentions.positions, starts, sentence.start, sentence.end))
+    fte = plain(sum((p.fte for p in positions), Decimal(0))) if positions else None
+    part = grant.model_copy(update={
+        "amount": amount.value, "module": amount.module, "positions": fte, "positions_by": {}, "instalments": [],
+        "rate_per_fte": plain((amount.value / fte).quantize(Decimal("0.01"))) if fte else None,
+        "evidence": {**grant.evidence, "amount": amount.provenance},
+    })
+    part._scope = grant._scope
+    return part
 
 
 def _authority(text: str) -> Optional[str]:
