@@ -393,8 +393,8 @@ def _authority(head: str) -> Optional[str]:
         rest = match["rest"].strip(" ,")
         if not rest and index + 1 < len(lines) and regex.fullmatch(r"[\w\s.-]+", lines[index + 1]):
             rest = lines[index + 1]
-        elif regex.search(r"(?:\bund|,)$", match["rest"].strip()) and index + 1 < len(lines):
-            rest = f"{rest} {lines[index + 1]}"  # a name the letterhead broke after 'und'
+        elif regex.search(r"(?:\b(?:und|des|der|für|f(?:ü|u)r)|,)$", match["rest"].strip()) and index + 1 < len(lines):
+            rest = f"{rest} {lines[index + 1]}"  # a name the letterhead broke after 'und' or 'des'
 
         name = f"{match['body']} {rest}".strip()
         if name.isupper():

@@ -126,17 +126,17 @@ def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentenc
     if grant.amount is None or grant._scope is None:
         return [grant]
     start, end = grant._scope
-    by_module: dict[int, Amount] = {}
+    by_module: dict[int, list[Amount]] = {}
     for amount in _in(mentions.amounts, starts, start, end):
         if amount.module is not None and amount.per is None and amount.value < grant.amount and not _is_rate(view.text, starts, amount):
-            if amount.module not in by_module or amount.value > by_module[amount.module].value:
-                by_module[amount.module] = amount
-    from itertools import combinations
+            by_module.setdefault(amount.module, []).append(amount)
+    from itertools import combinations, product
 
     for size in range(len(by_module), 1, -1):
         for modules in combinations(sorted(by_module), size):
-            if sum(by_module[m].value for m in modules) == grant.amount:
-                return [_module_part(view, mentions, starts, sents, grant, by_module[m]) for m in modules]
+            for choice in product(*(by_module[m][:8] for m in modules)):
+                if sum(a.value for a in choice) == grant.amount:
+                    return [_module_part(view, mentions, starts, sents, grant, amount) for amount in choice]
     return [grant]
 
 
