@@ -334,7 +334,7 @@ def _numbered_canvas(decorate):
     return NumberedCanvas
 
 
-def blocks_to_pdf(blocks: list[Block], style: Style, out: Path) -> None:
+def blocks_to_pdf(blocks: list[Block], style: Style, out: Path, keywords: str = "") -> None:
     """Lay out the blocks as an A4 authority document."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
@@ -432,7 +432,7 @@ def blocks_to_pdf(blocks: list[Block], style: Style, out: Path) -> None:
     doc = BaseDocTemplate(str(out), pagesize=A4, invariant=1, pageCompression=1, initialFontName=font,
                           title=doc_title, author=letterhead[0] if letterhead else "",
                           creator="kimextract scripts/build_corpus.py", producer="ReportLab",
-                          subject="", keywords="")
+                          subject="", keywords=keywords)
     doc.addPageTemplates([PageTemplate("first", [first], autoNextPageTemplate="later"),
                           PageTemplate("later", [later], onPage=on_later or (lambda c, d: None))])
     doc.build(story, canvasmaker=_numbered_canvas(footer))
@@ -569,7 +569,7 @@ def image_pdf(pages: list, out: Path) -> None:
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=float(ARCHIVE_DPI))
 
 
-def overlay(image: Path, text: Path, out: Path, title: str) -> None:
+def overlay(image: Path, text: Path, out: Path, title: str, keywords: str) -> None:
     """Lay Tesseract's invisible text pages over the image pages."""
     from pypdf import PdfReader, PdfWriter
 
@@ -579,7 +579,8 @@ def overlay(image: Path, text: Path, out: Path, title: str) -> None:
     for page, ocr in zip(writer.pages, txt.pages, strict=True):
         page.merge_page(ocr)
         page.compress_content_streams()
-    writer.metadata = {"/Title": title, "/Producer": "Tesseract (text), Pillow (image), pypdf"}
+    writer.metadata = {"/Title": title, "/Keywords": keywords,
+                       "/Producer": "Tesseract (text), Pillow (image), pypdf"}
     with open(out, "wb") as fh:
         writer.write(fh)
 
@@ -603,7 +604,7 @@ def make_scans(text_pdf: Path, doc_id: str, style: Style, work: Path, outs: dict
     for lang in OCR_LANGS:
         textonly = ocr_textonly(full, lang, style.dpi, work)
         tmp = work / f"scan-{lang}.pdf"
-        overlay(images, textonly, tmp, f"{doc_id} (scan, OCR {lang})")
+        overlay(images, textonly, tmp, f"{doc_id} (scan, OCR {lang})", _built_from(text_pdf))
         offset, words = layer_offset(text_pdf, tmp)
         if words < 10 or offset > 8.0:
             raise RuntimeError(f"scan-{lang}.pdf: text layer misplaced or unreadable "
@@ -632,12 +633,38 @@ def _install(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
+def _built_from(path: Path) -> str:
+    """The stamp an output carries in its PDF keywords: the name and SHA-256 of the file it was built from."""
+    return f"built from {path.name} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
 def _stale(target: Path, source: Path) -> bool:
-    return not target.exists() or target.stat().st_mtime < source.stat().st_mtime
+    """Missing, or older than its input and not stamped as built from the input's present content.
+
+    The stamp keeps a fresh git checkout (which gives files arbitrary mtimes) from rebuilding everything.
+    """
+    if not target.exists():
+        return True
+    if target.stat().st_mtime >= source.stat().st_mtime:
+        return False
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(target))
+        try:
+            stamp = pdf.get_metadata_dict().get("Keywords", "")
+        finally:
+            pdf.close()
+    except pdfium.PdfiumError:
+        return True
+    return stamp != _built_from(source)
 
 
 def build_document(doc_dir: Path, force: bool = False, skip_ocr: bool = False) -> Result:
-    """Build whatever of one document's outputs is missing or older than its input."""
+    """Build whatever of one document's outputs is missing or older than its input.
+
+    text.pdf and clean.txt are built together from source.txt, the scans from text.pdf.
+    """
     doc_id = doc_dir.name
     t0 = time.monotonic()
     source = doc_dir / "source.txt"
@@ -648,10 +675,10 @@ def build_document(doc_dir: Path, force: bool = False, skip_ocr: bool = False) -
         did = []
         with tempfile.TemporaryDirectory(prefix=f"corpus-{doc_id}-") as tmpdir:
             work = Path(tmpdir)
-            if force or _stale(text_pdf, source) or _stale(clean, source):
+            if force or not clean.exists() or _stale(text_pdf, source):
                 blocks = source_to_blocks(source.read_text(encoding="utf-8"))
                 tmp_pdf = work / "text.pdf"
-                blocks_to_pdf(blocks, style, tmp_pdf)
+                blocks_to_pdf(blocks, style, tmp_pdf, keywords=_built_from(source))
                 tmp_clean = work / "clean.txt"
                 tmp_clean.write_text(pdf_to_text(tmp_pdf), encoding="utf-8", newline="\n")
                 _install(tmp_pdf, text_pdf)
