@@ -203,7 +203,7 @@ def run_batch(paths: list[Path], docs: int, workers: int, work: Path) -> dict:
 
 
 def _loop(paths: list[str], seconds: float, ready, go, results) -> None:
-    from kimextract.batch import WARM_UP
+    from kimextract.pool import WARM_UP
     from kimextract.process import extract_file, extract_text
 
     extract_text(WARM_UP)
@@ -260,7 +260,7 @@ from kimextract.nlp import build_pipeline
 imported = time.perf_counter()
 build_pipeline()
 built = time.perf_counter()
-from kimextract.batch import WARM_UP
+from kimextract.pool import WARM_UP
 from kimextract.process import extract_text
 extract_text(WARM_UP)
 print(imported - started, built - imported, time.perf_counter() - built)
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         pages = page_count(paths)
         print(f"documents: {what}, {pages} pages; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
 
-        from kimextract.batch import WARM_UP
+        from kimextract.pool import WARM_UP
         from kimextract.nlp import build_pipeline
         from kimextract.process import extract_file, extract_text
 

@@ -213,7 +213,7 @@ def test_resume_csv_cut_mid_document(broken, tmp_path):
 
 
 def test_discovery_is_sorted_and_survives_symlink_loops(broken, tmp_path):
-    from kimextract.batch import discover
+    from kimextract.discover import discover
 
     folder, expected = broken
     nested = tmp_path / "tree"
@@ -232,7 +232,7 @@ def test_discovery_is_sorted_and_survives_symlink_loops(broken, tmp_path):
 
 
 def test_drop_partial_line(tmp_path):
-    from kimextract.batch import drop_partial_line
+    from kimextract.write import drop_partial_line
 
     path = tmp_path / "r.jsonl"
     path.write_bytes(b'{"a":1}\n{"b":2}\n{"c":')
