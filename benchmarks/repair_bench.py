@@ -19,28 +19,29 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.util
+import importlib
 import statistics
 import sys
 import time
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_repair():
-    """Import kimextract.repair; by file path if the package does not import (yet)."""
+    """Import kimextract.repair; without the package's ``__init__`` if that does not import (yet)."""
     sys.path.insert(0, str(ROOT))
     try:
         from kimextract import repair
 
         return repair
     except Exception:  # noqa: BLE001 - the package may be half-built while others work on it
-        spec = importlib.util.spec_from_file_location("kimextract_repair", ROOT / "kimextract" / "repair.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["kimextract_repair"] = mod
-        spec.loader.exec_module(mod)
-        return mod
+        # the folder as a bare package, so that repair finds lexicon, resources and errors beside it
+        package = types.ModuleType("kimextract")
+        package.__path__ = [str(ROOT / "kimextract")]
+        sys.modules["kimextract"] = package
+        return importlib.import_module("kimextract.repair")
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:

@@ -24,7 +24,8 @@ Method (data under ``models/``, built by ``scripts/build_models.py``, described 
    with ``é``) and typographic repairs (``-`` for ``–``, ``*`` for ``•``) are made only where other words show
    OCR damage, so a clean text keeps its typed dashes, names and English words.
 
-Decisions per word form are cached in a module-level dict, so repair is fast on long texts.
+Decisions per word form are cached in a module-level dict (in :mod:`kimextract.repair_words`), so repair is
+fast on long texts.
 
 This module holds the records, the text-level flow and the edits; a word's readings are found in
 :mod:`kimextract.repair_candidates` and decided on in :mod:`kimextract.repair_words` (with the context
@@ -112,7 +113,6 @@ class Repaired:
         return r.start + min(pos - self._rep_starts[k], r.end - r.start)
 
 
-
 # --------------------------------------------------------------------------------------------- text
 
 _TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:[&@®](?<=[a-zäöü][&@®])(?![A-Z0-9])[^\W_]*)*"
@@ -127,7 +127,6 @@ _QUOTE = re.compile(r"([,‚»](?<![^\s(][,‚»])(?:(?<=,),|(?<=‚)‚)?)(?=[^
 _CLOSING = re.compile(r"(?:„|(?<![^\s(])(?:,,?|»))[^„“”\"’‘\n]{1,300}?(?:\n[^„“”\"’‘\n]{1,300}?){0,3}"
                       r"(?:(?<=\w)|(?<=\w[.)]))([”\"]|[’‘](?=[\s.,;:!?)]))")
 _GUILLEMET_CLOSE = re.compile(r"[«“”\"]")
-
 
 
 def clear_caches() -> None:
@@ -154,8 +153,9 @@ def repair_text(text: str) -> Repaired:
 
 
 def _hyphen_joins(text: str) -> dict[int, tuple[int, int, bool]]:
-    """Line-end hyphens: the position of each -> (start, end of what goes, whether the hyphen stays). A word
-    split across a line end is joined; a hyphen before a capital, a number or ``und`` stays."""
+    """Line-end hyphens: the position of each -> (start, end of the text that goes, whether the hyphen stays).
+    A word split across a line end is joined; before a capital (``Nordrhein-|Westfalen``) only the line break
+    goes; before ``und``, ``oder`` … (``Ausländer-|und``) nothing does."""
     joins: dict[int, tuple[int, int, bool]] = {}
     for h in _HYPHEN.finditer(text):
         hpos = h.start(1)
@@ -199,7 +199,7 @@ def _words(text: str, joins: dict[int, tuple[int, int, bool]], suffixes: tuple[s
                 continue
         w = mt.group()
         d = get(w, 0)
-        if d is None:
+        if d is KEEP:
             if suffixes and w.endswith(suffixes):
                 pending.append([d, w, mt.start(), mt.end(), -1, -1])
             continue

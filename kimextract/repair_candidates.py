@@ -30,7 +30,8 @@ _NUM_WORD = re.compile(f"(?:{_NUM_ALT})+")
 _NUM_START = re.compile(r"ein|zw|dr|vi|f|se|si|ac|ne|ze|el|hu|ta")
 _NUM_HINT = re.compile(r"zig|ssig|sig|hundert|tausend|zehn|illion")
 # the last guess: OCR's usual stand-ins for ö, ü and ß where no word list helps
-_BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])|(?<=[aeiouäöü])[&®]|[&®8](?=[a-zäöü]))")
+_BLIND = re.compile(r"(?<=[^\W\d_])(?:oé|oè|dé|é(?=[b-df-hj-np-tv-z])|ii(?=[a-zß])"
+                    r"|(?<=[aeiouäöü])[&®]|[&®8](?=[a-zäöü]))")
 _BLIND_MAP = {"oé": "ö", "oè": "ö", "dé": "ö", "é": "ö", "ii": "ü", "&": "ß", "®": "ß", "8": "ß"}
 
 Site = tuple[int, int, str, float]  # a confusion in a word: (start, end, what was on the page, cost)
@@ -40,7 +41,7 @@ Sub = tuple[int, int, str]  # a confusion made: (start, end, new)
 def is_strong(ocr: str) -> bool:
     """A confusion OCR string German words do not hold: not lower-case ASCII letters (``é``, ``B``, ``fR``, ``&``,
     ``6``) or ``ii``. The others (``i``, ``li``, ``do``, ``ie`` …) are weak: real words hold them too."""
-    return ocr == "ii" or not (ocr.isascii() and ocr.isalpha() and ocr.islower())  # letters OCR makes, German rarely has
+    return ocr == "ii" or not (ocr.isascii() and ocr.isalpha() and ocr.islower())
 
 
 def match_case(tok: str, cand: str) -> str:
@@ -129,6 +130,9 @@ def variants(tok: str, sites: list[Site], lo: int = 0, hi: int | None = None,
              max_subs: int = MAX_SUBS) -> Iterator[tuple[str, float, tuple[Sub, ...]]]:
     """(variant lower-case string, exotic cost, ((start, end, new), ...)) for every choice of at most
     ``max_subs`` non-overlapping confusion sites inside tok[lo:hi]; the unchanged word first."""
+    # One loop per confusion, written out: the compound search calls this for every segment of a word,
+    # and a recursive generator makes the cold repair a few per cent slower. Depth first, in site order
+    # (ties between readings go to the first).
     if hi is None:
         hi = len(tok)
     seg = tok[lo:hi]
@@ -246,12 +250,23 @@ def split_compound(m: Models, tok: str, sites: list[Site], part_cache: dict):
                 # a known part is not changed (as a known word is not)
                 q = zipf.get(seg, 3.0) if final else head_score.get(seg, 0.0)
                 readings = (((seg, q, 0, 0, True),), 0.0),
-            else:
-                readings = _segment_readings(m, tok, sites, i, j, plain_ok, part_cache)
+            else:  # the readings of the segment with and without its confusions, cached from word to word
+                readings = []
+                nsites = sum(1 for st in sites if st[0] >= i and st[1] <= j)
+                for var, cost, subs in variants(tok, sites, i, j, max_subs=2 if nsites <= 4 else 1):
+                    key = (var, final, bool(subs), plain_ok)
+                    options = part_cache.get(key)
+                    if options is None:
+                        options = _part_options(m, tok, var, subs, final, plain_ok)
+                        if len(part_cache) > _PART_CACHE_MAX:
+                            part_cache.clear()
+                        part_cache[key] = options
+                    if options:
+                        readings.append((options, cost))
             for options, cost in readings:
                 links = [""]
                 if not final:
-                    links += [l for l in LINKS if tok.startswith(l, j) and j + len(l) <= n - 3]
+                    links += [link for link in LINKS if tok.startswith(link, j) and j + len(link) <= n - 3]
                 for w, q, nplain, changed, is_lex in options:
                     # log-frequency-like: every part costs, frequent parts less, short parts more
                     pscore = 0.5 * (min(q, 6.0) - 7.0) - (1.0 if len(w) < 4 else 0.0) - cost - 0.2 * nplain
@@ -272,35 +287,15 @@ def split_compound(m: Models, tok: str, sites: list[Site], part_cache: dict):
     return plain, edited
 
 
-def _segment_readings(m: Models, tok: str, sites: list[Site], i: int, j: int, plain_ok: bool,
-                      part_cache: dict) -> list:
-    """The readings of ``tok[i:j]`` as a compound part, with and without its confusions: a list of
-    (options, exotic cost), the options of one variant as :func:`_part_options` gives them."""
-    final = j == len(tok)
-    readings = []
-    nsites = sum(1 for st in sites if st[0] >= i and st[1] <= j)
-    for var, cost, subs in variants(tok, sites, i, j, max_subs=2 if nsites <= 4 else 1):
-        key = (var, final, bool(subs), plain_ok)
-        options = part_cache.get(key)
-        if options is None:
-            options = _part_options(m, tok, var, subs, final, plain_ok)
-            if len(part_cache) > _PART_CACHE_MAX:
-                part_cache.clear()
-            part_cache[key] = options
-        if options:
-            readings.append((options, cost))
-    return readings
-
-
 def _part_options(m: Models, tok: str, var: str, subs: tuple[Sub, ...], final: bool, plain_ok: bool) -> list:
     """What the variant ``var`` of a segment may be as a compound part (the last one if ``final``): (part,
     quality, plain edits, changed, is_lexicon) each; changed is 0 (unchanged), 1 (plain umlaut edits only),
     2 (strong confusions) or 3 (a weak confusion among them)."""
     options = []
-    confusion = 0 if not subs else (2 if all(is_strong(tok[a:b]) for a, b, _ in subs) else 3)
-    if (not subs and plain_ok) or (subs and not (UMLAUTS & set(var)) and m.is_part(var, final)):
-        q = m.zipf.get(var, 3.0) if final else max(m.zipf.get(var, 0.0), m.head_score.get(var, 0.0))
-        options.append((var, q, 0, confusion, True))
+    if not subs and plain_ok:
+        options.append((var, _part_quality(m, var, final), 0, 0, True))
+    elif subs and not (UMLAUTS & set(var)) and m.is_part(var, final):
+        options.append((var, _part_quality(m, var, final), 0, _confusion_kind(tok, subs), True))
     for w, z, is_word, may_head, may_tail, is_lex in m.umlaut_entries(skeleton(var)):
         if not (may_tail if final else may_head):
             continue
@@ -308,8 +303,19 @@ def _part_options(m: Models, tok: str, var: str, subs: tuple[Sub, ...], final: b
         if nplain is None or (not nplain and not subs):
             continue
         q = z + m.boost.get(w, 0.0) if final else max(z, m.head_score.get(w, 0.0))
-        options.append((w, q, nplain, confusion or 1, is_lex))
+        options.append((w, q, nplain, 1 if not subs else _confusion_kind(tok, subs), is_lex))
     return options
+
+
+def _part_quality(m: Models, part: str, final: bool) -> float:
+    """How well attested a part without umlaut is: its frequency as a last part, as a head also its
+    productivity."""
+    return m.zipf.get(part, 3.0) if final else max(m.zipf.get(part, 0.0), m.head_score.get(part, 0.0))
+
+
+def _confusion_kind(tok: str, subs: tuple[Sub, ...]) -> int:
+    """2 if every confusion made is a strong one, else 3."""
+    return 2 if all(is_strong(tok[a:b]) for a, b, _ in subs) else 3
 
 
 def _pack(state):

@@ -3,8 +3,9 @@
 :class:`WordAnalyzer` decides per word form, without context: keep it (:data:`KEEP`, :data:`KEEP_UMLAUT`),
 repair it (:class:`Fix`), or leave a real word whose umlaut twin may be meant to the context
 (:class:`Real`); an acronym whose I OCR read as l becomes an :class:`Acronym`. The readings it scores come
-from :mod:`kimextract.repair_candidates`. :func:`real_decision` and :func:`suffix_rule` then apply the
-context rules of ``models/realword_rules.tsv`` where the word stands.
+from :mod:`kimextract.repair_candidates`; :func:`decide` caches its decisions per word form.
+:func:`real_decision` and :func:`suffix_rule` then apply the context rules of ``models/realword_rules.tsv``
+where the word stands.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ KEEP_UMLAUT = 1  # a correct word holding an umlaut: evidence that the document'
 
 
 class Fix:
+    """Repair the word form to ``repaired``."""
+
     __slots__ = ("repaired", "confidence", "reason", "lower_mid", "tier")
 
     def __init__(self, repaired, confidence, reason, lower_mid=False, tier=0):
@@ -36,6 +39,8 @@ class Fix:
 
 
 class Real:
+    """A real word whose umlaut ``twin`` may be meant: its context decides (see :func:`real_decision`)."""
+
     __slots__ = ("twin", "gain", "rule_word", "needs_start", "reason")
 
     def __init__(self, twin, gain, rule_word, needs_start=False, reason="context"):
@@ -45,6 +50,8 @@ class Real:
 
 
 class Acronym:
+    """An acronym whose I OCR read as l or 1 (``Kl`` -> ``KI``), or whose Ä as A (``VZA`` -> ``VZÄ``)."""
+
     __slots__ = ("repaired", "roman")
 
     def __init__(self, repaired, roman=False):
@@ -60,6 +67,7 @@ class WordAnalyzer:
         self.part_cache: dict = {}  # (segment reading, final, changed, known) -> compound part options
 
     def classify(self, tok: str):
+        """The decision on ``tok``: KEEP, KEEP_UMLAUT, a Fix, a Real or an Acronym."""
         m = self.m
         if len(tok) < 2:
             return KEEP

@@ -223,7 +223,7 @@ def test_models_load_fast_and_small():
         p.stat().st_size for p in models_dir.glob("domain_terms*")) + sum(
         p.stat().st_size for p in models_dir.glob("realword*"))
     assert size < 4_000_000
-    from kimextract.repair import Models
+    from kimextract.lexicon import Models
 
     t0 = time.perf_counter()
     Models(models_dir)
