@@ -31,7 +31,8 @@ from typing import Callable, Iterable, Optional
 from .discover import Input, content_sha256, discover
 from .pool import Pool, Result, Worker, default_workers, error_result
 from .report import make_progress
-from .write import BatchError, DirSink, Done, LineSink, done_in_csv, done_in_dir, done_in_jsonl, input_key
+from .errors import BatchError
+from .write import DirSink, Done, LineSink, done_in_csv, done_in_dir, done_in_jsonl, input_key
 
 FORMATS = ("jsonl", "csv")
 DEFAULT_TIMEOUT = 600.0

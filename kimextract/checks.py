@@ -8,10 +8,10 @@ from typing import Callable, Iterable, Optional
 import regex
 
 from .extract import MONEY_CELL, Mentions, View, _line_end
-from .records import Amount, Evidence, Finding, Grant, Position, Provenance
+from .records import Amount, Evidence, Finding, Grant
 from .rules import SEVERITY, Rule
 from .resources import domain_terms
-from .values import parse_number, plain
+from .values import plain
 
 CENT = Decimal("0.01")
 FTE_TOLERANCE = Decimal("0.005")

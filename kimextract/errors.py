@@ -34,3 +34,7 @@ class DataFileError(KimextractError):
     """A data file under models/ is malformed; names the file and line."""
 
     status = "internal"
+
+
+class BatchError(KimextractError):
+    """The batch cannot start or go on (bad options, an output that cannot be written, a broken install)."""

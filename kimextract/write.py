@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .errors import KimextractError
+from .errors import BatchError
 from .records import DocumentRecord, ErrorRecord
 
 AnyRecord = Union[DocumentRecord, ErrorRecord]
@@ -95,12 +95,6 @@ def write_atomically(path: Path, text: str) -> None:
 
 # ---------------------------------------------------------------------------------------------------------
 # the batch's outputs
-
-
-class BatchError(KimextractError):
-    """The batch cannot start or go on (bad options, an output that cannot be written, a broken install)."""
-
-    # Defined here, not in batch.py, because the sinks below raise it and batch.py imports this module.
 
 
 class LineSink:
