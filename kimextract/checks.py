@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Optional
 
 import regex
 
-from .extract import MONEY_CELL, Mentions, View, _line_end
+from .extract import Mentions, View, _line_end, is_table_cell
 from .records import Amount, Evidence, Finding, Grant
 from .rules import SEVERITY, Rule
 from .resources import domain_terms
@@ -76,8 +76,8 @@ PARTS_CUE = regex.compile(r"(?i)\b(?:davon|Von\s+dieser\s+Summe|Von\s+diesem\s+B
 def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     """'A + B = C', 'A und B, insgesamt C' in one sentence; and a grant split 'davon …' into parts."""
     text = view.text
-    back = _back(view)
-    prose = [a for a in mentions.amounts if a.per is None and not _is_table_cell(view, a)]
+    back = view.from_original
+    prose = [a for a in mentions.amounts if a.per is None and not is_table_cell(a)]
     for index, total in enumerate(prose):
         start = back(total.provenance.start)
         if not TOTAL_CUE.search(text[max(0, start - 60):start]):
@@ -108,14 +108,14 @@ def _grant_parts(view: View, mentions: Mentions, grant: Grant) -> list[Amount]:
     stop = PART_BREAK.search(text, cue.end())
     stop_at = stop.start() + 1 if stop else len(text)
     return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None
-            and a.value < (grant.amount or 0) and not _is_table_cell(view, a)]
+            and a.value < (grant.amount or 0) and not is_table_cell(a)]
 
 
 def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     """'bis zu 4 Stellen (3,5 Stellen Koordination, 0,5 Assistenz)' and 'A und B, insgesamt C Stellen'."""
     text = view.text
-    back = _back(view)
-    positions = [p for p in mentions.positions if not _is_table_cell(view, p)]
+    back = view.from_original
+    positions = [p for p in mentions.positions if not is_table_cell(p)]
     for index, total in enumerate(positions):
         end = back(total.provenance.end)
         opening = regex.match(r"[^()\n.]{0,40}\(", text[end:end + 41])
@@ -254,7 +254,7 @@ def check_table_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Ite
 def _tables(view: View, mentions: Mentions):
     """Table cells (bare numbers: amounts and shares) grouped into rows (lines) and tables (runs of rows)."""
     text, back = view.text, view.from_original
-    cells = [m for m in mentions.amounts + mentions.positions if _is_table_cell(view, m)]
+    cells = [m for m in mentions.amounts + mentions.positions if is_table_cell(m)]
     by_line: dict[int, list] = {}
     for cell in cells:
         start = back(cell.provenance.start)
@@ -430,7 +430,7 @@ def _grant_others(view: View, mentions: Mentions, grant: Grant, rate: Amount) ->
     start, end = grant._scope
     instalments = {i.amount for i in grant.instalments}
     return [a for a in mentions.amounts if start <= back(a.provenance.start) < end and a.per is None
-            and a.value not in (grant.amount, rate.value) and a.value not in instalments and not _is_table_cell(view, a)]
+            and a.value not in (grant.amount, rate.value) and a.value not in instalments and not is_table_cell(a)]
 
 
 def _near_composition(view: View, mentions: Mentions, grant: Grant, rate: Amount):
@@ -455,7 +455,7 @@ def _rate_agrees(rate: Decimal, stated: Amount) -> bool:
 
 def check_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     """Funded posts stated as not set up: a warning with the money at risk."""
-    back = _back(view)
+    back = view.from_original
     for position in mentions.positions:
         if position.status != "not_set_up":
             continue
@@ -504,7 +504,7 @@ def _sentence_span(text: str, offset: int) -> tuple[int, int]:
 
 
 def _grant_before(view: View, grants: list[Grant], offset: int) -> Optional[Grant]:
-    back = _back(view)
+    back = view.from_original
     before = [g for g in grants if back(g.provenance.start) <= offset]
     return before[-1] if before else None
 
@@ -538,10 +538,3 @@ def grants_to_findings(view: View, mentions: Mentions, grants: list[Grant], disa
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _back(view: View):
-    return view.from_original
-
-
-def _is_table_cell(view: View, mention) -> bool:
-    """A bare number, without currency or unit: a cell of a table."""
-    return bool(MONEY_CELL.fullmatch(mention.text.strip()))

@@ -157,6 +157,11 @@ def table_hits(text: str, taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
     return amounts, positions
 
 
+def is_table_cell(mention) -> bool:
+    """A bare number, without currency or unit: a cell of a table."""
+    return MONEY_CELL.fullmatch(mention.text.strip()) is not None
+
+
 def _line_end(text: str, offset: int) -> int:
     end = text.find("\n", offset)
     return len(text) if end < 0 else end

@@ -16,7 +16,7 @@ from typing import Optional
 import regex
 from spacy.tokens import Doc
 
-from .extract import Mentions, View
+from .extract import Mentions, View, is_table_cell
 from .records import Amount, Grant, Instalment, Position
 from .values import Hit, parse_number_words, plain
 
@@ -143,7 +143,7 @@ def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentenc
 def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant, amount: Amount) -> Grant:
     """The share of a several-module grant that one module gets, with the posts named beside it."""
     offset = starts[id(amount)]
-    if _is_cell(amount):  # a table row: the posts of the same row
+    if is_table_cell(amount):  # a table row: the posts of the same row
         line_start = view.text.rfind("\n", 0, offset) + 1
         line_end = view.text.find("\n", offset)
         positions = _in(mentions.positions, starts, line_start, line_end if line_end >= 0 else len(view.text))
@@ -212,18 +212,13 @@ def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict
     body = text[sentence.start:sentence.end]
     if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
-    return any(a.per is None and not _is_cell(a) and not _is_rate(text, starts, a)
+    return any(a.per is None and not is_table_cell(a) and not _is_rate(text, starts, a)
                for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
 
 
 def _is_rate(text: str, starts, amount: Amount) -> bool:
     """'zu je 1.012 €', 'à 55.000 €': a price per unit, not an amount granted."""
     return regex.search(r"(?i)(?:\bje|\bà|\bpro)\s*$", text[max(0, starts[id(amount)] - 8):starts[id(amount)]]) is not None
-
-
-def _is_cell(mention) -> bool:
-    """A bare number from a table: a table states a plan, not a decision."""
-    return regex.fullmatch(r"[\d.,]+", mention.text.strip()) is not None
 
 
 def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], sentence: Sentence, limit: int,
@@ -233,7 +228,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     text = view.text
     body = text[sentence.start:sentence.end]
     if amount is None:
-        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not _is_cell(a)]
+        amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not is_table_cell(a)]
         amount = max(amounts, key=lambda a: a.value)
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
@@ -398,7 +393,7 @@ def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: in
         if sentence.start < start or sentence.start >= limit:
             continue
         if _in(mentions.amounts, starts, sentence.start, sentence.end):
-            found += [p for p in _in(mentions.positions, starts, sentence.start, sentence.end) if not _is_cell(p)][:1]
+            found += [p for p in _in(mentions.positions, starts, sentence.start, sentence.end) if not is_table_cell(p)][:1]
     return found
 
 
@@ -417,7 +412,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
             continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
-                   if a.value != grant.amount and a.per is None and not _is_cell(a)]
+                   if a.value != grant.amount and a.per is None and not is_table_cell(a)]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
                  if not d.derived and not any(s <= d.provenance.start < e for s, e in in_periods)]
         if amounts:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from .read import Document, read_document, text_to_document
-from .records import DocumentRecord, RepairRecord, Source
+from .records import DocumentRecord, Provenance, RepairRecord, Source
 
 
 @dataclass
@@ -42,11 +42,9 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
     from .extract import View, doc_to_mentions
     from .link import mentions_to_grants
     from .nlp import text_to_doc
-    try:
-        from .repair import repair_text
-    except ImportError:  # TODO: remove once repair lands
-        repair_text = None
-    repaired = repair_text(document.text) if options.repair and repair_text else None
+    from .repair import repair_text
+
+    repaired = repair_text(document.text) if options.repair else None
     view = View(document.text, document) if repaired is None else View(repaired.text, document, repaired.to_original)
     doc = text_to_doc(view.text)
     mentions = doc_to_mentions(doc, view)
@@ -83,8 +81,6 @@ def _repair_records(view, repaired) -> list[RepairRecord]:
     records = []
     for repair in repaired.repairs:
         page = view.document.page_of(repair.start)
-        from .records import Provenance
-
         provenance = Provenance(page=page, start=repair.start, end=repair.end, bbox=view.document.bbox(repair.start, repair.end))
         records.append(
             RepairRecord(
