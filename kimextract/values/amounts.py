@@ -1,0 +1,162 @@
+"""Money mentions: digits with a currency, number words with 'Euro', their qualifier and unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Optional
+
+import regex
+
+from ..resources import values_lexicon
+from .numbers import NUMBER, SPACED_NUMBER, Hit, parse_number, parse_number_words, plain
+
+
+@lru_cache(maxsize=None)
+def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
+    lex = values_lexicon()
+    scale = r"(?:Mio\.?|Millionen|Million|Mrd\.?|Milliarden|Milliarde|Tsd\.?|Tausend)"
+    currency = r"(?:€|EUR\b|Euro\b|Eur\b)"
+    thousands = r"(?:T€|TEUR\b|Tsd\.?\s*(?:€|EUR\b|Euro\b))"
+    digits_first = regex.compile(
+        rf"""
+        (?P<num>{SPACED_NUMBER}|{NUMBER})
+        (?:,[-–]{{1,2}}|\s*-)?\s*                      # '50.000,-- €', '1.012,-€' and '50.000€'
+        (?: (?P<tcur>{thousands})                     # 250 T€, 80 TEUR
+          | (?:(?P<scale>{scale})\s*)? {currency}     # 1,5 Mio. €, 50 Millionen Euro, 412.000 €
+        )
+        """,
+        regex.VERBOSE | regex.IGNORECASE,
+    )
+    currency_first = regex.compile(
+        rf"""
+        (?P<cur>€|EUR\b|TEUR\b|T€|Euro\b)\s*          # € 1.234,56, EUR 12.500, TEUR 80, Euro 2.500
+        (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?!,[-–])
+        (?:\s*(?P<scale>Mio\.|Millionen|Mrd\.|Milliarden)(?!\s*(?:€|EUR|Euro)))?
+        """,
+        regex.VERBOSE,
+    )
+    number_word = "|".join(sorted(set(lex["units"]) | set(lex["tens"]) | {"hundert", "tausend"}, key=len, reverse=True))
+    words_first = regex.compile(
+        rf"""
+        (?<![\w-])
+        (?P<words>(?:(?:{number_word}|und)+)(?:\s+(?:Millionen|Million|Milliarden|Milliarde)(?:\s+(?:{number_word}|und)+)?)?)
+        \s+(?:Euro|EUR)\b
+        """,
+        regex.VERBOSE | regex.IGNORECASE,
+    )
+    return digits_first, currency_first, words_first
+
+
+def _scale_factor(word: Optional[str]) -> int:
+    if not word:
+        return 1
+    return values_lexicon()["amount_scales"][word.lower().rstrip(".").strip()]
+
+
+def scan_amounts(text: str) -> list[Hit]:
+    """Money mentions with a currency: digits with a currency sign or word, or number words with 'Euro'.
+
+    >>> [str(h.value) for h in scan_amounts("412.000 €, € 1.234,56, EUR 12.500, 250 T€, TEUR 80, 50 Millionen Euro")]
+    ['412000', '1234.56', '12500', '250000', '80000', '50000000']
+    >>> scan_amounts("50 % der Ausgaben, Nr. 117/2023, § 25b, Tel. 02541 18-0, 48653 Coesfeld, im Jahr 2021")
+    []
+    """
+    digits_first, currency_first, words_first = _amount_patterns()
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in digits_first.finditer(text):
+        factor = 1000 if match["tcur"] else _scale_factor(match["scale"])
+        value = parse_number(match["num"]) * factor
+        hits.append(Hit("amount", match.start(), match.end(), plain(value)))
+        taken.append(match.span())
+    for match in _range_start_pattern().finditer(text):  # '10.000 bis 20.000 €': the first end shares the currency
+        second = next((h for h in hits if h.start == match.end()), None)
+        if second is not None and free(match.start(), match.end("num")):
+            factor = _shared_scale(text, second)
+            hits.append(Hit("amount", match.start(), match.end("num"), plain(parse_number(match["num"]) * factor)))
+            taken.append((match.start(), match.end("num")))
+    for match in currency_first.finditer(text):
+        if not free(*match.span()):
+            continue
+        factor = 1000 if match["cur"] in ("TEUR", "T€") else _scale_factor(match["scale"])
+        value = parse_number(match["num"]) * factor
+        hits.append(Hit("amount", match.start(), match.end(), plain(value)))
+        taken.append(match.span())
+    for match in words_first.finditer(text):
+        if not free(*match.span()):
+            continue
+        value = parse_number_words(match["words"])
+        if value is None or _after_in_worten(text, match.start()):
+            continue
+        hits.append(Hit("amount", match.start(), match.end(), Decimal(value)))
+    hits.sort(key=lambda h: h.start)
+    for hit in hits:
+        hit.details["qualifier"] = amount_qualifier(text, hit.start)
+        hit.details["per"] = amount_unit(text, hit.end)
+    return hits
+
+
+@lru_cache(maxsize=None)
+def _range_start_pattern() -> regex.Pattern:
+    return regex.compile(rf"(?P<num>{NUMBER})\s*(?:bis|–|-)\s*(?=\d)", regex.VERBOSE)
+
+
+def _shared_scale(text: str, second: Hit) -> Decimal:
+    """The scale of a range's second end ('1,5 bis 2 Mio. €') applies to the first."""
+    mention = text[second.start:second.end]
+    if regex.search(r"(?i)\b(?:Mio|Million)", mention):
+        return Decimal(1000000)
+    if regex.search(r"(?i)\b(?:Mrd|Milliard)", mention):
+        return Decimal(1000000000)
+    if regex.search(r"(?i)T€|TEUR|Tsd|Tausend", mention):
+        return Decimal(1000)
+    return Decimal(1)
+
+
+def _after_in_worten(text: str, start: int) -> bool:
+    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", text[max(0, start - 30):start]))
+
+
+@lru_cache(maxsize=None)
+def _qualifier_pattern() -> regex.Pattern:
+    words = sorted(values_lexicon()["qualifiers"], key=len, reverse=True)
+    return regex.compile(r"(?i)(?<![\w.])(" + "|".join(regex.escape(w) for w in words) + r")\s*$")
+
+
+def amount_qualifier(text: str, start: int) -> Optional[str]:
+    """The qualifier standing right before an amount: 'bis zu', 'rund', 'ca.', 'i.H.v.' …
+
+    >>> amount_qualifier("ein Zuschuss i.H.v. bis zu 30.000 €", 27)
+    'bis zu'
+    """
+    window = text[max(0, start - 20):start]
+    match = _qualifier_pattern().search(window)
+    if not match:
+        return None
+    return values_lexicon()["qualifiers"][match[1].lower()]
+
+
+def amount_unit(text: str, end: int) -> Optional[str]:
+    """The unit of a rate after an amount: 'pro Jahr', 'je Stelle', '/Tag', 'jährlich'.
+
+    >>> amount_unit("55.000 € je Stelle und Jahr", 8), amount_unit("10.000 € jährlich", 8)
+    ('Stelle', 'Jahr')
+    """
+    units = values_lexicon()["per_units"]
+    match = regex.match(r"\s*(?:(?:pro|je|per|/)\s*(?:eine[nmr]?\s+)?(?P<unit>[\w-]+)|(?P<adv>j(?:ä|a)hrlich|monatlich|p\.\s?a\.))", text[end:end + 40], regex.IGNORECASE)
+    if not match:
+        return None
+    word = (match["unit"] or match["adv"]).lower().replace(" ", "")
+    if word in units:
+        return units[word]
+    for key, unit in units.items():  # compounds: 'Koordinierungsstelle' -> Stelle
+        if word.endswith(key):
+            return unit
+    if match["unit"] and match["unit"][:1].isupper():  # any other noun: 'je Treffpunkt'
+        return match["unit"]
+    return None
