@@ -1,0 +1,54 @@
+"""What every rule uses: German money and FTE formats, findings with evidence, the end of a sentence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Optional
+
+import regex
+
+from ..records import Evidence, Finding
+from ..rules import SEVERITY, Rule
+from ..values import plain
+
+
+CENT = Decimal("0.01")
+FTE_TOLERANCE = Decimal("0.005")
+
+
+def euro(value: Decimal) -> str:
+    """German money format: euro(Decimal('137250')) -> '137.250 €'.
+
+    >>> euro(Decimal("137250")), euro(Decimal("1234.5"))
+    ('137.250 €', '1.234,50 €')
+    """
+    if value == value.to_integral_value():
+        text = f"{int(value):,}".replace(",", ".")
+    else:
+        text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} €"
+
+
+def fte(value: Decimal) -> str:
+    return format(plain(value), "f").replace(".", ",")
+
+
+def evidence_of(label: str, item, value: str) -> Evidence:
+    return Evidence(label=label, value=value, text=item.text, provenance=item.provenance)
+
+
+def finding(rule: Rule, message: str, evidence: list[Evidence], module: Optional[int] = None) -> Finding:
+    return Finding(rule=rule.value, severity=SEVERITY[rule], message=message, evidence=evidence, module=module)
+
+
+# A sentence ends at a full stop before a capital, unless it closes an abbreviation; list items do not end it.
+PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd))\.\s+(?![-•–]\s)[A-ZÄÖÜ]|\n\s*\n")
+ROUNDED = {"rund", "ca.", "etwa", "gut", "knapp"}
+
+
+def sum_finding(rule: Rule, parts, total, fmt: Callable[[Decimal], str], value=lambda a: a.value, unit: str = "") -> Finding:
+    summed = sum((value(p) for p in parts), Decimal(0))
+    shown = " + ".join(fmt(value(p)) for p in parts)
+    message = f"Die Teile ergeben {shown} = {fmt(summed)}{unit}, genannt ist als Summe {fmt(value(total))}{unit}."
+    evidence = [evidence_of("Teil", p, str(value(p))) for p in parts] + [evidence_of("Summe", total, str(value(total)))]
+    return finding(rule, message, evidence, getattr(total, "module", None))

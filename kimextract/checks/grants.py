@@ -1,0 +1,236 @@
+"""Rules about grants and the statements around them: words against digits, instalments, payment dates, rates
+per FTE, and funded posts that were not set up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable, Optional
+
+import regex
+
+from ..extract import Mentions, View, is_table_cell
+from ..records import Amount, Evidence, Finding, Grant
+from ..resources import domain_terms
+from ..rules import Rule
+from ..values import plain
+from .common import CENT, PART_BREAK, euro, evidence_of, finding, fte
+
+
+def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for amount in mentions.amounts:
+        if amount.words_value is not None and amount.words_value != amount.value:
+            yield finding(
+                Rule.WORDS_DIGITS,
+                f"Betrag in Ziffern ({euro(amount.value)}) und in Worten ({euro(amount.words_value)}) weichen ab.",
+                [evidence_of("Ziffern", amount, str(amount.value)),
+                 Evidence(label="Worten", value=str(amount.words_value), text=amount.in_words or "", provenance=amount.provenance)],
+                amount.module,
+            )
+
+
+def check_instalments(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        amounts = [i for i in grant.instalments if i.amount is not None and i.fraction is None]
+        if len(amounts) >= 2 and grant.amount is not None and sum(i.amount for i in amounts) != grant.amount:
+            summed = sum(i.amount for i in amounts)
+            message = (f"Die Raten ergeben {' + '.join(euro(i.amount) for i in amounts)} = {euro(summed)}, "
+                       f"bewilligt sind {euro(grant.amount)}.")
+            evidence = [Evidence(label="Rate", value=str(i.amount), text=i.text, provenance=i.provenance) for i in amounts]
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+            yield finding(Rule.INSTALMENTS_SUM, message, evidence, grant.module)
+
+
+def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        if grant.period is None:
+            continue
+        start, end = grant.period
+        for instalment in grant.instalments:
+            if instalment.date and not start <= instalment.date <= end:
+                yield finding(
+                    Rule.DATE_OUTSIDE_PERIOD,
+                    f"Zahlung am {instalment.date:%d.%m.%Y} liegt außerhalb des Förderzeitraums "
+                    f"{start:%d.%m.%Y} bis {end:%d.%m.%Y}.",
+                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                     Evidence(label="Zeitraum", value=f"{start}/{end}", text=grant.text, provenance=grant.evidence.get("period", grant.provenance))],
+                    grant.module,
+                )
+
+
+def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for grant in grants:
+        if grant.decision_date is None or grant.kind != "decision":
+            continue  # a change is dated after the payments it adjusts
+        for instalment in grant.instalments:
+            if instalment.date and instalment.date < grant.decision_date:
+                yield finding(
+                    Rule.DECISION_AFTER_PAYMENT,
+                    f"Zahlung am {instalment.date:%d.%m.%Y} liegt vor dem Bescheid vom {grant.decision_date:%d.%m.%Y}.",
+                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                     Evidence(label="Bescheid", value=grant.decision_date.isoformat(), text=grant.text,
+                              provenance=grant.evidence.get("decision_date", grant.provenance))],
+                    grant.module,
+                )
+
+
+def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    for period in mentions.periods:
+        if period.end < period.start:
+            yield finding(Rule.PERIOD_REVERSED, f"Der Zeitraum {period.text} endet vor seinem Beginn.",
+                           [evidence_of("Zeitraum", period, f"{period.start}/{period.end}")])
+
+
+def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """A grant's amount per FTE against the one rate per post the document states for its module.
+
+    A grant made of several parts (posts at that rate plus lump sums, or posts at other rates named beside
+    it) is left alone when its parts explain its amount.
+    """
+    for grant in grants:
+        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None or grant.kind == "change":
+            continue  # a fixing after the audit of expenses follows the expenses, not the rate
+        start, end = grant._scope
+        back = view.from_original
+        stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]
+        alone_in_module = sum(1 for g in grants if g.module == grant.module) == 1
+        if not stated and alone_in_module:  # a rate stated elsewhere for the module, e.g. in its section's rules
+            stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module in (grant.module, None)]
+        if len({a.value for a in stated}) != 1:
+            continue
+        rate = stated[0]
+        if _rate_agrees(grant.rate_per_fte, rate) or _parts_explain(view, mentions, grant, rate):
+            continue
+        composition = _near_composition(view, mentions, grant, rate)
+        if composition is not None:  # posts at the rate plus lump sums, which miss the grant: the parts do not add up
+            count, others = composition
+            parts_sum = rate.value * count + sum(o.value for o in others)
+            yield finding(
+                Rule.AMOUNT_SUM,
+                f"Die Teile ergeben {fte(count)} × {euro(rate.value)} + {' + '.join(euro(o.value) for o in others)} = "
+                f"{euro(parts_sum)}, bewilligt sind {euro(grant.amount)}.",
+                [evidence_of("Satz", rate, str(rate.value))] + [evidence_of("Teil", o, str(o.value)) for o in others]
+                + [Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+                grant.module,
+            )
+            continue
+        yield finding(
+            Rule.RATE,
+            f"Die Zuwendung von {euro(grant.amount)} für {fte(grant.positions)} Stellen ergibt "
+            f"{euro(grant.rate_per_fte)} je Stelle; genannt ist {euro(rate.value)} je Stelle.",
+            [evidence_of("Satz", rate, str(rate.value)),
+             Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+            grant.module,
+        )
+    by_module: dict[int, list[Grant]] = {}
+    for grant in grants:
+        if grant.rate_per_fte is not None and grant.module is not None:
+            by_module.setdefault(grant.module, []).append(grant)
+    for module, group in by_module.items():
+        rates = {g.rate_per_fte for g in group}
+        if len(rates) > 1:
+            yield finding(
+                Rule.RATE_ACROSS_YEARS,
+                f"Modul {module}: die Beträge je Stelle unterscheiden sich ({', '.join(euro(r) for r in sorted(rates))}).",
+                [Evidence(label="Zuwendung", value=str(g.rate_per_fte), text=g.text, provenance=g.provenance) for g in group],
+                module,
+            )
+
+
+def _parts_explain(view: View, mentions: Mentions, grant: Grant, rate: Amount) -> bool:
+    """Some posts of the grant at the rate plus up to three other amounts of its text give the grant."""
+    from itertools import combinations
+
+    back = view.from_original
+    start, end = grant._scope
+    others = [a.value for a in _grant_others(view, mentions, grant, rate)]
+    counts = {p.fte for p in mentions.positions if start <= back(p.provenance.start) < end} | {grant.positions}
+    for size in range(1, min(3, len(others)) + 1):
+        for extra in combinations(others, size):
+            if any(abs(rate.value * count + sum(extra) - grant.amount) < CENT for count in counts):
+                return True
+    return False
+
+
+def _grant_others(view: View, mentions: Mentions, grant: Grant, rate: Amount) -> list[Amount]:
+    """Amounts in a grant's text besides the grant, the rate, its payments and table cells."""
+    back = view.from_original
+    start, end = grant._scope
+    instalments = {i.amount for i in grant.instalments}
+    return [a for a in mentions.amounts if start <= back(a.provenance.start) < end and a.per is None
+            and a.value not in (grant.amount, rate.value) and a.value not in instalments and not is_table_cell(a)]
+
+
+def _near_composition(view: View, mentions: Mentions, grant: Grant, rate: Amount):
+    """(posts, lump sums) when posts at the rate plus all other amounts of the grant's text come within a
+    tenth of the grant: a breakdown of the grant that misses it."""
+    others = _grant_others(view, mentions, grant, rate)
+    if not others:
+        return None
+    back = view.from_original
+    start, end = grant._scope
+    counts = {p.fte for p in mentions.positions if start <= back(p.provenance.start) < end} | {grant.positions}
+    best = min(counts, key=lambda c: abs(rate.value * c + sum(o.value for o in others) - grant.amount))
+    total = rate.value * best + sum(o.value for o in others)
+    return (best, others) if abs(total - grant.amount) <= grant.amount / 10 else None
+
+
+def _rate_agrees(rate: Decimal, stated: Amount) -> bool:
+    if stated.qualifier in ("bis zu", "maximal", "höchstens"):
+        return rate <= stated.value + CENT
+    return abs(rate - stated.value) < Decimal("1")
+
+
+def check_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """Funded posts stated as not set up: a warning with the money at risk."""
+    back = view.from_original
+    for position in mentions.positions:
+        if position.status != "not_set_up":
+            continue
+        start = back(position.provenance.start)
+        grant = _grant_before(view, grants, start)
+        at_risk = plain((position.fte * grant.rate_per_fte).quantize(CENT)) if grant and grant.rate_per_fte else None
+        where = f" in der {position.authority}" if position.authority else ""
+        message = f"{fte(position.fte)} geförderte Stelle{where} ist nicht eingerichtet oder nicht besetzt"
+        evidence = [evidence_of("Stelle", position, str(position.fte))]
+        if at_risk is not None and grant is not None:
+            message += f"; {euro(at_risk)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+        else:
+            message += "."
+        yield finding(Rule.NOT_FILLED, message, evidence, position.module)
+
+
+def check_unnumbered_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
+    """'Die weitergeleitete Stelle … wird nicht eingerichtet': one post, named without a number."""
+    text, back = view.text, view.from_original
+    not_set_up = regex.compile(domain_terms()["position_status"]["not_set_up"], regex.IGNORECASE)
+    numbered = [(back(p.provenance.start), back(p.provenance.end)) for p in mentions.positions]
+    for match in not_set_up.finditer(text):
+        start, end = _sentence_span(text, match.start())
+        sentence = text[start:end]
+        post = regex.search(r"\b(?:Die|Diese|Eine|Der|Einer)\s+(?:[a-zäöüß]\w*\s+){0,2}Stelle\b", sentence)
+        if not post or any(start <= s < end for s, _ in numbered):
+            continue
+        grant = _grant_before(view, grants, start)
+        message = "Eine geförderte Stelle ist nicht eingerichtet oder nicht besetzt"
+        original, provenance = view.provenance(start + post.start(), start + post.end())
+        evidence = [Evidence(label="Stelle", value="1", text=original, provenance=provenance)]
+        if grant is not None and grant.rate_per_fte:
+            message += f"; {euro(grant.rate_per_fte)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
+            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+        else:
+            message += "."
+        yield finding(Rule.NOT_FILLED, message, evidence, grant.module if grant else None)
+
+
+def _sentence_span(text: str, offset: int) -> tuple[int, int]:
+    starts = [m.end() for m in PART_BREAK.finditer(text, max(0, offset - 600), offset)]
+    start = starts[-1] - 1 if starts else max(0, text.rfind("\n\n", 0, offset))
+    stop = PART_BREAK.search(text, offset)
+    return start, stop.start() + 1 if stop else len(text)
+
+
+def _grant_before(view: View, grants: list[Grant], offset: int) -> Optional[Grant]:
+    back = view.from_original
+    before = [g for g in grants if back(g.provenance.start) <= offset]
+    return before[-1] if before else None
