@@ -36,7 +36,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
         """,
         regex.VERBOSE,
     )
-    number_word = "|".join(sorted(set(lex["units"]) | set(lex["tens"]) | {"hundert", "tausend"}, key=len, reverse=True))
+    number_word = "|".join(sorted(set(lex["units"]) | set(lex["tens"]) | set(lex["fraction_numbers"]) | {"hundert", "tausend"}, key=len, reverse=True))
     words_first = regex.compile(
         rf"""
         (?<![\w-])
@@ -93,7 +93,7 @@ def scan_amounts(text: str) -> list[Hit]:
         value = parse_number_words(match["words"])
         if value is None or _after_in_worten(text, match.start()):
             continue
-        hits.append(Hit("amount", match.start(), match.end(), Decimal(value)))
+        hits.append(Hit("amount", match.start(), match.end(), plain(Decimal(value))))
     hits.sort(key=lambda h: h.start)
     for hit in hits:
         hit.details["qualifier"] = amount_qualifier(text, hit.start)

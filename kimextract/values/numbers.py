@@ -62,7 +62,7 @@ def parse_number(text: str) -> Decimal:
         raise ValueError(f"not a number: {text!r}") from None
 
 
-def parse_number_words(text: str) -> Optional[int]:
+def parse_number_words(text: str) -> Optional[int | Decimal]:
     """Value of a German number written in words, up to billions; None if it is not one.
 
     >>> parse_number_words("einhundertzwölftausendfünfhundert")
@@ -71,6 +71,8 @@ def parse_number_words(text: str) -> Optional[int]:
     (50000000, 201, None)
     >>> parse_number_words("eine Milliarde zweihundert Millionen")
     1200000000
+    >>> parse_number_words("dreieinhalb Millionen")
+    Decimal('3500000')
     """
     words = regex.sub(r"[\s\-]+", "", text.lower())
     if not words:
@@ -89,11 +91,16 @@ def _parse_scaled(words: str) -> Optional[int]:
         head, tail = words[:pos], words[pos + len(scale_word):]
         if scale_word in ("million", "milliarde") and tail.startswith("en"):
             tail = tail[2:]
-        multiplier = 1 if head in ("", "ein", "eine") else _parse_scaled(head)
+        fractions = values_lexicon()["fraction_numbers"]
+        if head in fractions:  # 'dreieinhalb Millionen', 'anderthalb Milliarden'
+            multiplier = Decimal(str(fractions[head]))
+        else:
+            multiplier = 1 if head in ("", "ein", "eine") else _parse_scaled(head)
         rest = 0 if tail == "" else _parse_scaled(tail)
         if multiplier is None or rest is None or rest >= scale:
             return None
-        return multiplier * scale + rest
+        value = multiplier * scale + rest
+        return plain(value) if isinstance(value, Decimal) else value
     return _parse_below_thousand(words)
 
 
