@@ -187,17 +187,9 @@ def check_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Ite
         if position.status != "not_set_up":
             continue
         start = back(position.provenance.start)
-        grant = _grant_before(view, grants, start)
-        at_risk = plain((position.fte * grant.rate_per_fte).quantize(CENT)) if grant and grant.rate_per_fte else None
         where = f" in der {position.authority}" if position.authority else ""
-        message = f"{fte(position.fte)} geförderte Stelle{where} ist nicht eingerichtet oder nicht besetzt"
-        evidence = [evidence_of("Stelle", position, str(position.fte))]
-        if at_risk is not None and grant is not None:
-            message += f"; {euro(at_risk)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
-            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
-        else:
-            message += "."
-        yield finding(Rule.NOT_FILLED, message, evidence, position.module)
+        yield _not_filled(f"{fte(position.fte)} geförderte Stelle{where}", position.fte,
+                          evidence_of("Stelle", position, str(position.fte)), _grant_before(view, grants, start), position.module)
 
 
 def check_unnumbered_not_filled(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -212,15 +204,22 @@ def check_unnumbered_not_filled(view: View, mentions: Mentions, grants: list[Gra
         if not post or any(start <= s < end for s, _ in numbered):
             continue
         grant = _grant_before(view, grants, start)
-        message = "Eine geförderte Stelle ist nicht eingerichtet oder nicht besetzt"
         original, provenance = view.provenance(start + post.start(), start + post.end())
-        evidence = [Evidence(label="Stelle", value="1", text=original, provenance=provenance)]
-        if grant is not None and grant.rate_per_fte:
-            message += f"; {euro(grant.rate_per_fte)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
-            evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
-        else:
-            message += "."
-        yield finding(Rule.NOT_FILLED, message, evidence, grant.module if grant else None)
+        post_evidence = Evidence(label="Stelle", value="1", text=original, provenance=provenance)
+        yield _not_filled("Eine geförderte Stelle", Decimal(1), post_evidence, grant, grant.module if grant else None)
+
+
+def _not_filled(post: str, share: Decimal, post_evidence: Evidence, grant: Optional[Grant], module: Optional[int]) -> Finding:
+    """The warning for a funded post not set up, with the money at risk when the grant's rate per FTE is known."""
+    message = f"{post} ist nicht eingerichtet oder nicht besetzt"
+    evidence = [post_evidence]
+    if grant is not None and grant.rate_per_fte:
+        at_risk = plain((share * grant.rate_per_fte).quantize(CENT))
+        message += f"; {euro(at_risk)} von {euro(grant.amount)} werden möglicherweise nicht verwendet."
+        evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
+    else:
+        message += "."
+    return finding(Rule.NOT_FILLED, message, evidence, module)
 
 
 def _sentence_span(text: str, offset: int) -> tuple[int, int]:
