@@ -8,16 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import WARENDORF
-
-
-def values_of(record) -> dict[str, list[str]]:
-    return {
-        "amounts": [format(a.value, "f") for a in record.amounts],
-        "dates": [d.value.isoformat() for d in record.dates if not d.derived],
-        "positions": [format(p.fte, "f") for p in record.positions],
-        "modules": [m.number for m in record.modules],
-    }
+from conftest import WARENDORF, grant_fields
+from conftest import record_values as values_of
 
 
 @pytest.mark.parametrize("field", ["amounts", "dates", "positions", "modules"])
@@ -44,17 +36,7 @@ def test_header(warendorf_record, warendorf_gold):
 
 
 def test_grants_match_gold(warendorf_record, warendorf_gold):
-    found = [
-        {
-            "module": g.module,
-            "amount": format(g.amount, "f"),
-            "positions": format(g.positions, "f") if g.positions is not None else None,
-            "period": [g.period[0].isoformat(), g.period[1].isoformat()] if g.period else None,
-            "decision_date": g.decision_date.isoformat() if g.decision_date else None,
-            "authority": g.authority,
-        }
-        for g in warendorf_record.grants
-    ]
+    found = [grant_fields(g) for g in warendorf_record.grants]
     assert found == warendorf_gold["grants"]
 
 
