@@ -8,17 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import WARENDORF, grant_fields
-from conftest import record_values as values_of
+from conftest import WARENDORF, grant_fields, record_values
 
 
 @pytest.mark.parametrize("field", ["amounts", "dates", "positions", "modules"])
 def test_ocr_text_values_equal_gold(warendorf_record, warendorf_gold, field):
-    assert Counter(values_of(warendorf_record)[field]) == Counter(warendorf_gold[field])
+    assert Counter(record_values(warendorf_record)[field]) == Counter(warendorf_gold[field])
 
 
 def test_ocr_text_values_in_document_order(warendorf_record, warendorf_gold):
-    found = values_of(warendorf_record)
+    found = record_values(warendorf_record)
     for field in ("amounts", "dates", "positions"):
         assert found[field] == warendorf_gold[field]
 
@@ -77,7 +76,7 @@ def test_pdf_of_the_sample_gives_the_same_values_with_boxes(tmp_path, warendorf_
     from kimextract import extract_file
 
     record = extract_file(pdf)
-    found = values_of(record)
+    found = record_values(record)
     for field in ("amounts", "dates", "positions"):
         assert found[field] == warendorf_gold[field], field
     assert sorted(found["modules"]) == warendorf_gold["modules"]
