@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-RENDERINGS = {"text": "text.pdf", "eng": "scan-eng.pdf", "deu": "scan-deu.pdf"}
+RENDERINGS = {"txt": "clean.txt", "text": "text.pdf", "eng": "scan-eng.pdf", "deu": "scan-deu.pdf"}
+HEADER_FIELDS = ("kind", "reference", "date", "authority", "subject")
 FIELDS = ("amounts", "dates", "positions", "modules")
 GRANT_FIELDS = ("module", "amount", "positions", "period", "decision_date", "authority")
 
@@ -85,6 +86,9 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     result["grants"] = (right, amount_found, len(gold_grants), len(grants), spurious)
     result["grant_diff"] = [(g, [f for f in grants if f["amount"] == g["amount"]]) for g in gold_grants
                             if not any(all(str(f.get(k)) == str(g.get(k)) for k in GRANT_FIELDS) for f in grants)]
+    result["decides_nothing"] = not gold_grants
+    result["header"] = {k: same_header_value(k, gold["document"].get(k), getattr(record.document, k)) for k in HEADER_FIELDS}
+    result["header_diff"] = {k: (gold["document"].get(k), str(getattr(record.document, k))) for k in HEADER_FIELDS if not result["header"][k]}
     findings = [(f.rule, f.severity) for f in record.findings]
     expected_rules = [f["rule"] for f in gold.get("findings_expected", [])]
     planted = gold.get("planted")
@@ -98,11 +102,22 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     warnings = Counter(rule for rule, severity in findings if severity == "warning")
     result["warnings"] = (sum((expected_warnings & warnings).values()), sum(warnings.values()), sum(expected_warnings.values()))
     result["findings"] = findings
-    if rendering != "text" and (folder / "clean.txt").exists():
+    if rendering in ("eng", "deu") and (folder / "clean.txt").exists():
         clean = dehyphenate((folder / "clean.txt").read_text(encoding="utf-8")).split()
         result["tokens"] = (token_matches(clean, dehyphenate(_original_text(folder / filename)).split()),
                             token_matches(clean, dehyphenate(_repaired_text(folder / filename, repair)).split()), len(clean))
     return result
+
+
+def same_header_value(field: str, gold, found) -> bool:
+    """Header fields compared as a reader would: case, spacing, hyphenation at line ends and trailing
+    punctuation do not count."""
+    if gold is None or found is None:
+        return gold is None and found is None
+    def norm(value) -> str:
+        text = str(value).replace("-\n", "").replace("\u00ad", "")
+        return " ".join(text.split()).strip(" .,:;").casefold()
+    return norm(gold) == norm(found)
 
 
 def _original_text(path: Path) -> str:
@@ -155,6 +170,7 @@ def summarise(results: list[dict], label: str) -> list[str]:
             p, r_, f = prf(hit, got, expected)
             cells.append(f"{p:.3f}/{r_:.3f}/{f:.3f}")
         right, amount_found, total, found, spurious = (sum(r["grants"][i] for r in rows) for i in range(5))
+        invented = sum(r["grants"][3] for r in rows if r["decides_nothing"])
         planted = [r["planted"] for r in rows if r["planted"] is not None]
         planted_error = sum(1 for r in rows if r.get("planted_error"))
         consistent = [r for r in rows if r["planted"] is None]
@@ -169,46 +185,72 @@ def summarise(results: list[dict], label: str) -> list[str]:
         lines.append(
             f"| {label} | {rendering} | {len(rows)}{f' (+{len(failed)} failed)' if failed else ''} | "
             + " | ".join(cells)
-            + f" | {right}/{total} ({amount_found} by amount; {spurious} of {found} found not in gold) | {sum(planted)}/{len(planted)} ({planted_error} at full severity) | {false_errors} in {docs_with_false} docs"
+            + f" | {right}/{total} ({amount_found} found by amount; {spurious} of {found} not in gold; {invented} on papers deciding nothing)"
+            + f" | {sum(planted)}/{len(planted)} ({planted_error} at full severity) | {false_errors} in {docs_with_false} docs"
             + f" | {w_hit}/{w_expected} ({w_got - w_hit} unexpected) | {token_cell} |"
         )
     return lines
 
 
+def summarise_header(results: list[dict], label: str) -> list[str]:
+    lines = []
+    for rendering in RENDERINGS:
+        rows = [r for r in results if r["rendering"] == rendering and "error" not in r]
+        if not rows:
+            continue
+        cells = [f"{sum(r['header'][k] for r in rows)}/{len(rows)}" for k in HEADER_FIELDS]
+        lines.append(f"| {label} | {rendering} | " + " | ".join(cells) + " |")
+    return lines
+
+
 HEADER = (
-    "| run | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | not-filled warnings found | clean tokens right: OCR → repaired |\n"
+    "| set | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | not-filled warnings found | clean tokens right: OCR → repaired |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
+HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|---|" + "---|" * len(HEADER_FIELDS)
+SETS = {"corpus (tuned)": ROOT / "samples" / "corpus", "blind-1": ROOT / "samples" / "blind-1", "blind-2": ROOT / "samples" / "blind-2"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=ROOT / "samples" / "corpus")
+    parser.add_argument("--set", action="append", metavar="LABEL=DIR",
+                        help="a folder of documents with gold (default: the corpus and the blind batches that exist)")
     parser.add_argument("--only", nargs="*", help="document id prefixes")
-    parser.add_argument("--renderings", default="text,eng,deu")
+    parser.add_argument("--renderings", default="txt,text,eng,deu")
     parser.add_argument("--compare-no-repair", action="store_true")
     parser.add_argument("--no-repair", action="store_true", help="only the run without repair")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--show-errors", action="store_true", help="print every difference from the gold")
+    parser.add_argument("--json", type=Path, help="write every per-document result to this file")
     args = parser.parse_args()
 
-    folders = sorted(p for p in args.corpus.iterdir() if (p / "gold.json").exists())
+    sets = dict(s.split("=", 1) for s in args.set) if args.set else {k: v for k, v in SETS.items() if v.exists()}
+    folders = [(label, p) for label, base in sets.items() for p in sorted(Path(base).iterdir()) if (p / "gold.json").exists()]
     if args.only:
-        folders = [f for f in folders if any(f.name.startswith(o) for o in args.only)]
+        folders = [(label, f) for label, f in folders if any(f.name.startswith(o) for o in args.only)]
     modes = [False] if args.no_repair else [True, False] if args.compare_no_repair else [True]
-    tasks = [(str(f), r, RENDERINGS[r], repair) for repair in modes for f in folders
+    tasks = [(str(f), r, RENDERINGS[r], repair) for repair in modes for _, f in folders
              for r in args.renderings.split(",") if (f / RENDERINGS[r]).exists()]
+    set_of = {str(f): label for label, f in folders}
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers, initializer=_init) as pool:
         results = list(pool.map(run_one, tasks, chunksize=2))
     elapsed = time.perf_counter() - started
     for task, result in zip(tasks, results):
         result["repair"] = task[3]
+        result["set"] = set_of[task[0]]
 
     print(f"{len(folders)} documents, {len(tasks)} runs in {elapsed:.1f} s with {args.workers} workers\n")
     print(HEADER)
-    for repair in modes:
-        for line in summarise([r for r in results if r["repair"] == repair], "repair" if repair else "no repair"):
+    for label in sets:
+        for repair in modes:
+            chosen = [r for r in results if r["repair"] == repair and r["set"] == label]
+            for line in summarise(chosen, label + ("" if repair else ", no repair")):
+                print(line)
+    print("\nheader fields right (docs)\n")
+    print(HEADER_TABLE)
+    for label in sets:
+        for line in summarise_header([r for r in results if r["repair"] == modes[0] and r["set"] == label], label):
             print(line)
     shown = modes[0]
     missed = [r for r in results if r.get("planted") is False and r["repair"] == shown]
@@ -220,6 +262,8 @@ def main() -> None:
     for result in results:
         if "error" in result:
             print(f"FAILED {result['doc']} ({result['rendering']}): {result['error']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, default=str, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.show_errors:
         for r in results:
             if "error" in r or r["repair"] != shown:
@@ -230,6 +274,8 @@ def main() -> None:
                     print(f"{r['doc']} [{r['rendering']}] {field}: extra {extra} missing {missing}")
             for gold_grant, candidates in r["grant_diff"]:
                 print(f"{r['doc']} [{r['rendering']}] grant {gold_grant} found {candidates}")
+            for field, (gold_value, found) in r.get("header_diff", {}).items():
+                print(f"{r['doc']} [{r['rendering']}] header {field}: gold {gold_value!r} found {found!r}")
 
 
 if __name__ == "__main__":
