@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 
 from . import values
 from .header import read_header
+from .structure import Structure, read_structure
 from .nlp import TERMS_KEY
 from .read import Document
 from .records import (
@@ -100,6 +101,7 @@ class Mentions:
     positions: list[Position] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     module_hits: list[Hit] = field(default_factory=list)
+    structure: Optional[Structure] = None
 
 
 def doc_to_mentions(doc: Doc, view: View) -> Mentions:
@@ -111,7 +113,8 @@ def doc_to_mentions(doc: Doc, view: View) -> Mentions:
     amount_hits = sorted(hits["amounts"] + table_amounts, key=lambda h: h.start)
     position_hits = sorted(hits["positions"] + table_positions, key=lambda h: h.start)
     attach_words(text, amount_hits)
-    mentions = Mentions(header=read_header(text, hits["dates"]))
+    structure = read_structure(text, hits["dates"])
+    mentions = Mentions(header=read_header(structure, hits["dates"]), structure=structure)
     mentions.amounts = [_amount(view, h) for h in amount_hits]
     mentions.dates = [_date(view, h) for h in sorted(hits["dates"] + hits["derived_dates"], key=lambda h: h.start)]
     mentions.periods = _periods(view, hits["dates"])

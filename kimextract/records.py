@@ -165,7 +165,12 @@ class Source(Record):
 class DocumentHeader(Record):
     """The paper's header; field names follow OParl 1.1's Paper where one fits."""
 
-    kind: Literal["berichtsvorlage", "beschlussvorlage", "mitteilungsvorlage", "bescheid", "other"] = "other"
+    kind: Literal[
+        "bescheid", "berichtsvorlage", "beschlussvorlage", "mitteilungsvorlage", "niederschrift", "antrag",
+        "stellungnahme", "rede", "bericht", "haushalt", "richtlinie", "verordnung", "gericht", "schreiben",
+        "pressemitteilung", "verwendungsnachweis", "other",
+    ] = "other"
+    kind_cue: Optional[str] = Field(default=None, description="the words that decided the kind (a title line or a cue of the body)")
     paperType: Optional[str] = Field(default=None, description="the kind as written, e.g. 'Zuwendungsbescheid'")
     reference: Optional[str] = None
     name: Optional[str] = Field(default=None, description="title of the paper (OParl); the subject")

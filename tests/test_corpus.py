@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import regex
 
 from conftest import GRANT_FIELDS, SAMPLES, grant_fields, record_values
 from kimextract.checks import Rule
+from kimextract.records import DocumentHeader
 
 CORPUS = SAMPLES / "corpus"
 FOLDERS = sorted(p for p in CORPUS.iterdir() if (p / "gold.json").exists())
-KINDS = {"berichtsvorlage", "beschlussvorlage", "mitteilungsvorlage", "bescheid", "other"}
+KINDS = set(typing.get_args(DocumentHeader.model_fields["kind"].annotation))
 DECIMAL = regex.compile(r"-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?")
 RENDERINGS = ("source.txt", "text.pdf", "clean.txt", "scan-eng.pdf", "scan-deu.pdf")
 

@@ -1,0 +1,95 @@
+"""The structure layer: what part of the paper each line belongs to.
+
+Between repair and linking: lines with their page and furniture, headings and the sections they open with
+their roles (tenor, purpose, period, financing, payment, conditions, reasons, notes, remedy; proposal, facts,
+finance in a Vorlage), the letter's head (sender, date line, own file number, Betreff, salutation, closing),
+and the paper's kind. Cue words are data (``models/structure.json``); offsets are those of the text read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..values import Hit
+from .kinds import Kind, classify, decides_amount
+from .letter import Letter, join_lines, read_letter, subject_from_title
+from .lines import Line, split_lines
+from .sections import Section, find_sections
+
+__all__ = ["Kind", "Letter", "Line", "Section", "Structure", "join_lines", "read_structure"]
+
+DECIDING_KINDS = frozenset({"bescheid"})
+
+
+@dataclass
+class Structure:
+    text: str
+    lines: list[Line]
+    sections: list[Section]
+    kind: Kind
+    letter: Letter
+    tenor: Optional[tuple[int, int]] = None  # the decision itself, in a Bescheid
+    intro: Optional[tuple[int, int]] = None  # between salutation and tenor: what came before ('mit Bescheid vom …')
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._starts = [s.start for s in self.sections]
+
+    @property
+    def decides(self) -> bool:
+        return self.kind.kind in DECIDING_KINDS
+
+    def section_at(self, offset: int) -> Section:
+        return self.sections[max(0, bisect.bisect_right(self._starts, offset) - 1)]
+
+    def role_at(self, offset: int) -> str:
+        """The role of the part an offset lies in; the tenor and the intro of a Bescheid take precedence."""
+        if self.tenor and self.tenor[0] <= offset < self.tenor[1]:
+            return "tenor"
+        if self.intro and self.intro[0] <= offset < self.intro[1]:
+            return "intro"
+        return self.section_at(offset).role
+
+    def spans(self, *roles: str) -> list[tuple[int, int]]:
+        """The stretches of text with one of these roles, in order."""
+        found = [(s.start, s.end) for s in self.sections if s.role in roles]
+        if "tenor" in roles and self.tenor:
+            found.append(self.tenor)
+        return sorted(set(found))
+
+
+def read_structure(text: str, date_hits: list[Hit]) -> Structure:
+    lines = split_lines(text)
+    sections = find_sections(lines, len(text))
+    kind = classify(lines, text)
+    letter = read_letter(lines, text, date_hits)
+    if letter.subject is None and kind.title is not None:
+        subject, span = subject_from_title(kind.title, lines)
+        letter = dataclasses.replace(letter, subject=subject, subject_span=span)
+    structure = Structure(text, lines, sections, kind, letter)
+    if structure.decides:
+        structure.tenor, structure.intro = _tenor(structure)
+    return structure
+
+
+def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]:
+    """The decision of a Bescheid and what comes before it. The tenor is the first part after the salutation
+    that a heading names as one ('1. Bewilligung', 'Festsetzung'), else the first part that decides an amount
+    in the present ('bewillige ich', 'wird … auf … erhöht'); a part that only cites an earlier decision
+    ('mit Bescheid vom … habe ich … bewilligt') is the intro."""
+    letter, text = structure.letter, structure.text
+    start = letter.salutation.end if letter.salutation else (letter.subject_span[1] if letter.subject_span else 0)
+    end_of_letter = letter.closing.start if letter.closing else len(text)
+    parts = [s for s in structure.sections if s.heading is not None and start <= s.start < end_of_letter]
+    if parts and parts[0].role == "tenor":
+        chosen = (parts[0].start, parts[0].end)
+    else:
+        candidates = [(start, parts[0].start if parts else end_of_letter)] + [(s.start, s.end) for s in parts]
+        chosen = next((c for c in candidates if c[1] > c[0] and decides_amount(text[c[0]:c[1]])), None)
+    if chosen is None:
+        return None, None
+    chosen = (chosen[0], min(chosen[1], end_of_letter))
+    return chosen, ((start, chosen[0]) if chosen[0] > start else None)

@@ -1,0 +1,82 @@
+"""The paper's kind (Bescheid, Vorlage, Niederschrift, Rede, Urteil …) from its title line or, without one,
+from cue words of its body; the cue that decided is kept for the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import regex
+
+from ..resources import load_json
+from .lines import Line
+
+TITLE_LINES = 40  # a title stands near the top
+BODY_CHARS = 6000  # body cues are looked for in the first pages
+LABEL_VALUE = regex.compile(r"^[^:]{1,40}:[ \t]*\S")  # 'Vorlage-Nr.: 231/2020' is a label, not a title
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    cue: Optional[str] = None  # the words that decided
+    title: Optional[Line] = None  # the title line, where the kind came from one
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[list[tuple[str, regex.Pattern]], list[tuple[str, regex.Pattern]]]:
+    data = load_json("structure.json")
+    title = [(k["kind"], regex.compile(rf"(?i)^[ \t#]*(?:{k['title']})")) for k in data["kinds"]]
+    body = [(k["kind"], regex.compile(rf"(?i)(?:{k['body']})")) for k in data["kind_body"]]
+    return title, body
+
+
+def classify(lines: list[Line], text: str) -> Kind:
+    """The first title line near the top decides; else the first kind whose body cue the text holds."""
+    title_patterns, body_patterns = _patterns()
+    for line in _title_candidates(lines):
+        for kind, pattern in title_patterns:
+            match = pattern.match(line.text)
+            if match:
+                return Kind(kind, match.group().strip(" #\t"), line)
+    head = text[:BODY_CHARS]
+    for kind, pattern in body_patterns:
+        match = pattern.search(head)
+        if match:
+            return Kind(kind, match.group())
+    return Kind("other")
+
+
+def _title_candidates(lines: list[Line]):
+    seen = 0
+    for line in lines:
+        if line.blank or line.furniture:
+            continue
+        seen += 1
+        if seen > TITLE_LINES:
+            return
+        text = line.text.strip()
+        if len(text) <= 90 and not LABEL_VALUE.match(text) and not text.endswith((",", ";")):
+            yield line
+
+
+AMOUNT_LIKE = regex.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2}\b|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)")
+SENTENCE_BREAK = regex.compile(r"(?<![A-Z]\w{0,3}\.|\d\.)[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")
+
+
+@lru_cache(maxsize=1)
+def _tenor_cue() -> regex.Pattern:
+    return regex.compile(rf"(?i){load_json('structure.json')['tenor_cues']}")
+
+
+def decides_amount(text: str) -> bool:
+    """A sentence of the text decides an amount now: a cue such as 'bewillige ich' or 'wird … festgesetzt'
+    and an amount in the same sentence."""
+    for cue in _tenor_cue().finditer(text):
+        breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, cue.start())]
+        start = breaks[-1] if breaks else 0
+        after = SENTENCE_BREAK.search(text, cue.end())
+        if AMOUNT_LIKE.search(text, start, after.start() if after else len(text)):
+            return True
+    return False

@@ -1,0 +1,235 @@
+"""The parts of a letter's head and of any paper's header: sender, place-and-date line, the paper's own file
+number, Betreff, salutation and closing. Cue words live in ``models/structure.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import regex
+
+from ..resources import domain_terms, load_json
+from ..values import Hit
+from .lines import Line
+from .sections import heading_role
+
+HEAD_LINES = 60  # the header of a paper without a salutation
+# a file number runs to the end of its line, or to two spaces, a comma, a semicolon or 'vom'
+REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
+COURT_REFERENCE = regex.compile(r"\b\d{1,3}\s+[A-Z][A-Za-z]{0,3}\s+\d{1,5}/\d{2,4}(?:\.[A-Z]+)?\b")
+INFO_LINE = regex.compile(
+    r"(?ix)^[ \t]*(?:[\w. -]{1,30}:\s|\d{5}\s|Postfach|Tel|Fax|E-?Mail|www\.|Zimmer|Durchwahl|Auskunft|Ansprechpartner|Sachbearbeit)"
+    r"|·|•|@"
+)
+OWN_REFERENCE_START = regex.compile(r"(?i)^\s*(?:Az\.?|Aktenzeichen|Gesch(?:ä|a)ftszeichen|GZ\.?|Unser\s+Zeichen|Reg\.?-?\s*Nr)\b")
+BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur)|,)$")  # a name the letterhead broke: it goes on
+RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What the head of a paper says about the paper itself; offsets in the structured text."""
+
+    sender: Optional[str] = None
+    sender_span: Optional[tuple[int, int]] = None
+    date: Optional[dt.date] = None
+    date_span: Optional[tuple[int, int]] = None
+    reference: Optional[str] = None
+    reference_span: Optional[tuple[int, int]] = None
+    subject: Optional[str] = None
+    subject_span: Optional[tuple[int, int]] = None
+    salutation: Optional[Line] = None
+    closing: Optional[Line] = None
+
+
+@lru_cache(maxsize=1)
+def _cues() -> dict[str, regex.Pattern]:
+    letter = load_json("structure.json")["letter"]
+    compiled = {name: regex.compile(rf"(?i){pattern}") for name, pattern in letter.items()}
+    compiled["date_line"] = regex.compile(
+        letter["date_line"] + r"|(?:^|[ \t]{2,})[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
+    )
+    compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
+    return compiled
+
+
+def read_letter(lines: list[Line], text: str, date_hits: list[Hit]) -> Letter:
+    cues = _cues()
+    content = [line for line in lines if not line.blank and not line.furniture]
+    salutation = next((line for line in content[:80] if cues["salutation"].match(line.text)), None)
+    closing = next((line for line in reversed(content) if cues["closing"].match(line.text)
+                    and (salutation is None or line.start > salutation.start)), None)
+    head = [line for line in content if salutation is None or line.start < salutation.start][:HEAD_LINES]
+    subject = _subject(lines, head, salutation, cues)
+    reference = _reference(head, subject, text, cues)
+    date_hit = _date(head, closing, content, text, date_hits, cues)
+    sender = _sender(head, cues)
+    return Letter(
+        sender=sender[0] if sender else None, sender_span=sender[1] if sender else None,
+        date=date_hit.value if date_hit else None, date_span=(date_hit.start, date_hit.end) if date_hit else None,
+        reference=reference[0] if reference else None, reference_span=reference[1] if reference else None,
+        subject=subject[0] if subject else None, subject_span=subject[1] if subject else None,
+        salutation=salutation, closing=closing,
+    )
+
+
+def join_lines(parts: list[str]) -> str:
+    """Lines of one heading joined: a word split at the line end is whole again ('Manage-' + 'ment')."""
+    joined = ""
+    for part in (p.strip() for p in parts):
+        if joined.endswith("-") and part[:1].islower():
+            joined = joined[:-1] + part
+        elif joined.endswith(("-", "–")) and not joined.endswith((" -", " –")):
+            joined += part
+        else:
+            joined = f"{joined} {part}" if joined else part
+    return regex.sub(r"\s+", " ", joined).strip()
+
+
+def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
+    """The Betreff: after its label, with the lines that go on with it up to a blank line or what follows a
+    Betreff; in a letter without the label, the lines just above the salutation (below 'Ihr Antrag vom …')."""
+    head_end = head[-1].end if head else 0
+    for index, line in enumerate(lines):
+        if line.start > head_end:
+            break
+        label = cues["subject"].match(line.text)
+        if label is None or line.furniture:
+            continue
+        block = [line.text[label.end():]] if line.text[label.end():].strip() else []
+        last = line
+        for follower in lines[index + 1:index + 8]:
+            if follower.blank or follower.furniture:
+                if block:
+                    break
+                continue
+            if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
+                    or heading_role(follower, None) is not None or len(block) >= 3 or (block and _ends_block(block[-1]))):
+                break
+            block.append(follower.text)
+            last = follower
+        if block:
+            return join_lines(block), (line.start, last.end)
+    if salutation is None:
+        return None
+    position = len(head)
+    while position and cues["after_subject"].match(head[position - 1].text):
+        position -= 1
+    block: list[Line] = []
+    while position and len(block) < 4:
+        line = head[position - 1]
+        if _outside_subject(line.text, cues):
+            break
+        block.insert(0, line)
+        position -= 1
+    if not block or len(block) > 3:
+        return None
+    return join_lines([line.text for line in block]), (block[0].start, block[-1].end)
+
+
+def _outside_subject(text: str, cues) -> bool:
+    """Lines of the info column, the address or the date line, which stand above an unlabelled Betreff."""
+    return bool(INFO_LINE.search(text) or cues["body"].match(text.strip()) or OWN_REFERENCE_START.match(text)
+                or regex.match(r"^\s*(?:[\w .-]{1,30},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
+
+
+def _ends_block(text: str) -> bool:
+    return text.rstrip().endswith((".", ":")) and not text.rstrip().endswith(("Nr.", "Az.", "vom."))
+
+
+def _reference(head: list[Line], subject, text: str, cues) -> Optional[tuple[str, tuple[int, int]]]:
+    """The paper's own number: a Vorlage or Drucksache number first, then a file number (Aktenzeichen,
+    Geschäftszeichen, Reg.-Nr., a court's Geschäftsnummer); never one that the Betreff or 'Ihr Zeichen' cites."""
+    own = load_json("structure.json")["letter"]["own_reference"]
+    pattern = regex.compile(rf"(?i)(?:^|[\s(])(?P<label>{own})\s*[:.]?\s*"
+                            rf"(?:\((?:bitte\s+)?bei\s+Antwort[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
+    found: list[tuple[int, str, tuple[int, int]]] = []
+    for index, line in enumerate(head):
+        if subject and subject[1][0] <= line.start < subject[1][1]:
+            continue
+        for match in pattern.finditer(line.text):
+            before = line.text[:match.start("label")]
+            if cues["foreign_reference"].search(before[-25:]):
+                continue
+            value, start = match["value"], line.start + (match.start("value") if match["value"] else 0)
+            if value is None:  # the value in the next line (an info column)
+                follower = head[index + 1] if index + 1 < len(head) else None
+                candidate = follower.text.strip() if follower else ""
+                if not regex.fullmatch(REFERENCE_VALUE, candidate) or len(candidate) > 40:
+                    continue
+                value, start = candidate, follower.start + follower.text.index(candidate)
+            value = regex.sub(r"\s+[–-]\s+\D*$", "", value).strip(" .,;")  # 'BV 0417/2021 – öffentlich'
+
+            if not regex.search(r"\d", value) or regex.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", value):
+                continue  # a date, not a number
+            rank = 0 if regex.match(r"(?i)vorlage|drucksache|drs|ds", match["label"]) else 2 if match["label"].lower().startswith("nr") else 1
+            found.append((rank, value, (start, start + len(value))))
+            break
+    if not found:
+        court = next((COURT_REFERENCE.search(line.text) for line in head[:25] if COURT_REFERENCE.search(line.text)), None)
+        return (court.group(), (0, 0)) if court else None
+    rank, value, span = min(found, key=lambda f: f[0])
+    return value, span
+
+
+def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: str, date_hits: list[Hit], cues) -> Optional[Hit]:
+    """The paper's date: after 'Datum:' in its head, else a place-and-date line in its head, else one by the
+    closing at the end of a letter."""
+    head_end = head[-1].end if head else 0
+    candidates = [h for h in date_hits if "period" not in h.details and not h.details.get("derived")]
+    for pattern, within in ((cues["date_label"], head_end), (cues["date_line"], head_end)):
+        for hit in candidates:
+            if hit.start >= within:
+                break
+            line_start = text.rfind("\n", 0, hit.start) + 1
+            if pattern.search(text[line_start:hit.start]):
+                return hit
+    if closing is not None:
+        for hit in candidates:
+            if abs(hit.start - closing.start) < 400:
+                line_start = text.rfind("\n", 0, hit.start) + 1
+                if cues["date_line"].search(text[line_start:hit.start]) or cues["date_label"].search(text[line_start:hit.start]):
+                    return hit
+    return None
+
+
+def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
+    """The first issuing body of the letterhead; a return-address line is cut at its separators, and a name the
+    letterhead broke ('…, Gleichstellung,' / 'Flucht und Integration …'; 'Kreis' / 'Warendorf') is joined."""
+    for index, line in enumerate(head[:14]):
+        stripped = line.text.strip()
+        match = cues["body"].match(stripped)
+        if not match:
+            continue
+        name = RETURN_ADDRESS_CUT.split(stripped, 1)[0].strip()
+        rest = [follower.text.strip() for follower in head[index + 1:index + 4]]
+        while rest and BROKEN_NAME.search(name):
+            name = f"{name} {rest.pop(0)}"
+        name = name.strip(" ,")
+        if not match["rest"].strip() and rest and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", rest[0]) \
+                and not cues["body"].match(rest[0]) and not INFO_LINE.search(rest[0]):
+            name = f"{name} {rest[0]}"
+        if name.isupper():
+            name = name.title()
+        offset = line.start + line.text.index(stripped[:5])
+        return regex.sub(r"\s+", " ", name), (offset, offset + len(name))
+    return None
+
+
+def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, int]]:
+    """The subject of a paper without a Betreff: its title line, or, where that line only names the kind
+    ('Pressemitteilung'), the headline below it; a title the layout broke goes on in the next line."""
+    content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
+    block = content[:1]
+    if len(title.text.split()) <= 2 and len(content) > 1:
+        block = content[1:2]
+    for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 3]:
+        last = block[-1].text.rstrip()
+        if not (last.endswith(("-", ",")) or BROKEN_NAME.search(last) or regex.search(r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit)$", last)
+                or follower.text.strip()[:1].islower()):
+            break
+        block.append(follower)
+    text = regex.sub(r"^[#\s]+", "", join_lines([line.text for line in block]))
+    return text, (block[0].start, block[-1].end)
