@@ -84,12 +84,13 @@ def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tu
     start = letter.salutation.end if letter.salutation else (letter.subject_span[1] if letter.subject_span else 0)
     end_of_letter = letter.closing.start if letter.closing else len(text)
     parts = [s for s in structure.sections if s.heading is not None and start <= s.start < end_of_letter]
-    if parts and parts[0].role == "tenor":
-        chosen = (parts[0].start, parts[0].end)
-    else:
-        candidates = [(start, parts[0].start if parts else end_of_letter)] + [(s.start, s.end) for s in parts]
-        chosen = next((c for c in candidates if c[1] > c[0] and decides_amount(text[c[0]:c[1]])), None)
+    candidates = [(start, parts[0].start if parts else end_of_letter, "intro")] + [(s.start, s.end, s.role) for s in parts]
+    deciding = [c for c in candidates if c[1] > c[0] and decides_amount(text[c[0]:c[1]])]
+    # a part headed as the decision comes first ('1. Bewilligung'); 'ergeht folgender Bescheid:' only announces it
+    chosen = next((c for c in deciding if c[2] == "tenor"), deciding[0] if deciding else None)
+    if chosen is None:
+        chosen = next((c for c in candidates if c[2] == "tenor"), None)
     if chosen is None:
         return None, None
-    chosen = (chosen[0], min(chosen[1], end_of_letter))
-    return chosen, ((start, chosen[0]) if chosen[0] > start else None)
+    tenor = (chosen[0], min(chosen[1], end_of_letter))
+    return tenor, ((start, tenor[0]) if tenor[0] > start else None)

@@ -61,7 +61,7 @@ def _title_candidates(lines: list[Line]):
             yield line
 
 
-AMOUNT_LIKE = regex.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2}\b|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)")
+AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
 SENTENCE_BREAK = regex.compile(r"(?<![A-Z]\w{0,3}\.|\d\.)[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")
 
 
@@ -73,10 +73,6 @@ def _tenor_cue() -> regex.Pattern:
 def decides_amount(text: str) -> bool:
     """A sentence of the text decides an amount now: a cue such as 'bewillige ich' or 'wird … festgesetzt'
     and an amount in the same sentence."""
-    for cue in _tenor_cue().finditer(text):
-        breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, cue.start())]
-        start = breaks[-1] if breaks else 0
-        after = SENTENCE_BREAK.search(text, cue.end())
-        if AMOUNT_LIKE.search(text, start, after.start() if after else len(text)):
-            return True
-    return False
+    bounds = [0] + [m.end() for m in SENTENCE_BREAK.finditer(text)] + [len(text)]
+    return any(AMOUNT_LIKE.search(text, start, end) and _tenor_cue().search(text, start, end)
+               for start, end in zip(bounds, bounds[1:]))

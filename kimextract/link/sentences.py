@@ -1,4 +1,4 @@
-"""Mentions → sections → grants.
+"""Grants from decision sentences: the linker for papers without a tenor, and for earlier decisions cited.
 
 A section runs from one module heading to the next; every amount and position gets the module of its
 sentence (a module named there) or of its section. A grant is a sentence that reports a decision
@@ -16,9 +16,9 @@ from typing import Optional
 import regex
 from spacy.tokens import Doc
 
-from .extract import Mentions, View, is_table_cell
-from .records import Amount, Grant, Instalment, Position
-from .values import Hit, parse_number_words, plain
+from ..extract import Mentions, View, is_table_cell
+from ..records import Amount, Grant, Instalment, Position
+from ..values import Hit, parse_number_words, plain
 
 DECISION = regex.compile(
     r"""(?ix)
@@ -90,17 +90,35 @@ def _module_at(offset: int, sections_: list[tuple[int, int, int]], sentence: Sen
     return None
 
 
-def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
-    """Assign modules to amounts and positions, then build one grant per decision sentence."""
-    text = view.text
+@dataclass
+class Context:
+    """What every linker step reads: the sentences, the module sections and the view offsets of the mentions."""
+
+    sents: list[Sentence]
+    sections: list[tuple[int, int, int]]
+    starts: dict[int, int]
+
+
+def link_context(doc: Doc, view: View, mentions: Mentions) -> Context:
+    """Sentences and module sections; every amount and position gets the module of its sentence or section."""
     sents = [Sentence(s.start_char, s.end_char) for s in doc.sents]
-    secs = sections(text, mentions.module_hits)
+    secs = sections(view.text, mentions.module_hits)
     starts = _view_offsets(view, mentions)
     for item in mentions.amounts + mentions.positions:
         offset = starts[id(item)]
         item.module = _module_at(offset, secs, _sentence_at(sents, offset), mentions.module_hits)
+    return Context(sents, secs, starts)
 
-    decisions = [part for s in sents for part in _decision_parts(text, s) if _is_decision(text, part, mentions, starts)]
+
+def decision_sentences(view: View, mentions: Mentions, context: Context) -> list[Sentence]:
+    """The sentences (or parts of one) that report a decision with an amount."""
+    return [part for s in context.sents for part in _decision_parts(view.text, s)
+            if _is_decision(view.text, part, mentions, context.starts)]
+
+
+def sentence_grants(view: View, mentions: Mentions, context: Context, decisions: list[Sentence]) -> list[Grant]:
+    """One grant per decision sentence, its fields from the sentences that follow up to the next decision."""
+    text, starts, sents, secs = view.text, context.starts, context.sents, context.sections
     grants = []
     for index, sentence in enumerate(decisions):
         # the section that holds the end of the sentence: page furniture or a heading may open the sentence
@@ -115,7 +133,12 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
                                  part=(sentence.start, starts[id(changed)]), role="earlier"))
         grants.append(_grant(view, mentions, starts, sents, sentence, limit, amount=changed,
                              part=(starts[id(changed)], sentence.end), role="change"))
-    grants = [part for grant in grants for part in _split_by_module(view, mentions, starts, sents, grant)]
+    return finish(view, mentions, context, grants)
+
+
+def finish(view: View, mentions: Mentions, context: Context, grants: list[Grant]) -> list[Grant]:
+    """Several-module decisions split per module; what a change leaves unsaid taken from the earlier grant."""
+    grants = [part for grant in grants for part in _split_by_module(view, mentions, context.starts, context.sents, grant)]
     _inherit_from_earlier(grants)
     return grants
 

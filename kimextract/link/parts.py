@@ -1,0 +1,190 @@
+"""Grants of a Bescheid from its parts: the amount from the tenor, the period from the period part, the
+instalments from the payment part, the decision date from the date line, the authority from the sender, the
+module from the tenor, the Betreff or the file number. Earlier decisions cited before the tenor or in the
+reasons are grants of their own (``earlier``), with the fields of their own sentences."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+import regex
+
+from ..extract import Mentions, View, is_table_cell
+from ..records import Amount, Grant, Period, Position
+from ..structure import Structure
+from ..values import plain, scan_modules
+from .sentences import (
+    Context,
+    Sentence,
+    _change,
+    _grant,
+    _in,
+    _instalments,
+    _is_rate,
+    _sentence_at,
+    _total_or_all,
+    decision_sentences,
+    finish,
+)
+
+# A sentence outside the tenor that cites an earlier decision: 'mit Bescheid vom …', 'hatte ich … bewilligt'.
+CITES_EARLIER = regex.compile(
+    r"(?is)bescheid\w*\b.{0,160}?\bvom\b|\b(?:hatte|habe|hatten|haben|wurde|wurden)\b.{0,300}?\b(?:bewilligt|gew(?:ä|a)hrt)\b"
+    r"|\bbewilligte\w*\b|\burspr(?:ü|u)nglich\w*\b"
+)
+# A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
+MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
+# Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
+FIELD_PARTS = ("tenor", "period", "purpose", "financing")
+NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")
+UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
+FIXES = regex.compile(r"(?i)festgesetzt|festsetz")
+TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
+
+
+def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
+    structure = mentions.structure
+    tenor = Sentence(*structure.tenor)
+    earlier = _earlier_grants(view, mentions, context, structure, tenor)
+    decided = _decided(view, mentions, context, tenor)
+    if decided is None:
+        return finish(view, mentions, context, earlier)
+    amount, kind, cited = decided
+    grant = _tenor_grant(view, mentions, context, structure, tenor, amount, kind)
+    if cited is not None and not any(g.amount == cited.value for g in earlier):
+        earlier.append(_cited_in_tenor(view, mentions, context, tenor, cited, amount, grant))
+    if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments:
+        earlier[-1].instalments, grant.instalments = grant.instalments, []  # a Festsetzung: paid on the earlier grant
+    return finish(view, mentions, context, earlier + [grant])
+
+
+def _cited_in_tenor(view: View, mentions: Mentions, context: Context, tenor: Sentence, cited: Amount,
+                    changed: Amount, decision: Grant) -> Grant:
+    """The earlier decision a change names in its tenor ('von bisher 224.000 € für 4,0 Stellen auf …'): the
+    fields of the tenor before the new amount; the posts and, where the period stays 'unverändert', the period
+    of the change where it names none of its own."""
+    grant = _grant(view, mentions, context.starts, context.sents, tenor, tenor.start, amount=cited,
+                   part=(tenor.start, context.starts[id(changed)]), role="earlier")
+    grant.instalments = []
+    if grant.positions is None:
+        grant.positions, grant.rate_per_fte = decision.positions, None
+        if decision.positions:
+            grant.rate_per_fte = plain((grant.amount / decision.positions).quantize(Decimal("0.01")))
+    period = decision.evidence.get("period")
+    if grant.period is None and period is not None and UNCHANGED.search(view.text, max(0, view.from_original(period.start) - 80), view.from_original(period.end)):
+        grant.period = decision.period
+    return grant
+
+
+def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) -> Optional[tuple[Amount, str, Optional[Amount]]]:
+    """(amount decided, kind, earlier amount the tenor cites) of the tenor: a change ('von bisher … auf …',
+    'wird … auf … festgesetzt') or the first amount that is neither a rate nor a table cell."""
+    change = _change(view.text, mentions, context.starts, tenor)
+    if change is not None:
+        cited, changed = change
+        return changed, "change", cited
+    amounts = [a for a in _in(mentions.amounts, context.starts, tenor.start, tenor.end)
+               if a.per is None and not is_table_cell(a) and not _is_rate(view.text, context.starts, a)]
+    return (amounts[0], "decision", None) if amounts else None
+
+
+def _earlier_grants(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Grant]:
+    """Decisions cited before the tenor or in the reasons, each with the fields of its own part of the text."""
+    grants = []
+    cited = [s for s in decision_sentences(view, mentions, context)
+             if structure.role_at(s.start) in ("intro", "reasons", "head") and CITES_EARLIER.search(view.text, s.start, s.end)]
+    for index, sentence in enumerate(cited):
+        section_end = tenor.start if sentence.start < tenor.start else structure.section_at(sentence.start).end
+        limit = min(section_end, cited[index + 1].start) if index + 1 < len(cited) else section_end
+        grant = _grant(view, mentions, context.starts, context.sents, sentence, limit, role="earlier")
+        grant.instalments = _instalments(view, mentions, context.starts, context.sents, sentence, limit, grant)
+        grants.append(grant)
+    return grants
+
+
+def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence,
+                 amount: Amount, kind: str) -> Grant:
+    starts = context.starts
+    text, provenance = view.provenance(tenor.start, tenor.end)
+    grant = Grant(text=text.strip()[:600], provenance=provenance, kind=kind, amount=amount.value,
+                  authority=structure.letter.sender, decision_date=structure.letter.date)
+    evidence = {"amount": amount.provenance}
+    if structure.letter.date_span:
+        evidence["decision_date"] = view.provenance(*structure.letter.date_span)[1]
+    grant.module = _module(structure, mentions, tenor, amount)
+    period = _period(view, mentions, context, structure, tenor)
+    if period is not None:
+        grant.period = (period.start, period.end)
+        evidence["period"] = period.provenance
+    positions = _positions(view, mentions, context, structure, tenor)
+    if positions:
+        grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
+        evidence["positions"] = positions[0].provenance
+        for position in positions:
+            key = position.authority or position.role
+            if key:
+                grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
+        if grant.positions:
+            grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
+    grant.evidence = evidence
+    grant.instalments = []
+    for start, end in structure.spans("payment", "tenor"):
+        grant.instalments += _instalments(view, mentions, starts, context.sents, Sentence(start, end), end, grant)
+    scope_end = max([tenor.end] + [end for _, end in structure.spans("financing", "purpose")])
+    grant._scope = (tenor.start, scope_end)
+    return grant
+
+
+def _module(structure: Structure, mentions: Mentions, tenor: Sentence, amount: Amount) -> Optional[int]:
+    """The module the tenor names, else the Betreff's, else the file number's, else the one module of the paper."""
+    named = {h.value for h in mentions.module_hits if tenor.start <= h.start < tenor.end and not h.details.get("split")}
+    if len(named) == 1:
+        return named.pop()
+    if structure.letter.subject:
+        in_subject = {h.value for h in scan_modules(structure.letter.subject)}
+        if len(in_subject) == 1:
+            return in_subject.pop()
+    if structure.letter.reference:
+        match = MODULE_IN_REFERENCE.search(structure.letter.reference)
+        if match and regex.search(r"(?i)KIM|Modul|Baustein", structure.text):
+            return int(match.group(1))
+    numbers = {m.number for m in mentions.modules}
+    return numbers.pop() if len(numbers) == 1 else amount.module
+
+
+def _period(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> Optional[Period]:
+    """The first period of the tenor, else of the period, purpose and financing parts; else one named as the
+    Bewilligungszeitraum anywhere but in the parts about other decisions."""
+    for role in FIELD_PARTS:
+        for start, end in ([(tenor.start, tenor.end)] if role == "tenor" else structure.spans(role)):
+            found = _in(mentions.periods, context.starts, start, end)
+            if found:
+                return found[0]
+    for period in mentions.periods:
+        offset = context.starts[id(period)]
+        if structure.role_at(offset) not in NOT_OURS and regex.search(
+                r"(?i)zeitraum|laufzeit|f(?:ö|o)rderjahr", view.text[max(0, offset - 80):offset]):
+            return period
+    return None
+
+
+def _positions(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Position]:
+    """The posts the decision funds, looked for in the tenor, the purpose part, the financing part, then the
+    parts after the tenor: the total row of a Stellen column, else the posts of the first sentence that names
+    some (its total where it gives one: 'insgesamt 2,75 Stellen: …')."""
+    starts = context.starts
+    later = [(s.start, s.end) for s in structure.sections if s.start >= tenor.end and s.role not in ("notes", "remedy", "payment")]
+    for spans in ([(tenor.start, tenor.end)], structure.spans("purpose"), structure.spans("financing"), later):
+        found = [p for start, end in spans for p in _in(mentions.positions, starts, start, end)]
+        cells = [p for p in found if is_table_cell(p)]
+        totals = [p for p in cells if TOTAL_ROW.match(view.text, view.text.rfind("\n", 0, starts[id(p)]) + 1)]
+        if totals:
+            return totals[-1:]
+        prose = [p for p in found if not is_table_cell(p)]
+        if prose:
+            sentence = _sentence_at(context.sents, starts[id(prose[0])])
+            return _total_or_all(view, starts, [p for p in prose if sentence.start <= starts[id(p)] < sentence.end])
+        if cells:
+            return cells
+    return []
