@@ -91,11 +91,15 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     result["header_diff"] = {k: (gold["document"].get(k), str(getattr(record.document, k))) for k in HEADER_FIELDS if not result["header"][k]}
     findings = [(f.rule, f.severity) for f in record.findings]
     expected_rules = [f["rule"] for f in gold.get("findings_expected", [])]
+    # inconsistencies to catch: the planted one, or those the paper holds of its own (gold findings_expected)
     planted = gold.get("planted")
+    to_catch = [planted["rule"]] if planted else [f["rule"] for f in gold.get("findings_expected", [])
+                                                    if f["rule"] != "funded_positions_not_filled"]
     result["planted"] = None
-    if planted:
-        result["planted"] = planted["rule"] in {rule for rule, _ in findings}
-        result["planted_error"] = (planted["rule"], "error") in findings or (planted["rule"], "warning") in findings and planted["rule"] == "funded_positions_not_filled"
+    if to_catch:
+        result["planted"] = all(rule in {r for r, _ in findings} for rule in to_catch)
+        result["planted_error"] = all((rule, "error") in findings for rule in to_catch) or (
+            planted is not None and (planted["rule"], "warning") in findings and planted["rule"] == "funded_positions_not_filled")
     result["errors"] = [rule for rule, severity in findings if severity == "error" and rule not in expected_rules]
     expected_warnings = Counter(f["rule"] for f in gold.get("findings_expected", []) if f.get("severity", "error") == "warning"
                                 or f["rule"] == "funded_positions_not_filled")
@@ -204,7 +208,7 @@ def summarise_header(results: list[dict], label: str) -> list[str]:
 
 
 HEADER = (
-    "| set | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | planted caught | false errors (consistent docs) | not-filled warnings found | clean tokens right: OCR → repaired |\n"
+    "| set | rendering | docs | amounts P/R/F1 | dates P/R/F1 | positions P/R/F1 | modules P/R/F1 | grants all fields right | inconsistencies caught (planted and own) | false errors (consistent docs) | not-filled warnings found | clean tokens right: OCR → repaired |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|---|" + "---|" * len(HEADER_FIELDS)

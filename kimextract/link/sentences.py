@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
+from ..structure.authority import find_authority
 
 DECISION = regex.compile(
     r"""(?ix)
@@ -60,6 +61,8 @@ REFERS_TO_EARLIER = regex.compile(
     r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
     r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
 )
+FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
+LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
 CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*$")
 
 
@@ -184,16 +187,13 @@ def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], 
 
 
 def _authority(text: str) -> Optional[str]:
-    """The deciding authority named in the text; a name the layout broke after 'und' goes on in the next line."""
+    """The deciding authority named in the text, in the nominative; a ministry's abbreviation ('MKFFI') or 'Land
+    NRW' where no body is named."""
+    found = find_authority(text)
+    if found is not None:
+        return found[0]
     match = AUTHORITY.search(text)
-    if match is None:
-        return None
-    name = match.group()
-    if regex.search(r"(?:\bund|,)\s*$", name):
-        rest = regex.match(r"\s*\n[ \t]*([^\n]*?(?:des\s+Landes\s+(?:Nordrhein-Westfalen|NRW)|[^\n,.]*?))(?=[,.;(]|\n|$)", text[match.end():])
-        if rest:
-            name = f"{name} {rest.group(1)}"
-    return regex.sub(r"\s+", " ", name).strip()
+    return regex.sub(r"\s+", " ", match.group()).strip() if match else None
 
 
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
@@ -259,8 +259,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
 
     grant.authority = _authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start])
-    if grant.authority is None and mentions.header.kind == "bescheid":
-        grant.authority = mentions.header.authority
+    if mentions.header.kind == "bescheid" and (grant.authority is None or FIRST_PERSON.search(body) or LOCAL_BODY.match(grant.authority)):
+        grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided
 
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):

@@ -77,9 +77,10 @@ def read_structure(text: str, date_hits: list[Hit]) -> Structure:
 
 def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tuple[int, int]]]:
     """The decision of a Bescheid and what comes before it. The tenor is the first part after the salutation
-    that a heading names as one ('1. Bewilligung', 'Festsetzung'), else the first part that decides an amount
-    in the present ('bewillige ich', 'wird … auf … erhöht'); a part that only cites an earlier decision
-    ('mit Bescheid vom … habe ich … bewilligt') is the intro."""
+    that decides an amount in the present ('bewillige ich', 'wird … auf … erhöht'), a part headed as the
+    decision ('1. Bewilligung', 'Festsetzung') first; a part that only announces or cites a decision
+    ('ergeht folgender Bescheid:', 'mit Bescheid vom … habe ich … bewilligt') is not. What stands between the
+    salutation and the tenor is the intro."""
     letter, text = structure.letter, structure.text
     start = letter.salutation.end if letter.salutation else (letter.subject_span[1] if letter.subject_span else 0)
     end_of_letter = letter.closing.start if letter.closing else len(text)

@@ -12,6 +12,7 @@ import regex
 
 from ..resources import domain_terms, load_json
 from ..values import Hit
+from .authority import title_case
 from .lines import Line
 from .sections import heading_role
 
@@ -212,7 +213,7 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
                 and not cues["body"].match(rest[0]) and not INFO_LINE.search(rest[0]):
             name = f"{name} {rest[0]}"
         if name.isupper():
-            name = name.title()
+            name = title_case(name)
         offset = line.start + line.text.index(stripped[:5])
         return regex.sub(r"\s+", " ", name), (offset, offset + len(name))
     return None

@@ -1,0 +1,84 @@
+"""The deciding body a sentence names, in the nominative form of its name.
+
+Papers name authorities in every case: 'des Hessischen Ministeriums für Soziales und Integration', 'vom
+Thüringer Landesverwaltungsamt', 'der Kommunale Sozialverband Sachsen'. The name is the head noun (with its
+gender, data in ``models/structure.json``), the adjectives before it and the complement after it ('für …',
+'von Mittelfranken', 'Sachsen', 'des Landes …'); the article goes, the head and its adjectives are put back
+into the nominative without an article ('Hessisches Ministerium für …', 'Kommunaler Sozialverband Sachsen').
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+import regex
+
+from ..resources import load_json
+
+ARTICLE = r"(?:(?:der|die|das|dem|den|des|vom|beim|zum|zur)\s+)"
+ADJECTIVE = r"(?:[A-ZÄÖÜ][a-zäöüß]+(?:isch|lich|al|iv|ell|er|sch)(?:e|en|er|es|em)?\s+)"
+# Adjectives from place names do not inflect: 'Thüringer', 'Kölner'.
+INFLECTING = regex.compile(r"(?:isch|lich|al|iv|ell|ig)(?:e|en|er|es|em)?$")
+STRONG_ENDING = {"m": "er", "f": "e", "n": "es"}
+LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
+SMALL_WORDS = {"von", "für", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str]]:
+    deciders = load_json("structure.json")["deciders"]
+    heads: dict[str, str] = deciders["heads"]
+    names = "|".join(regex.escape(h) for h in sorted(heads, key=len, reverse=True))
+    pattern = regex.compile(
+        rf"(?<![\w-]){ARTICLE}?(?P<adjectives>{ADJECTIVE}{{0,2}})(?P<head>{names})(?P<inflection>es|s|n)?\b"
+        rf"(?P<complement>\s+(?:f(?:ü|u)r|von|der|des)\s+.+?(?={deciders['complement_end']})"
+        rf"|\s+(?:[A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)(?:\s+(?:a\.\s?d\.|an\s+der|am|im|in\s+der)\s+[A-ZÄÖÜ][\w]+)?)?",
+        regex.DOTALL,
+    )
+    return pattern, heads, frozenset(deciders["needs_complement"])
+
+
+def find_authority(text: str) -> Optional[tuple[str, int, int]]:
+    """The deciding body named in the text: (name in the nominative, start, end). A Land authority comes before
+    a Kreis, a Stadt or a Gemeinde, which in a sentence about a grant is more often the recipient.
+
+    >>> find_authority("Mit Bescheid des Hessischen Ministeriums für Soziales und Integration vom 14.12.2021")[0]
+    'Hessisches Ministerium für Soziales und Integration'
+    >>> find_authority("hat der Kommunale Sozialverband Sachsen mit Bescheid vom 07.12.2023 bewilligt")[0]
+    'Kommunaler Sozialverband Sachsen'
+    >>> find_authority("Der Kreis Soest hat vom Thüringer Landesverwaltungsamt erhalten")[0]
+    'Thüringer Landesverwaltungsamt'
+    """
+    pattern, heads, needs_complement = _data()
+    found = []
+    for match in pattern.finditer(text):
+        complement = (match["complement"] or "").strip()
+        head = match["head"]
+        if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|des\s+[A-ZÄÖÜ]|der\s+[A-ZÄÖÜ])", complement):
+            continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
+        adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
+        name = " ".join(adjectives + [head] + ([regex.sub(r"\s+", " ", complement)] if complement else []))
+        found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
+    if not found:
+        return None
+    chosen = next((f for f in found if f[3] not in LOCAL), found[0])
+    return chosen[:3]
+
+
+def _nominative(adjective: str, gender: str) -> str:
+    if not INFLECTING.search(adjective):
+        return adjective
+    stem = regex.sub(r"(?:e|en|er|es|em)$", "", adjective)
+    return stem + STRONG_ENDING[gender]
+
+
+def title_case(name: str) -> str:
+    """A name from a letterhead in capitals, in ordinary case: 'REGIERUNG VON MITTELFRANKEN' →
+    'Regierung von Mittelfranken'.
+
+    >>> title_case("MINISTERIUM FÜR SOZIALES UND INTEGRATION")
+    'Ministerium für Soziales und Integration'
+    """
+    words = name.title().split(" ")
+    return " ".join(w.lower() if i and w.lower() in SMALL_WORDS else w for i, w in enumerate(words))
