@@ -154,13 +154,19 @@ def _module(structure: Structure, mentions: Mentions, tenor: Sentence, amount: A
 
 
 def _period(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> Optional[Period]:
-    """The first period of the tenor, else of the period, purpose and financing parts; else one named as the
-    Bewilligungszeitraum anywhere but in the parts about other decisions."""
+    """The first period of the tenor, else of the period, purpose and financing parts, else the first two dates
+    of the period part; else one named as the Bewilligungszeitraum anywhere but in the parts about other
+    decisions."""
     for role in FIELD_PARTS:
         for start, end in ([(tenor.start, tenor.end)] if role == "tenor" else structure.spans(role)):
             found = _in(mentions.periods, context.starts, start, end)
             if found:
                 return found[0]
+    for start, end in structure.spans("period"):  # 'beginnt am 01.01.2021 und endet am 31.12.2021'
+        dates = [d for d in _in(mentions.dates, context.starts, start, end) if not d.derived]
+        if len(dates) >= 2 and dates[0].value < dates[1].value:
+            text, provenance = view.provenance(context.starts[id(dates[0])], view.from_original(dates[1].provenance.end))
+            return Period(text=text, provenance=provenance, start=dates[0].value, end=dates[1].value)
     for period in mentions.periods:
         offset = context.starts[id(period)]
         if structure.role_at(offset) not in NOT_OURS and regex.search(
