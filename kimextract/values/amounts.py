@@ -32,7 +32,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
         rf"""
         (?P<cur>€|EUR\b|TEUR\b|T€|Euro\b)\s*          # € 1.234,56, EUR 12.500, TEUR 80, Euro 2.500
         (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?!,[-–])
-        (?:\s*(?P<scale>Mio\.|Millionen|Mrd\.|Milliarden)(?!\s*(?:€|EUR|Euro)))?
+        (?:\s*(?P<scale>Mio\b\.?|Millionen|Million|Mrd\b\.?|Milliarden|Milliarde)(?!\s*(?:€|EUR|Euro)))?  # € 7,2 Mio
         """,
         regex.VERBOSE,
     )
@@ -96,9 +96,36 @@ def scan_amounts(text: str) -> list[Hit]:
         hits.append(Hit("amount", match.start(), match.end(), plain(Decimal(value))))
     hits.sort(key=lambda h: h.start)
     for hit in hits:
+        sign = sign_before(text, hit.start)
+        if sign is not None and hit.value > 0:
+            hit.start, hit.value = sign, -hit.value
         hit.details["qualifier"] = amount_qualifier(text, hit.start)
         hit.details["per"] = amount_unit(text, hit.end)
     return hits
+
+
+MINUS = "-−–"
+
+
+def sign_before(text: str, start: int) -> Optional[int]:
+    """Where a minus sign stands before a number ('- 465.500 EUR', '-60.000 €', '(−3,1 Mio. €)'), else None. A
+    dash after a number is a range or a difference ('10.000 - 20.000 €'), '- ' at a line start a bullet, and
+    ' – ' a dash between words ('gewährt – 55.000 € je Stelle').
+
+    >>> [sign_before(t, t.index("4")) for t in ("auf - 465", "Defizit -465", "10 - 465", "- 465 €")]
+    [4, 8, None, None]
+    """
+    minus = start - 1
+    if minus >= 1 and text[minus] in " \t" and text[minus - 1] in "-−":  # a spaced en dash is punctuation
+        minus -= 1
+    if minus < 0 or text[minus] not in MINUS:
+        return None
+    before = minus - 1
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    if before < 0 or text[before] == "\n":
+        return minus if minus == start - 1 else None
+    return None if text[before].isdigit() or text[before] in ")%" else minus
 
 
 @lru_cache(maxsize=None)

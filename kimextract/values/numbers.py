@@ -23,7 +23,9 @@ NUMBER = r"""
 
 
 # Thousands split by (narrow) spaces: '12 500 EUR', '336 000 €'; only read before a currency.
-SPACED_NUMBER = r"(?<![\d.,/]\s?)\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?(?![\d])"
+# Not after a type code or a list number ('LF 10 196 Euro', 'Typ 20 205 Euro', 'GU 1 298,50 Euro').
+SPACED_NUMBER = (r"(?<![\d.,/]\s?)(?-i:(?<!\b(?:[A-ZÄÖÜ][A-Z0-9ÄÖÜ]{0,4}|Typ|Nr\.?|Klasse|Stufe|Gruppe|Größe)\s))"
+                 r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?(?![\d])")
 
 
 @dataclass
