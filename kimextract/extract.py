@@ -17,7 +17,8 @@ from spacy.tokens import Doc, Span
 
 from . import values
 from .header import read_header
-from .structure import Structure, read_structure
+from .structure import Structure, Table, read_structure
+from .structure.tables import YEAR, looks_like_money
 from .nlp import TERMS_KEY
 from .read import Document
 from .records import (
@@ -48,19 +49,7 @@ QUIET_ZONE = regex.compile(
     regex.VERBOSE | regex.IGNORECASE,
 )
 
-# A table whose header says its cells are euros: '(Beträge in €)', 'in EUR', 'Betrag (€)'.
-EURO_TABLE = regex.compile(
-    r"(?:\bin\s*|\(\s*(?:in\s+)?|\[\s*)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])\s*[)\]]?",
-    regex.IGNORECASE,
-)
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
-# A table cell stands alone: between blanks, bars or the line's ends, never glued to letters ('I-5110-0123').
-TABLE_CELL = regex.compile(r"(?<=^|[\s|(])" + values.NUMBER + r"(?=$|[\s|)€])", regex.VERBOSE | regex.MULTILINE)
-# A table header naming a Stellen/VZÄ column: a short line, no sentence.
-STELLEN_TABLE = regex.compile(
-    r"(?im)^(?=[^\n]{0,100}$)(?![^\n]*[.:]\s*$)[^\n]*\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b[^\n]*$"
-)
-STELLEN_HEADER = regex.compile(r"\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\b", regex.IGNORECASE)
 IN_WORDS = regex.compile(
     r"\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
     r"(?:\s*(?:und|,)\s*(?P<cents>[\wäöüß]+)\s+Cent)?",
@@ -109,11 +98,11 @@ def doc_to_mentions(doc: Doc, view: View) -> Mentions:
     text = view.text
     quiet = [m.span() for m in QUIET_ZONE.finditer(text)]
     hits = {kind: _outside(_hits(doc, kind), quiet) for kind in ("amounts", "dates", "derived_dates", "positions", "modules")}
-    table_amounts, table_positions = table_hits(text, hits["amounts"] + hits["positions"] + hits["dates"])
+    structure = read_structure(text, hits["dates"])
+    table_amounts, table_positions = table_hits(structure.tables, hits["amounts"] + hits["positions"] + hits["dates"])
     amount_hits = sorted(hits["amounts"] + table_amounts, key=lambda h: h.start)
     position_hits = sorted(hits["positions"] + table_positions, key=lambda h: h.start)
     attach_words(text, amount_hits)
-    structure = read_structure(text, hits["dates"])
     mentions = Mentions(header=read_header(structure, hits["dates"]), structure=structure)
     mentions.amounts = [_amount(view, h) for h in amount_hits]
     mentions.dates = [_date(view, h) for h in sorted(hits["dates"] + hits["derived_dates"], key=lambda h: h.start)]
@@ -132,33 +121,28 @@ def _outside(hits: list[Hit], zones: list[tuple[int, int]]) -> list[Hit]:
     return [h for h in hits if not any(s <= h.start < e for s, e in zones)]
 
 
-def table_hits(text: str, taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
-    """Bare numbers in tables: euros where the table says so ('(Beträge in €)'); small decimals in a table
-    with a Stellen/VZÄ column are position shares."""
+def table_hits(tables: list[Table], taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """Bare numbers in tables: euros in a column whose header or caption names the unit ('(Beträge in €)',
+    'T€'), posts in a Stellen/VZÄ column. Cells the scanners read already (with their currency) stay theirs."""
     amounts, positions = [], []
-    occupied = [(h.start, h.end) for h in taken]
-    regions = []
-    for marker in EURO_TABLE.finditer(text):
-        start, end = _table_region(text, marker.start())
-        if end > _line_end(text, marker.start()):  # a header with rows below it, not a phrase in prose
-            regions.append((marker.end(), end, 1 if marker["unit"].upper() in ("€", "EUR", "EURO") else 1000))
-    for header in STELLEN_TABLE.finditer(text):
-        if not any(s - 200 <= header.start() < e for s, e, _ in regions):
-            regions.append((header.end(), _table_region(text, header.start())[1], None))
-    for start, end, factor in regions:
-        has_stellen = bool(STELLEN_HEADER.search(text, max(0, start - 200), min(end, start + 200)))
-        for cell in TABLE_CELL.finditer(text, start, end):
-            if any(s <= cell.start() < e for s, e in occupied) or _is_year_or_percent(text, cell) or _is_label_number(text, cell):
-                continue
-            value = values.parse_number(cell.group())
-            if has_stellen and "." not in cell.group() and value <= 50 and ("," in cell.group() or factor is None or _money_follows(text, cell)):
-                positions.append(Hit("position", cell.start(), cell.end(), values.plain(value), {"table": True}))
-            elif factor is not None and (factor > 1 or _looks_like_money(cell.group())):
-                amounts.append(Hit("amount", cell.start(), cell.end(), values.plain(value * factor), {"table": True}))
-            else:
-                continue
-            occupied.append(cell.span())
+    occupied = sorted((h.start, h.end) for h in taken)
+    starts = [s for s, _ in occupied]
+    for table in tables:
+        for row in table.rows:
+            for cell, column in zip(row.cells, row.columns):
+                if cell.value is None or _overlaps(occupied, starts, cell.start, cell.end) or YEAR.match(cell.text):
+                    continue
+                factor = table.factors.get(column)
+                if column in table.stellen:
+                    positions.append(Hit("position", cell.start, cell.end, values.plain(cell.value), {"table": True}))
+                elif factor is not None and (factor > 1 or looks_like_money(cell)):
+                    amounts.append(Hit("amount", cell.start, cell.end, values.plain(cell.value * factor), {"table": True}))
     return amounts, positions
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    index = bisect.bisect_right(starts, start) - 1
+    return any(s < end and start < e for s, e in spans[max(0, index):index + 2])
 
 
 def is_table_cell(mention) -> bool:
@@ -169,58 +153,6 @@ def is_table_cell(mention) -> bool:
 def _line_end(text: str, offset: int) -> int:
     end = text.find("\n", offset)
     return len(text) if end < 0 else end
-
-
-def _table_region(text: str, marker: int) -> tuple[int, int]:
-    """From the marker's line to the last line that still looks like a table row."""
-    start = text.rfind("\n", 0, marker) + 1
-    end = text.find("\n", marker)
-    end = len(text) if end < 0 else end
-    while end < len(text):
-        next_end = text.find("\n", end + 1)
-        next_end = len(text) if next_end < 0 else next_end
-        line = text[end + 1:next_end]
-        if line.strip() and not _is_table_row(line):
-            break
-        if not line.strip() and next_end + 1 < len(text) and text[next_end + 1:next_end + 2] == "\n":
-            break
-        end = next_end
-    return start, end
-
-
-def _is_table_row(line: str) -> bool:
-    """A row holds cells and little prose; a short line without a full stop may be a header or a label."""
-    cells = TABLE_CELL.findall(line)
-    words = regex.findall(r"[^\W\d_]{2,}", line)
-    if cells:
-        return len(words) <= 8 or len(cells) >= 2 and len(words) <= 12
-    return len(line) < 50 and not line.rstrip().endswith((".", ":"))
-
-
-def _is_label_number(text: str, cell: regex.Match) -> bool:
-    """'Modul 2', 'Baustein 1)', 'Seite 1 von 2': numbers in a row's label or the page footer, not cells."""
-    before = text[max(0, cell.start() - 12):cell.start()]
-    after = text[cell.end():cell.end() + 8]
-    if regex.search(r"(?i)(?:Modul\w*|Baustein\w*|Seite|Nr\.?|Anlage|Ziffer|\d\s+von)\s*$", before) or regex.match(r"[ \t]*\)|[ \t]+von[ \t]+\d", after):
-        return True
-    return False
-
-
-def _money_follows(text: str, cell: regex.Match) -> bool:
-    """A small number with money after it in the same row: a Stellen column beside a euro column."""
-    rest = text[cell.end():_line_end(text, cell.end())]
-    return any(_looks_like_money(c.group()) and "." in c.group() for c in TABLE_CELL.finditer(rest))
-
-
-def _looks_like_money(cell: str) -> bool:
-    return "." in cell or regex.search(r",\d\d$", cell) is not None or (cell.isdigit() and len(cell) >= 3)
-
-
-def _is_year_or_percent(text: str, cell: regex.Match) -> bool:
-    token = cell.group()
-    if token.isdigit() and 1990 <= int(token) <= 2099:
-        return True
-    return bool(regex.match(r"\s*(?:%|Prozent|v\.\s*H\.)", text[cell.end():cell.end() + 10]))
 
 
 def attach_words(text: str, amount_hits: list[Hit]) -> None:

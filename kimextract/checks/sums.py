@@ -7,7 +7,8 @@ from typing import Callable, Iterable
 
 import regex
 
-from ..extract import Mentions, View, _line_end, is_table_cell
+from ..extract import Mentions, View, is_table_cell
+from ..structure import Table
 from ..records import Amount, Finding, Grant
 from ..rules import Rule
 from .common import CENT, FTE_TOLERANCE, PART_BREAK, ROUNDED, euro, fte, sum_finding
@@ -163,81 +164,52 @@ def _rounded_equal(exact: Decimal, stated: Decimal) -> bool:
     return exact.quantize(quantum) == stated
 
 
-SUM_LABEL = regex.compile(r"(?i)^\s*(?:Summe|Gesamt|Insgesamt|Gesamtsumme|Zwischensumme|Gesamtbetrag)\b")
-# The cells at the end of a row: numbers, dashes and currency signs only.
-CELL_TAIL = regex.compile(r"(?:(?<=\s)(?:[–—-]|\d[\d.,]*)(?:[ \t]*(?:€|EUR))?[ \t]*)+$", regex.MULTILINE)
-PAGE_NUMBER = regex.compile(r"(?i)\bSeite\s+\d+(?:\s+von\s+\d+)?")
-DASH_CELL = regex.compile(r"(?<=\s)[–—-](?=[ \t]|$)", regex.MULTILINE)
-
-
 def check_table_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
-    """Rows labelled Summe/Gesamt against the rows above them, column by column; a Summe column against
-    the cells of its row. A dash in a cell counts as zero; rows that do not line up are left alone."""
-    for rows, header in _tables(view, mentions):
-        if header is not None and regex.search(r"(?i)\b(?:Summe|Gesamt|Insgesamt)\s*$", header):
-            for row in rows:
-                cells = [c for c in row if c is not None]
-                if len(row) >= 3 and len(cells) == len(row) and sum(_cell_value(c) for c in cells[:-1]) != _cell_value(cells[-1]):
-                    yield sum_finding(Rule.TABLE_SUM, cells[:-1], cells[-1], _fmt(cells[-1]), value=_cell_value)
-        block: list[list] = []
-        for row in rows:
-            if not SUM_LABEL.match(_line_of(view, row)):
-                block.append(row)
-                continue
-            above = [r for r in block if len(r) == len(row)]
-            if above and len(above) == len(block):
-                for column, total in enumerate(row):
-                    parts = [r[column] for r in above if r[column] is not None]
-                    if total is None or not parts:
-                        continue
-                    if abs(sum(_cell_value(p) for p in parts) - _cell_value(total)) >= CENT:
-                        yield sum_finding(Rule.TABLE_SUM, parts, total, _fmt(total), value=_cell_value)
-            block = []
+    """Total rows against the rows above them, column by column (a 'Zwischensumme' closes a block, a final
+    'Summe' after subtotals adds them); a total column ('Summe', 'Gesamt') against the cells of its row. Only
+    cells read as amounts or posts count; a dash is zero; rows that do not line up with their total are left
+    alone; T€ tables may be off by the rounding of their parts."""
+    of_cell = {view.from_original(m.provenance.start): m for m in mentions.amounts + mentions.positions}
+    for table in mentions.structure.tables:
+        for column in range(table.width):
+            yield from _column_sums(table, column, of_cell)
+        if table.total_column:
+            yield from _row_sums(table, of_cell)
 
 
-def _tables(view: View, mentions: Mentions):
-    """Table cells (bare numbers: amounts and shares) grouped into rows (lines) and tables (runs of rows)."""
-    text, back = view.text, view.from_original
-    cells = [m for m in mentions.amounts + mentions.positions if is_table_cell(m)]
-    by_line: dict[int, list] = {}
-    for cell in cells:
-        start = back(cell.provenance.start)
-        by_line.setdefault(text.rfind("\n", 0, start) + 1, []).append((start, cell))
-    tables, current, last_end, header = [], [], -1, None
-    for line_start in sorted(by_line):
-        line_end = _line_end(text, line_start)
-        if current and _lines_between(text, last_end, line_start, header) > 1:
-            tables.append((current, header))
-            current = []
-        if not current:
-            previous = text.rfind("\n", 0, max(0, line_start - 1)) + 1
-            header = text[previous:max(previous, line_start - 1)]
-        row = sorted(by_line[line_start], key=lambda item: item[0])
-        tail = CELL_TAIL.search(text, line_start, line_end)
-        dashes = [(m.start(), None) for m in DASH_CELL.finditer(text, tail.start() if tail else line_end, line_end)]
-        current.append([cell for _, cell in sorted(row + dashes, key=lambda item: item[0])])
-        last_end = line_end
-    if current:
-        tables.append((current, header))
-    return tables
+def _column_sums(table: Table, column: int, of_cell: dict) -> Iterable[Finding]:
+    block: list = []
+    subtotals: list = []
+    for row, cell in zip(table.rows, table.column(column)):
+        if not row.total:
+            block.append((row, cell))
+            continue
+        total = of_cell.get(cell.start) if cell is not None else None
+        parts = block or [(None, s) for s in subtotals]
+        aligned = all(r is None or r.columns == row.columns for r, _ in parts)
+        mentioned = [of_cell.get(c.start) for _, c in parts if c is not None and c.value is not None]
+        if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned:
+            if abs(sum(_cell_value(m) for m in mentioned) - _cell_value(total)) > _tolerance(table, column, len(mentioned)):
+                yield sum_finding(Rule.TABLE_SUM, mentioned, total, _fmt(total), value=_cell_value)
+        subtotals = subtotals + [cell] if row.subtotal and cell is not None else []
+        block = []
 
 
-def _lines_between(text: str, end: int, start: int, header: str | None) -> int:
-    """Lines between two rows, not counting page furniture or a header repeated after a page break."""
-    lines = [line for line in text[end + 1:start].split("\n") if line.strip()]
-    return sum(1 for line in lines if "\f" not in line and not PAGE_NUMBER.search(line) and line.strip() != (header or "").strip())
+def _row_sums(table: Table, of_cell: dict) -> Iterable[Finding]:
+    for row in table.rows:
+        cells = [of_cell.get(c.start) for c in row.cells if c.value is not None]
+        if len(row.cells) >= 3 and len(cells) == len(row.cells) and all(isinstance(c, Amount) for c in cells):
+            if abs(sum(_cell_value(c) for c in cells[:-1]) - _cell_value(cells[-1])) > _tolerance(table, 0, len(cells) - 1):
+                yield sum_finding(Rule.TABLE_SUM, cells[:-1], cells[-1], _fmt(cells[-1]), value=_cell_value)
 
 
-def _line_of(view: View, row: list) -> str:
-    first = next(c for c in row if c is not None)
-    start = view.from_original(first.provenance.start)
-    line_start = view.text.rfind("\n", 0, start) + 1
-    return view.text[line_start:_line_end(view.text, line_start)]
+def _tolerance(table: Table, column: int, parts: int) -> Decimal:
+    """Half a unit per part where a table rounds to thousands (T€), a cent elsewhere."""
+    factor = table.factors.get(column)
+    return Decimal(factor) / 2 * parts if factor and factor > 1 else CENT
 
 
 def _cell_value(cell) -> Decimal:
-    if cell is None:
-        return Decimal(0)
     return cell.value if isinstance(cell, Amount) else cell.fte
 
 

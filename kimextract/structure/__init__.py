@@ -18,8 +18,9 @@ from .kinds import Kind, classify, decides_amount
 from .letter import Letter, join_lines, read_letter, subject_from_title
 from .lines import Line, split_lines
 from .sections import Section, find_sections
+from .tables import Cell, Row, Table, find_tables
 
-__all__ = ["Kind", "Letter", "Line", "Section", "Structure", "join_lines", "read_structure"]
+__all__ = ["Cell", "Kind", "Letter", "Line", "Row", "Section", "Structure", "Table", "join_lines", "read_structure"]
 
 DECIDING_KINDS = frozenset({"bescheid"})
 
@@ -33,6 +34,7 @@ class Structure:
     letter: Letter
     tenor: Optional[tuple[int, int]] = None  # the decision itself, in a Bescheid
     intro: Optional[tuple[int, int]] = None  # between salutation and tenor: what came before ('mit Bescheid vom …')
+    tables: list[Table] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -69,7 +71,7 @@ def read_structure(text: str, date_hits: list[Hit]) -> Structure:
     if letter.subject is None and kind.title is not None:
         subject, span = subject_from_title(kind.title, lines)
         letter = dataclasses.replace(letter, subject=subject, subject_span=span)
-    structure = Structure(text, lines, sections, kind, letter)
+    structure = Structure(text, lines, sections, kind, letter, tables=find_tables(lines))
     if structure.decides:
         structure.tenor, structure.intro = _tenor(structure)
     return structure

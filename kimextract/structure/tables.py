@@ -1,0 +1,216 @@
+"""One table model for the whole program: runs of lines that end in numbers, with their header, unit and
+columns.
+
+A row is a line whose label is followed by cells: numbers (signed: '-56', '+512'), or a dash for an empty
+cell. Cells are counted from the right, where the numbers of a text layer line up. A table may run over label
+lines of their own (a label the layout wrapped, a block heading such as 'Haushaltsjahr 2024'), page
+furniture and a header repeated after a page break. The unit comes from the header or the caption
+('(Beträge in EUR)', 'T€' per column); a column of small decimals under 'Stellen'/'VZÄ' holds posts; a row
+labelled 'Summe'/'Zwischensumme' is a total, a header ending in 'Summe' or 'Gesamt' has a total column.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+import regex
+
+from .lines import Line
+
+NUMBER_CELL = regex.compile(r"^[+\-−–]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^[+\-−–]?\d+(?:,\d+)?$")
+DASH_CELL = regex.compile(r"^[–—-]$")
+UNIT_TOKEN = regex.compile(r"^(?:€|EUR|T€|TEUR|Euro)$")
+YEAR = regex.compile(r"^(?:19|20)\d\d$")
+TOTAL_LABEL = regex.compile(r"(?i)^\s*(?:Zwischensumme|Summe|Gesamtsumme|Gesamt|Insgesamt|Zusammen|Endsumme)\b")
+SUBTOTAL_LABEL = regex.compile(r"(?i)^\s*Zwischensumme\b")
+TOTAL_COLUMN = regex.compile(r"(?i)\b(?:Summe|Gesamt|Insgesamt)(?:\s+\d{4}\s*[–-]\s*\d{4})?\s*(?:\(?(?:in\s+)?(?:€|EUR|T€)\)?)?\s*$")
+EURO_UNIT = regex.compile(r"(?i)(?:\bin\s*|\(\s*(?:in\s+)?|\[\s*|\s)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])")
+STELLEN = regex.compile(r"(?i)\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?|Vollzeitstellen|Personalstellen)\b")
+SENTENCE = regex.compile(r"[a-zäöüß]{2}[.!?]\s+[A-ZÄÖÜ]|[a-zäöüß]{2}[.;]\s*$")  # not 'e. V.'
+
+STATUS_WORD = regex.compile(r"^(?:[a-zäöüß]{2,12}|\d{1,2}\.\d{1,2}\.\d{2,4})$")  # a column of words or dates
+MAX_LABEL = 90
+
+
+@dataclass
+class Cell:
+    start: int
+    end: int
+    text: str
+    value: Optional[Decimal]  # None for a dash (an empty cell)
+
+
+@dataclass
+class Row:
+    line: Line
+    label: str
+    cells: list[Cell]
+    columns: list[int] = field(default_factory=list)  # the column of each cell, counted from the right
+
+    @property
+    def total(self) -> bool:
+        return TOTAL_LABEL.match(self.label) is not None
+
+    @property
+    def subtotal(self) -> bool:
+        return SUBTOTAL_LABEL.match(self.label) is not None
+
+
+@dataclass
+class Table:
+    start: int
+    end: int
+    header: str  # the header lines and the caption above, joined
+    rows: list[Row]
+    factors: dict[int, Optional[int]] = field(default_factory=dict)  # column (from the right) → euro factor, or None
+    stellen: set[int] = field(default_factory=set)  # columns of posts (FTE)
+    total_column: bool = False
+
+    def column(self, index: int) -> list[Optional[Cell]]:
+        """The cells of one column (counted from the right, 0 = last), None where a row has none there."""
+        return [next((c for c, k in zip(row.cells, row.columns) if k == index), None) for row in self.rows]
+
+    @property
+    def width(self) -> int:
+        return max(max(row.columns, default=-1) + 1 for row in self.rows) if any(r.columns for r in self.rows) else \
+            max(len(row.cells) for row in self.rows)
+
+
+def parse_row(line: Line) -> Optional[Row]:
+    """The trailing cells of a line and its label; None where the line ends in no number."""
+    if line.furniture:
+        return None
+    tokens = list(regex.finditer(r"[^\s|]+", line.text))  # grid lines OCR reads as '|' separate cells
+    cells: list[Cell] = []
+    index = len(tokens) - 1
+    if len(tokens) >= 2 and STATUS_WORD.match(tokens[-1].group()) and NUMBER_CELL.match(tokens[-2].group()):
+        index -= 1  # a column of words or dates after the numbers: '3,0 besetzt', '1,0 01.03.2023'
+
+    while index >= 0:
+        token = tokens[index]
+        word = token.group().rstrip(",")
+        if UNIT_TOKEN.match(word) and index > 0 and NUMBER_CELL.match(tokens[index - 1].group()):
+            index -= 1  # '199.500 €': the unit belongs to the number before it
+            continue
+        if NUMBER_CELL.match(word):
+            value = _number(word)
+            cells.insert(0, Cell(line.start + token.start(), line.start + token.start() + len(word), word, value))
+        elif DASH_CELL.match(word):
+            cells.insert(0, Cell(line.start + token.start(), line.start + token.end(), word, None))
+        else:
+            break
+        index -= 1
+    label = line.text[:tokens[index].end()].strip() if index >= 0 else ""
+    if not any(c.value is not None for c in cells) or all(c.value is None or YEAR.match(c.text) for c in cells):
+        return None
+    if "%" in line.text[cells[-1].end - line.start:]:
+        return None
+    return Row(line, label, cells)
+
+
+def _number(text: str) -> Decimal:
+    sign = -1 if text[0] in "-−–" else 1
+    digits = text.lstrip("+-−–").replace(".", "").replace(",", ".")
+    return sign * Decimal(digits)
+
+
+def _is_row(row: Optional[Row], inside: bool = False) -> bool:
+    """A row holds a short label (no sentence) and at least two cells, or one cell after a label that is no
+    prose: a few words to open a table, any short label inside one."""
+    if row is None or len(row.label) > MAX_LABEL or SENTENCE.search(row.label):
+        return False
+    return len(row.cells) >= 2 or inside or len(row.label.split()) <= 8
+
+
+def _is_bridge(line: Line) -> bool:
+    """A line a table runs over: blank, furniture, or a short label line without a sentence."""
+    text = line.text.strip()
+    return line.blank or line.furniture or (len(text) <= 70 and not SENTENCE.search(text) and not text.endswith(":"))
+
+
+def find_tables(lines: list[Line]) -> list[Table]:
+    tables: list[Table] = []
+    index = 0
+    while index < len(lines):
+        row = parse_row(lines[index])
+        if not _is_row(row):
+            index += 1
+            continue
+        while index and _is_row(parse_row(lines[index - 1]), inside=True):  # rows with longer labels above
+            index -= 1
+            row = parse_row(lines[index])
+        rows, end, last_row = [row], index, index
+        probe = index + 1
+        while probe < len(lines) and probe - last_row <= 4:
+            candidate = parse_row(lines[probe])
+            if _is_row(candidate, inside=True):
+                rows.append(candidate)
+                last_row = end = probe
+            elif not _is_bridge(lines[probe]):
+                break
+            probe += 1
+        header = _header(lines, index)
+        if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
+            tables.append(_table(lines, index, last_row, header, rows))
+        index = last_row + 1
+    return tables
+
+
+def _header(lines: list[Line], first_row: int) -> str:
+    """The lines above the first row, up to the caption that introduces the table ('… (Beträge in EUR):') or a
+    long line of prose."""
+    above: list[str] = []
+    for line in reversed(lines[max(0, first_row - 7):first_row]):
+        if line.blank or line.furniture:
+            continue
+        above.insert(0, line.text)
+        if len(line.text.strip()) > 100 or line.text.rstrip().endswith(":"):
+            break
+    return "\n".join(above)
+
+
+def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row]) -> Table:
+    table = Table(lines[first].start, lines[last].end, header, rows)
+    head_line = header.split("\n")[-1]
+    table.total_column = TOTAL_COLUMN.search(head_line) is not None
+    units = [m["unit"] for m in EURO_UNIT.finditer(" " + header)]
+    lengths = Counter(len(row.cells) for row in rows if not row.total)
+    width = max(lengths, key=lambda n: (lengths[n], n)) if lengths else table.width
+    for row in rows:
+        while len(row.cells) > width and row.cells[-1].value is None:
+            row.cells.pop()  # a dash in a column of words or dates: 'Summe 3,5 –'
+        row.columns = list(range(len(row.cells) - 1, -1, -1))
+    full = [row for row in rows if len(row.cells) == width]
+    columns = {column: [row.cells[-1 - column] for row in full if row.cells[-1 - column].value is not None] for column in range(width)}
+    for column, cells in columns.items():
+        table.factors[column] = _factor(units, column, width)
+        money_beside = any(looks_like_money(c) for other, cs in columns.items() if other != column for c in cs)
+        if STELLEN.search(header) and cells and all(_looks_like_posts(c) for c in cells) and (
+                any("," in c.text for c in cells) or not units or money_beside):
+            table.stellen.add(column)
+    for row in rows:  # a short row whose last number is money stands under the money column: 'Summe 1.045.000,00'
+        if len(row.cells) < width and 0 in table.stellen and row.cells[-1].value is not None and not _looks_like_posts(row.cells[-1]):
+            row.columns = [k + 1 for k in row.columns]
+    return table
+
+
+def _factor(units: list[str], column: int, width: int) -> Optional[int]:
+    """The euro factor of a column: one unit per column where the header names as many as there are columns
+    ('31.12.2022 T€  31.12.2021 T€'), else the one unit of the table."""
+    if not units:
+        return None
+    unit = units[len(units) - 1 - column] if len(units) == width else units[-1]
+    return 1000 if unit.upper() in ("T€", "TEUR") or unit.lower().startswith("tsd") else 1
+
+
+def _looks_like_posts(cell: Cell) -> bool:
+    return "." not in cell.text and cell.value is not None and abs(cell.value) <= 60
+
+
+def looks_like_money(cell: Cell) -> bool:
+    """A cell that can be euros: thousands dots, two decimals, or a whole number of three digits or more."""
+    text = cell.text.lstrip("+-−–")
+    return "." in text or regex.search(r",\d\d$", text) is not None or (text.isdigit() and len(text) >= 3 and not YEAR.match(text))
