@@ -17,6 +17,7 @@ from ..extract import Mentions, View
 from ..records import Grant
 from ..resources import load_json
 from .parts import bescheid_grants
+from .tables import table_grants
 from .sentences import AUTHORITY, Sentence, decision_sentences, link_context, sentence_grants
 
 __all__ = ["mentions_to_grants"]
@@ -40,14 +41,29 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     if structure.decides and structure.tenor:
         return bescheid_grants(view, mentions, context)
     decisions = [s for s in decision_sentences(view, mentions, context) if _may_decide(view, structure, s)]
-    return sentence_grants(view, mentions, context, decisions)
+    grants = sentence_grants(view, mentions, context, decisions)
+    return grants if structure.decides else _merge(grants, table_grants(view, mentions, context))
+
+
+def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
+    """Grants from table rows beside those from sentences: a row that a sentence already reports (same amount
+    and date) fills in what the sentence left open."""
+    for row in rows:
+        same = next((g for g in grants if g.amount == row.amount and g.decision_date in (None, row.decision_date)), None)
+        if same is None:
+            grants.append(row)
+            continue
+        for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
+            if getattr(same, name) is None and getattr(row, name) is not None:
+                setattr(same, name, getattr(row, name))
+    return sorted(grants, key=lambda g: g.provenance.start)
 
 
 def _may_decide(view: View, structure, sentence: Sentence) -> bool:
-    """A proposal decides nothing; a paper that is not about funding reports a decision only where the
-    sentence names who made it."""
-    if structure.role_at(sentence.start) == "proposal":
-        return False
+    """A proposal decides nothing, nor does a table read as text; a paper that is not about funding reports a
+    decision only where the sentence names who made it."""
+    if structure.role_at(sentence.start) == "proposal" or any(t.start <= sentence.start < t.end for t in structure.tables):
+        return False  # a table's rows are read as rows (link/tables.py)
     if structure.kind.kind in REPORTS_DECISIONS:
         return True
     body = view.text[sentence.start:sentence.end]

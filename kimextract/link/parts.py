@@ -38,6 +38,8 @@ MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?
 # Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
 FIELD_PARTS = ("tenor", "period", "purpose", "financing")
 NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")
+# A refusal decides no funding: 'lehne ich Ihren Antrag … ab', 'wird abgelehnt'.
+REFUSAL = regex.compile(r"(?i)\blehne\s+ich\b|\blehnen\s+wir\b|\b(?:wird|werden)\s+(?:[\w,()./-]+\s+){0,12}?abgelehnt\b|\bAblehnung\b")
 UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
 FIXES = regex.compile(r"(?i)festgesetzt|festsetz")
 TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
@@ -47,7 +49,7 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     structure = mentions.structure
     tenor = Sentence(*structure.tenor)
     earlier = _earlier_grants(view, mentions, context, structure, tenor)
-    decided = _decided(view, mentions, context, tenor)
+    decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, tenor)
     if decided is None:
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided

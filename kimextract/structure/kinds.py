@@ -48,6 +48,11 @@ def classify(lines: list[Line], text: str) -> Kind:
     return Kind("other")
 
 
+def classify_line(text: str) -> Optional[str]:
+    """The kind a line names as a title, if any."""
+    return next((kind for kind, pattern in _patterns()[0] if pattern.match(text)), None)
+
+
 def _title_candidates(lines: list[Line]):
     seen = 0
     for line in lines:

@@ -13,6 +13,7 @@ import regex
 from ..resources import domain_terms, load_json
 from ..values import Hit
 from .authority import title_case
+from .kinds import classify_line
 from .lines import Line
 from .sections import heading_role
 
@@ -26,6 +27,8 @@ INFO_LINE = regex.compile(
 )
 OWN_REFERENCE_START = regex.compile(r"(?i)^\s*(?:Az\.?|Aktenzeichen|Gesch(?:ä|a)ftszeichen|GZ\.?|Unser\s+Zeichen|Reg\.?-?\s*Nr)\b")
 BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur)|,)$")  # a name the letterhead broke: it goes on
+NAME_GOES_ON = regex.compile(r"^(?:des|der)\s+(?:Landes|Freistaates|Freien|Stadt|Kreises|Landkreises)\b")  # '… des Landes Schleswig-Holstein'
+NAME_LIKE = regex.compile(r"^[A-ZÄÖÜ][^\d:,;]{2,70}$")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
 
 
@@ -206,7 +209,7 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
             continue
         name = RETURN_ADDRESS_CUT.split(stripped, 1)[0].strip()
         rest = [follower.text.strip() for follower in head[index + 1:index + 4]]
-        while rest and BROKEN_NAME.search(name):
+        while rest and (BROKEN_NAME.search(name) or NAME_GOES_ON.match(rest[0])):
             name = f"{name} {rest.pop(0)}"
         name = name.strip(" ,")
         if not match["rest"].strip() and rest and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", rest[0]) \
@@ -216,7 +219,14 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
             name = title_case(name)
         offset = line.start + line.text.index(stripped[:5])
         return regex.sub(r"\s+", " ", name), (offset, offset + len(name))
+    first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
+    if first is not None and NAME_LIKE.match(first.text.strip()) and len(first.text.split()) <= 8 and not _kind_title(first.text):
+        return first.text.strip(), (first.start, first.end)
     return None
+
+
+def _kind_title(text: str) -> bool:
+    return classify_line(text) is not None
 
 
 def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, int]]:

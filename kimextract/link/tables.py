@@ -1,0 +1,80 @@
+"""Grants from a table that lists decisions: one grant per row ('Baustein | Bescheid vom | Zeitraum | Betrag |
+Stellen'), its fields from the row and the lines of its label above it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+import regex
+
+from ..extract import Mentions, View
+from ..records import Amount, Grant
+from ..structure import Table
+from ..structure.authority import find_authority
+from ..values import plain
+from .sentences import Context, _in
+
+DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
+PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
+MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
+LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
+
+
+def table_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
+    grants = []
+    for table in mentions.structure.tables:
+        head = table.header.split("\n")[-1]  # the column heads: a table of payments lists no decisions
+        if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(head):
+            grants += _rows(view, mentions, context, table)
+    return grants
+
+
+def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> list[Grant]:
+    """A row with a decision date and an amount is a decision; its label may stand in the lines above it."""
+    starts = context.starts
+    authority = _authority_before(view, table)
+    grants, previous_end = [], table.start
+    for row in table.rows:
+        span = (previous_end, row.line.end)
+        previous_end = row.line.end + 1
+        if row.total:
+            continue
+        amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
+        periods = _in(mentions.periods, starts, *span)
+        in_period = {id(d) for p in periods for d in mentions.dates if p.provenance.start <= d.provenance.start < p.provenance.end}
+        dates = [d for d in _in(mentions.dates, starts, *span) if not d.derived and id(d) not in in_period]
+        if not amounts or not dates:
+            continue
+        amount = amounts[0]
+        text, provenance = view.provenance(*span)
+        grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
+                      decision_date=dates[0].value)
+        grant.evidence = {"amount": amount.provenance, "decision_date": dates[0].provenance}
+        if periods:
+            grant.period = (periods[0].start, periods[0].end)
+            grant.evidence["period"] = periods[0].provenance
+        posts = _in(mentions.positions, starts, row.line.start, row.line.end)
+        if posts:
+            grant.positions = posts[0].fte
+            grant.evidence["positions"] = posts[0].provenance
+            if posts[0].fte:
+                grant.rate_per_fte = plain((grant.amount / posts[0].fte).quantize(Decimal("0.01")))
+        grant.module = _module(view, table, span, amount)
+        grants.append(grant)
+    return grants
+
+
+def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
+    if MODULE_HEADER.search(table.header):
+        match = LEADING_MODULE.match(view.text, span[0], span[1])
+        if match:
+            return int(match.group(1))
+    return amount.module
+
+
+def _authority_before(view: View, table: Table) -> Optional[str]:
+    """The body the caption or the sentence before the table names ('hat die Bezirksregierung … folgende
+    Zuwendungen bewilligt')."""
+    found = find_authority(view.text[max(0, table.start - 500):table.start])
+    return found[0] if found else None
