@@ -16,8 +16,9 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View
 from ..records import Grant
 from ..resources import load_json
+from ..structure.authority import find_authority
 from .parts import bescheid_grants
-from .tables import table_grants
+from .tables import list_grants, table_grants
 from .sentences import AUTHORITY, Sentence, decision_sentences, link_context, sentence_grants
 
 __all__ = ["mentions_to_grants"]
@@ -26,6 +27,17 @@ __all__ = ["mentions_to_grants"]
 REPORTS_DECISIONS = frozenset({"berichtsvorlage", "beschlussvorlage", "mitteilungsvorlage", "verwendungsnachweis",
                                "pressemitteilung", "bescheid"})
 CITES_DECIDER = regex.compile(r"(?i)\bbescheid\w*|\bbewilligungsbescheid|\bzuwendungsbescheid|\bdas\s+land\b|\bder\s+bund\b|\bgemeinderat|\bstadtrat|\bkreistag|\bausschuss")
+
+
+RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
+
+
+def _council_decides(structure, grants: list[Grant]) -> None:
+    """A grant the minutes record without naming who decided is the body's whose session they record."""
+    council = find_authority(structure.letter.subject or "") if structure.letter.subject else None
+    for grant in grants:
+        if grant.authority is None and council is not None:
+            grant.authority = council[0]
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +54,9 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
         return bescheid_grants(view, mentions, context)
     decisions = [s for s in decision_sentences(view, mentions, context) if _may_decide(view, structure, s)]
     grants = sentence_grants(view, mentions, context, decisions)
-    return grants if structure.decides else _merge(grants, table_grants(view, mentions, context))
+    if structure.kind.kind == "niederschrift":
+        _council_decides(structure, grants)
+    return grants if structure.decides else _merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context))
 
 
 def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
@@ -64,7 +78,8 @@ def _may_decide(view: View, structure, sentence: Sentence) -> bool:
     decision only where the sentence names who made it."""
     if structure.role_at(sentence.start) == "proposal" or any(t.start <= sentence.start < t.end for t in structure.tables):
         return False  # a table's rows are read as rows (link/tables.py)
-    if structure.kind.kind in REPORTS_DECISIONS:
-        return True
+    if structure.kind.kind in REPORTS_DECISIONS or structure.kind.kind == "niederschrift" and RESOLUTION.search(
+            view.text, max(0, sentence.start - 20), sentence.start + 1):
+        return True  # minutes: what follows 'Beschluss:' the body itself decided
     body = view.text[sentence.start:sentence.end]
     return bool(AUTHORITY.search(body) or CITES_DECIDER.search(body))

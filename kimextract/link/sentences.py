@@ -25,6 +25,8 @@ DECISION = regex.compile(
     r"""(?ix)
       \bBescheid\w*\b(?:(?!\bAntrag\b).){0,120}?\bvom\b      # 'Mit Bescheid der Bezirksregierung … vom'
     | \b(?:bewillig(?:t|te|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
+    | \b(?:Zuschuss|Zuwendung|Förderung|Forderung|Beihilfe)\b(?:(?!\.\s).){0,120}?\bgew(?:ä|a)hrt\b   # 'wird … ein Zuschuss von 450 Euro gewährt'
+    | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe)\b                  # 'Der Gemeinderat gewährt … einen Zuschuss' 
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt)\b
@@ -35,6 +37,7 @@ CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
+    r"|\b(?:kann|können|konnen|könnten)\b[^.;]{0,160}\b(?:gew(?:ä|a)hrt|bewilligt|gef(?:ö|o)rdert)\s+werden\b"  # a rule, not a decision
 )
 AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"

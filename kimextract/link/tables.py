@@ -16,8 +16,12 @@ from ..values import plain
 from .sentences import Context, _in
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
+DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
+# '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
+RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
+RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
 
@@ -61,6 +65,43 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
             if posts[0].fte:
                 grant.rate_per_fte = plain((grant.amount / posts[0].fte).quantize(Decimal("0.01")))
         grant.module = _module(view, table, span, amount)
+        grants.append(grant)
+    return grants
+
+
+def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
+    """A list of recipients after a decision ('Die Bewilligungsbescheide hat das Landesamt … am 10. Mai 2024
+    erlassen … – Region Hannover: 312.000 Euro für 5,0 Stellen'): one grant per item, the authority, date and
+    period from the text before the list."""
+    starts, text, grants = context.starts, view.text, []
+    for item in RECIPIENT_ITEM.finditer(text):
+        if mentions.structure.role_at(item.start()) == "proposal" or not RECIPIENT.match(item["name"]):
+            continue
+        amounts = [a for a in _in(mentions.amounts, starts, item.start(), item.end()) if a.per is None]
+        if len(amounts) != 1:
+            continue
+        first = item.start()
+        while (previous := RECIPIENT_ITEM.search(text, text.rfind("\n", 0, max(0, first - 1)) + 1, first)) is not None:
+            first = previous.start()  # the text before the list, not the items above this one
+        before = text[max(0, first - 1500):first]
+        cues = list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
+        if not cues:
+            continue
+        found = find_authority(before[max(0, cues[-1].start() - 250):cues[-1].end() + 250])  # who decided: named by the cue
+        dates = [d for d in _in(mentions.dates, starts, max(0, item.start() - 1500), item.start()) if not d.derived]
+        periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
+        in_period = {id(d) for p in periods for d in dates if p.provenance.start <= d.provenance.start < p.provenance.end}
+        decided = [d for d in dates if id(d) not in in_period]
+        item_text, provenance = view.provenance(item.start(), item.end())
+        grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
+                      authority=found[0] if found else None, decision_date=decided[-1].value if decided else None)
+        grant.evidence = {"amount": amounts[0].provenance}
+        if periods:
+            grant.period = (periods[-1].start, periods[-1].end)
+        posts = _in(mentions.positions, starts, item.start(), item.end())
+        if posts:
+            grant.positions = posts[0].fte
+        grant.module = amounts[0].module
         grants.append(grant)
     return grants
 
