@@ -11,7 +11,7 @@ from typing import Optional
 import regex
 
 from ..extract import Mentions, View, is_table_cell
-from ..records import Amount, Grant, Period, Position
+from ..records import Amount, Grant, Instalment, Period, Position
 from ..structure import Structure
 from ..values import plain, scan_modules
 from .sentences import (
@@ -130,12 +130,32 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         if grant.positions:
             grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
     grant.evidence = evidence
-    grant.instalments = []
-    for start, end in structure.spans("payment", "tenor"):
-        grant.instalments += _instalments(view, mentions, starts, context.sents, Sentence(start, end), end, grant)
+    grant.instalments = _table_instalments(view, mentions, context, structure)
+    if not grant.instalments:
+        for start, end in structure.spans("payment", "tenor"):
+            grant.instalments += _instalments(view, mentions, starts, context.sents, Sentence(start, end), end, grant)
     scope_end = max([tenor.end] + [end for _, end in structure.spans("financing", "purpose")])
     grant._scope = (tenor.start, scope_end)
     return grant
+
+
+def _table_instalments(view: View, mentions: Mentions, context: Context, structure: Structure) -> list[Instalment]:
+    """A payment part's table of instalments: one per row with an amount ('1. Abschlag | 15.08.2023 | 126.000,00')."""
+    payments = structure.spans("payment")
+    found = []
+    for table in structure.tables:
+        if not any(start <= table.start < end for start, end in payments):
+            continue
+        for row in table.rows:
+            if row.total:
+                continue
+            amounts = _in(mentions.amounts, context.starts, row.line.start, row.line.end)
+            dates = [d for d in _in(mentions.dates, context.starts, row.line.start, row.line.end) if not d.derived]
+            if amounts:
+                text, provenance = view.provenance(row.line.start, row.line.end)
+                found.append(Instalment(amount=amounts[-1].value, date=dates[0].value if dates else None,
+                                        paid=False if dates else None, text=text.strip(), provenance=provenance))
+    return found
 
 
 def _module(structure: Structure, mentions: Mentions, tenor: Sentence, amount: Amount) -> Optional[int]:

@@ -67,7 +67,7 @@ def _title_candidates(lines: list[Line]):
 
 
 AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
-SENTENCE_BREAK = regex.compile(r"(?<![A-Z]\w{0,3}\.|\d\.)[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")
+SENTENCE_BREAK = regex.compile(r"(?<!\b[A-Z]\w{0,3}|\b\d{1,2})[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")  # not after 'Abs.', '1.' 
 
 
 @lru_cache(maxsize=1)
