@@ -133,7 +133,9 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
     grant.instalments = _table_instalments(view, mentions, context, structure)
     if not grant.instalments:
         for start, end in structure.spans("payment", "tenor"):
-            grant.instalments += _instalments(view, mentions, starts, context.sents, Sentence(start, end), end, grant)
+            part = Sentence(start, end)
+            grant.instalments += _instalments(view, mentions, starts, context.sents, part, end, grant,
+                                              payment_part=structure.role_at(start) == "payment")
     scope_end = max([tenor.end] + [end for _, end in structure.spans("financing", "purpose")])
     grant._scope = (tenor.start, scope_end)
     return grant

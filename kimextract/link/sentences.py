@@ -423,8 +423,10 @@ def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: in
     return found
 
 
-def _instalments(view: View, mentions: Mentions, starts, sents, decision: Sentence, limit: int, grant: Grant) -> list[Instalment]:
-    """Payments of the grant named in its sentences: amounts, or shares ('die Hälfte'), with their dates."""
+def _instalments(view: View, mentions: Mentions, starts, sents, decision: Sentence, limit: int, grant: Grant,
+                 payment_part: bool = False) -> list[Instalment]:
+    """Payments of the grant named in its sentences: amounts, or shares ('die Hälfte'), with their dates. In a
+    Bescheid's payment part, the items of a list ('– 138.000,00 EUR zum 1. März 2021,') are payments too."""
     text = view.text
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     instalments = []
@@ -432,7 +434,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         if sentence.start < decision.start or sentence.start >= limit:
             continue
         body = text[sentence.start:sentence.end]
-        if not INSTALMENT.search(body) or not PAYMENT.search(body):
+        listed = payment_part and LIST_ITEM.match(body) is not None
+        if not listed and (not INSTALMENT.search(body) or not PAYMENT.search(body)):
             continue
         if len(set(regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d|I{1,3})\b", body))) > 1:
             continue  # payments of several modules in one sentence: not attributable here
@@ -462,6 +465,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     return instalments
 
 
+LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
 COUNTED = regex.compile(
     r"(?i)\b(?P<n>zwei|drei|vier|f(?:ü|u)nf|sechs|zw(?:ö|o)lf|\d{1,2})\s+(?:\w+\s+)?"
     r"(?:Raten|Teilbetr(?:ä|a)ge\w*|Abschl(?:ä|a)ge\w*|Abschlagszahlungen|Tranchen|Teilzahlungen)\b"

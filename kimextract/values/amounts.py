@@ -100,7 +100,7 @@ def scan_amounts(text: str) -> list[Hit]:
         if sign is not None and hit.value > 0:
             hit.start, hit.value = sign, -hit.value
         hit.details["qualifier"] = amount_qualifier(text, hit.start)
-        hit.details["per"] = amount_unit(text, hit.end)
+        hit.details["per"] = amount_unit(text, hit.end) or rate_before(text, hit.start)
     return hits
 
 
@@ -166,6 +166,22 @@ def amount_qualifier(text: str, start: int) -> Optional[str]:
     if not match:
         return None
     return values_lexicon()["qualifiers"][match[1].lower()]
+
+
+# '2,5 Stellen zu je 58.000 €', 'je VZÄ: 56.000 €': the post before the amount is its unit
+POSTS_BEFORE = regex.compile(
+    r"(?i)(?:\b(?:Stellen?|VZ(?:Ä|A|E)|Vollzeit\w*|Personalstellen|Fachkraftstellen)\s+(?:zu\s+|à\s+|mit\s+)?je"
+    r"|\bje\s+(?:Stelle|VZ(?:Ä|A|E)|Vollzeit\w*)\s*(?::|von|mit|in\s+H(?:ö|o)he\s+von)?)\s*$"
+)
+
+
+def rate_before(text: str, start: int) -> Optional[str]:
+    """'Stelle' where the words before an amount make it a rate per post.
+
+    >>> rate_before("2,5 Stellen zu je 58.000 €", 19), rate_before("eine Zuwendung von 58.000 €", 19)
+    ('Stelle', None)
+    """
+    return "Stelle" if POSTS_BEFORE.search(text[max(0, start - 40):start]) else None
 
 
 def amount_unit(text: str, end: int) -> Optional[str]:
