@@ -178,8 +178,8 @@ POSTS_BEFORE = regex.compile(
 def rate_before(text: str, start: int) -> Optional[str]:
     """'Stelle' where the words before an amount make it a rate per post.
 
-    >>> rate_before("2,5 Stellen zu je 58.000 €", 19), rate_before("eine Zuwendung von 58.000 €", 19)
-    ('Stelle', None)
+    >>> [rate_before(t, t.index("58")) for t in ("2,5 Stellen zu je 58.000 €", "eine Zuwendung von 58.000 €")]
+    ['Stelle', None]
     """
     return "Stelle" if POSTS_BEFORE.search(text[max(0, start - 40):start]) else None
 
