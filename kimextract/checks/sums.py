@@ -35,7 +35,7 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
         start = back(total.provenance.start)
         if not TOTAL_CUE.search(text[max(0, start - 60):start]):
             continue
-        parts = _parts_before(view, prose, index)
+        parts = [p for p in _parts_before(view, prose, index) if not _is_difference(view, p)]
         summed = sum((p.value for p in parts), Decimal(0))
         if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)):
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
@@ -43,19 +43,29 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
         parts = _parts_after(view, prose, index, COMPLETE_PARTS_CUE)
         if len(parts) >= 2 and abs(sum(p.value for p in parts) - total.value) >= CENT + _rounding_slack(parts):
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
-    for grant in grants:
-        parts = _grant_parts(view, mentions, grant)
+    for index, grant in enumerate(grants):
+        following = grants[index + 1].provenance.start if index + 1 < len(grants) else None
+        parts = _grant_parts(view, mentions, grant, following)
         if len(parts) >= 2 and sum(p.value for p in parts) != grant.amount:
             total = next(a for a in mentions.amounts if a.provenance.start >= grant.provenance.start and a.value == grant.amount)
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
 
 
-def _grant_parts(view: View, mentions: Mentions, grant: Grant) -> list[Amount]:
+def _is_difference(view: View, amount: Amount) -> bool:
+    """'um 25.000 € auf 100.000 €': the first is the change, not a part."""
+    start = view.from_original(amount.provenance.start)
+    end = view.from_original(amount.provenance.end)
+    return regex.search(r"(?i)\bum\s*$", view.text[max(0, start - 6):start]) is not None and \
+        regex.match(r"\s*auf\b", view.text[end:end + 8]) is not None
+
+
+def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | None = None) -> list[Amount]:
     """Amounts that split a grant after a cue ('davon', 'Von dieser Summe', 'verteilt sich wie folgt:'),
-    to the end of that sentence or list."""
+    to the end of that sentence or list; a cue after the next grant is that grant's."""
     text, back = view.text, view.from_original
     end_of_grant = back(grant.provenance.end)
-    cue = PARTS_CUE.search(text, back(grant.provenance.start), min(end_of_grant + 400, len(text)))
+    limit = min(end_of_grant + 400, len(text), back(following) if following is not None and following > grant.provenance.start else len(text))
+    cue = PARTS_CUE.search(text, back(grant.provenance.start), limit)
     if not cue:
         return []
     stop = PART_BREAK.search(text, cue.end())

@@ -33,6 +33,7 @@ SENTENCE = regex.compile(r"[a-zäöüß]{2}[.!?]\s+[A-ZÄÖÜ]|[a-zäöüß]{2}[
 
 STATUS_WORD = regex.compile(r"^(?:[a-zäöüß]{2,12}|\d{1,2}\.\d{1,2}\.\d{2,4})$")  # a column of words or dates
 MAX_LABEL = 90
+COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|bewilligt|ausgezahlt)\b(?:.*\b(?:Betrag|EUR|€|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|Stellen|VZÄ|\d{4})\b){1,}")
 
 
 @dataclass
@@ -131,6 +132,13 @@ def _is_bridge(line: Line) -> bool:
     return line.blank or line.furniture or (len(text) <= 70 and not SENTENCE.search(text) and not text.endswith(":"))
 
 
+def _starts_other_table(line: Line, header: str) -> bool:
+    """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
+    repeated after a page break opens another table."""
+    text = line.text.strip()
+    return bool(COLUMN_HEADS.search(text)) and text not in header
+
+
 def find_tables(lines: list[Line]) -> list[Table]:
     tables: list[Table] = []
     index = 0
@@ -143,16 +151,16 @@ def find_tables(lines: list[Line]) -> list[Table]:
             index -= 1
             row = parse_row(lines[index])
         rows, end, last_row = [row], index, index
+        header = _header(lines, index)
         probe = index + 1
         while probe < len(lines) and probe - last_row <= 4:
             candidate = parse_row(lines[probe])
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
                 last_row = end = probe
-            elif not _is_bridge(lines[probe]):
+            elif not _is_bridge(lines[probe]) or _starts_other_table(lines[probe], header):
                 break
             probe += 1
-        header = _header(lines, index)
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
             tables.append(_table(lines, index, last_row, header, rows))
         index = last_row + 1
