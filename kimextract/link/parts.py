@@ -131,8 +131,12 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
             grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
     grant.evidence = evidence
     grant.instalments = _table_instalments(view, mentions, context, structure)
+    payment_parts = structure.spans("payment", "tenor")
+    if len(payment_parts) == 1:  # no payment part found: what follows the tenor, up to parts about other things
+        later = [s for s in structure.sections if s.start >= tenor.end and s.role not in NOT_OURS]
+        payment_parts += [(s.start, s.end) for s in later]
     if not grant.instalments:
-        for start, end in structure.spans("payment", "tenor"):
+        for start, end in payment_parts:
             part = Sentence(start, end)
             grant.instalments += _instalments(view, mentions, starts, context.sents, part, end, grant,
                                               payment_part=structure.role_at(start) == "payment")

@@ -13,7 +13,7 @@ from ..resources import load_json
 from .lines import Line
 
 # '1.', '2.3', '3)', 'II.', 'B.', 'a)', '§ 4' before a heading's words.
-NUMBERING = regex.compile(r"^[ \t]*(?:(?:\d{1,2}\.){1,3}\d{0,2}|\d{1,2}\)|[IVX]{1,5}\.|[A-H]\.|[a-h]\)|§\s*\d+\w?)[ \t]+")
+NUMBERING = regex.compile(r"^[ \t]*(?:(?:\d{1,2}\.){1,3}\d{0,2}|\d{1,2},(?=[ \t]+[A-ZÄÖÜ])|\d{1,2}\)|[IVX]{1,5}\.|[A-H]\.|[a-h]\)|§\s*\d+\w?)[ \t]+")
 SENTENCE_END = regex.compile(r"[.;,][ \t]*$")
 CELL_NUMBER = regex.compile(r"(?<![\w.,])\d[\d.]*(?:,\d+)?(?![\w.,]*\w)")
 RUNS_ON = regex.compile(r"[\w,–-][ \t]*$")

@@ -21,7 +21,7 @@ import regex
 from .lines import Line
 
 NUMBER_CELL = regex.compile(r"^[+\-−–]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^[+\-−–]?\d+(?:,\d+)?$")
-DASH_CELL = regex.compile(r"^[–—-]$")
+DASH_CELL = regex.compile(r"^[–—_-]$")  # OCR reads a dash as "_"
 UNIT_TOKEN = regex.compile(r"^(?:€|EUR|T€|TEUR|Euro)$")
 YEAR = regex.compile(r"^(?:19|20)\d\d$")
 TOTAL_LABEL = regex.compile(r"(?i)^\s*(?:Zwischensumme|Summe|Gesamtsumme|Gesamt|Insgesamt|Zusammen|Endsumme)\b")
