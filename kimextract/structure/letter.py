@@ -15,7 +15,7 @@ from ..values import Hit
 from .authority import title_case
 from .kinds import classify_line
 from .lines import Line
-from .sections import heading_role
+from .sections import NUMBERING, heading_role
 
 HEAD_LINES = 60  # the header of a paper without a salutation
 # a file number runs to the end of its line, or to two spaces, a comma, a semicolon or 'vom'
@@ -29,6 +29,7 @@ OWN_REFERENCE_START = regex.compile(r"(?i)^\s*(?:Az\.?|Aktenzeichen|Gesch(?:ä|a
 BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur)|,)$")  # a name the letterhead broke: it goes on
 NAME_GOES_ON = regex.compile(r"^(?:des|der)\s+(?:Landes|Freistaates|Freien|Stadt|Kreises|Landkreises)\b")  # '… des Landes Schleswig-Holstein'
 NAME_LIKE = regex.compile(r"^[A-ZÄÖÜ][^\d:,;]{2,70}$")
+NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
 
 
@@ -53,7 +54,7 @@ def _cues() -> dict[str, regex.Pattern]:
     letter = load_json("structure.json")["letter"]
     compiled = {name: regex.compile(rf"(?i){pattern}") for name, pattern in letter.items()}
     compiled["date_line"] = regex.compile(
-        letter["date_line"] + r"|(?:^|[ \t]{2,})[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
+        letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*)[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
     )
     compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
     return compiled
@@ -110,7 +111,8 @@ def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cu
                     break
                 continue
             if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
-                    or heading_role(follower, None) is not None or len(block) >= 3 or (block and _ends_block(block[-1]))):
+                    or heading_role(follower, None) is not None or NUMBERING.match(follower.text)
+                    or len(block) >= 5 or (block and _ends_block(block[-1]))):
                 break
             block.append(follower.text)
             last = follower
@@ -124,7 +126,7 @@ def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cu
     block: list[Line] = []
     while position and len(block) < 4:
         line = head[position - 1]
-        if _outside_subject(line.text, cues):
+        if _outside_subject(line.text, cues) or _kind_title(line.text) and len(line.text.split()) <= 3:
             break
         block.insert(0, line)
         position -= 1
@@ -140,7 +142,7 @@ def _outside_subject(text: str, cues) -> bool:
 
 
 def _ends_block(text: str) -> bool:
-    return text.rstrip().endswith((".", ":")) and not text.rstrip().endswith(("Nr.", "Az.", "vom."))
+    return text.rstrip().endswith(".") and not regex.search(r"(?:\b\w{1,3}|\d)\.$", text.rstrip())  # not 'Nr.', 'e. V.' 
 
 
 def _reference(head: list[Line], subject, text: str, cues) -> Optional[tuple[str, tuple[int, int]]]:
@@ -164,7 +166,7 @@ def _reference(head: list[Line], subject, text: str, cues) -> Optional[tuple[str
                 if not regex.fullmatch(REFERENCE_VALUE, candidate) or len(candidate) > 40:
                     continue
                 value, start = candidate, follower.start + follower.text.index(candidate)
-            value = regex.sub(r"\s+[–-]\s+\D*$", "", value).strip(" .,;")  # 'BV 0417/2021 – öffentlich'
+            value = regex.sub(r"\s+[–-]\s+\D*$|\s*·.*$", "", value).strip(" .,;")  # 'BV 0417/2021 – öffentlich', '58/2024 · Hannover'
 
             if not regex.search(r"\d", value) or regex.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", value):
                 continue  # a date, not a number
@@ -196,6 +198,17 @@ def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: 
                 line_start = text.rfind("\n", 0, hit.start) + 1
                 if cues["date_line"].search(text[line_start:hit.start]) or cues["date_label"].search(text[line_start:hit.start]):
                     return hit
+    return _first_date_of_head(candidates, content, text)
+
+
+def _first_date_of_head(candidates: list[Hit], content: list[Line], text: str) -> Optional[Hit]:
+    """A paper without a date line: the first date its head gives ('Sitzung am …', 'Fassung vom …')."""
+    head_end = content[min(len(content), 15) - 1].end if content else 0
+    for hit in candidates:
+        if hit.start >= head_end:
+            return None
+        if regex.search(r"(?i)\b(?:am|vom|den|Stand|Fassung)\s*$", text[max(0, hit.start - 12):hit.start]):
+            return hit
     return None
 
 
@@ -234,11 +247,14 @@ def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, 
     ('Pressemitteilung'), the headline below it; a title the layout broke goes on in the next line."""
     content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
     block = content[:1]
-    if len(title.text.split()) <= 2 and len(content) > 1:
-        block = content[1:2]
-    for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 3]:
-        last = block[-1].text.rstrip()
-        if not (last.endswith(("-", ",")) or BROKEN_NAME.search(last) or regex.search(r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit)$", last)
+    if len(title.text.split()) <= 2:  # 'Pressemitteilung': the headline below, past 'Nr. 58/2024 · Hannover, …'
+        below = [line for line in content[1:6] if not _outside_subject(line.text, _cues()) and not NUMBER_LINE.match(line.text)]
+        block = below[:1] or block
+    for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 5]:
+        last = " ".join(line.text for line in block).rstrip()
+        open_bracket = last.count("(") > last.count(")")
+        if not (last.endswith(("-", ",")) or BROKEN_NAME.search(last) or open_bracket or follower.text.strip()[:1] in "(„"
+                or regex.search(r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|die|das|den|dem)$", last)
                 or follower.text.strip()[:1].islower()):
             break
         block.append(follower)
