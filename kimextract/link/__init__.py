@@ -29,15 +29,21 @@ REPORTS_DECISIONS = frozenset({"berichtsvorlage", "beschlussvorlage", "mitteilun
 CITES_DECIDER = regex.compile(r"(?i)\bbescheid\w*|\bbewilligungsbescheid|\bzuwendungsbescheid|\bdas\s+land\b|\bder\s+bund\b|\bgemeinderat|\bstadtrat|\bkreistag|\bausschuss")
 
 
+# Papers about a body's own money: what its council 'festgesetzt' or approved is no grant to it.
+OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
+OWN_BODY = regex.compile(r"(?:Stadtrat|Gemeinderat|Kreistag|Kreisausschuss|Rat|Stadt|Gemeinde|Kreis|Landkreis|Markt)\b")
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
 
 
 def _council_decides(structure, grants: list[Grant]) -> None:
-    """A grant the minutes record without naming who decided is the body's whose session they record."""
+    """A grant the minutes record without naming who decided or when is the body's whose session they record,
+    decided on the day of the session."""
     council = find_authority(structure.letter.subject or "") if structure.letter.subject else None
     for grant in grants:
         if grant.authority is None and council is not None:
             grant.authority = council[0]
+        if grant.decision_date is None:
+            grant.decision_date = structure.letter.date  # decided in the session the minutes record
 
 
 @lru_cache(maxsize=1)
@@ -82,4 +88,7 @@ def _may_decide(view: View, structure, sentence: Sentence) -> bool:
             view.text, max(0, sentence.start - 20), sentence.start + 1):
         return True  # minutes: what follows 'Beschluss:' the body itself decided
     body = view.text[sentence.start:sentence.end]
+    if structure.kind.kind in OWN_MONEY:  # a budget, a speech, accounts: only a funder's decision they report
+        funder = find_authority(body)
+        return funder is not None and not OWN_BODY.match(funder[0])
     return bool(AUTHORITY.search(body) or CITES_DECIDER.search(body))

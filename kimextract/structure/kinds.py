@@ -14,6 +14,7 @@ from .lines import Line
 
 TITLE_LINES = 40  # a title stands near the top
 BODY_CHARS = 6000  # body cues are looked for in the first pages
+SALUTATION = regex.compile(r"(?i)^\s*(?:sehr\s+geehrte|liebe\s)")
 LABEL_VALUE = regex.compile(r"^[^:]{1,40}:[ \t]*\S")  # 'Vorlage-Nr.: 231/2020' is a label, not a title
 
 
@@ -59,8 +60,8 @@ def _title_candidates(lines: list[Line]):
         if line.blank or line.furniture:
             continue
         seen += 1
-        if seen > TITLE_LINES:
-            return
+        if seen > TITLE_LINES or SALUTATION.match(line.text):
+            return  # a title stands above the letter's text
         text = line.text.strip()
         if len(text) <= 90 and not LABEL_VALUE.match(text) and not text.endswith((",", ";")):
             yield line

@@ -33,7 +33,7 @@ SENTENCE = regex.compile(r"[a-zäöüß]{2}[.!?]\s+[A-ZÄÖÜ]|[a-zäöüß]{2}[
 
 STATUS_WORD = regex.compile(r"^(?:[a-zäöüß]{2,12}|\d{1,2}\.\d{1,2}\.\d{2,4})$")  # a column of words or dates
 MAX_LABEL = 90
-COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|bewilligt|ausgezahlt)\b(?:.*\b(?:Betrag|EUR|€|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|Stellen|VZÄ|\d{4})\b){1,}")
+COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|anerkannt|Differenz)\s*(?:\(?(?:in\s+)?(?:€|EUR)\)?)?\s*$")
 
 
 @dataclass
