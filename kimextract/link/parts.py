@@ -119,7 +119,9 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
     if period is not None:
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
-    positions = _positions(view, mentions, context, structure, tenor)
+    # a change names its posts after its new amount ('von bisher … für 4,0 Stellen auf 280.000 € für 5,0 Stellen')
+    own = Sentence(starts[id(amount)], tenor.end) if kind == "change" else tenor
+    positions = _positions(view, mentions, context, structure, own)
     if positions:
         grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
         evidence["positions"] = positions[0].provenance

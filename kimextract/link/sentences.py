@@ -38,6 +38,7 @@ NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
     r"|\b(?:kann|können|konnen|könnten)\b[^.;]{0,160}\b(?:gew(?:ä|a)hrt|bewilligt|gef(?:ö|o)rdert)\s+werden\b"  # a rule, not a decision
+    r"|\blehne\s+ich\b|\blehnen\s+wir\b|\babgelehnt\b"  # a refusal
 )
 AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"

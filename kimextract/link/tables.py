@@ -87,7 +87,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         cues = list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
         if not cues:
             continue
-        found = find_authority(before[max(0, cues[-1].start() - 250):cues[-1].end() + 250])  # who decided: named by the cue
+        found = find_authority(before, near=cues[-1].start())  # who decided: named closest to the cue
         dates = [d for d in _in(mentions.dates, starts, max(0, item.start() - 1500), item.start()) if not d.derived]
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
         in_period = {id(d) for p in periods for d in dates if p.provenance.start <= d.provenance.start < p.provenance.end}

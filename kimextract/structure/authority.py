@@ -39,9 +39,10 @@ def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str]]:
     return pattern, heads, frozenset(deciders["needs_complement"])
 
 
-def find_authority(text: str) -> Optional[tuple[str, int, int]]:
+def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str, int, int]]:
     """The deciding body named in the text: (name in the nominative, start, end). A Land authority comes before
-    a Kreis, a Stadt or a Gemeinde, which in a sentence about a grant is more often the recipient.
+    a Kreis, a Stadt or a Gemeinde, which in a sentence about a grant is more often the recipient; with
+    ``near``, the one named closest to that offset.
 
     >>> find_authority("Mit Bescheid des Hessischen Ministeriums für Soziales und Integration vom 14.12.2021")[0]
     'Hessisches Ministerium für Soziales und Integration'
@@ -62,7 +63,8 @@ def find_authority(text: str) -> Optional[tuple[str, int, int]]:
         found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
     if not found:
         return None
-    chosen = next((f for f in found if f[3] not in LOCAL), found[0])
+    funders = [f for f in found if f[3] not in LOCAL] or found
+    chosen = funders[0] if near is None else min(funders, key=lambda f: abs(f[1] - near))
     return chosen[:3]
 
 

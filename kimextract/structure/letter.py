@@ -68,7 +68,7 @@ def read_letter(lines: list[Line], text: str, date_hits: list[Hit]) -> Letter:
                     and (salutation is None or line.start > salutation.start)), None)
     head = [line for line in content if salutation is None or line.start < salutation.start][:HEAD_LINES]
     subject = _subject(lines, head, salutation, cues)
-    reference = _reference(head, subject, text, cues)
+    reference = _reference(head, subject, text, cues, is_letter=salutation is not None)
     date_hit = _date(head, closing, content, text, date_hits, cues)
     sender = _sender(head, cues)
     return Letter(
@@ -145,7 +145,7 @@ def _ends_block(text: str) -> bool:
     return text.rstrip().endswith(".") and not regex.search(r"(?:\b\w{1,3}|\d)\.$", text.rstrip())  # not 'Nr.', 'e. V.' 
 
 
-def _reference(head: list[Line], subject, text: str, cues) -> Optional[tuple[str, tuple[int, int]]]:
+def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = False) -> Optional[tuple[str, tuple[int, int]]]:
     """The paper's own number: a Vorlage or Drucksache number first, then a file number (Aktenzeichen,
     Geschäftszeichen, Reg.-Nr., a court's Geschäftsnummer); never one that the Betreff or 'Ihr Zeichen' cites."""
     own = load_json("structure.json")["letter"]["own_reference"]
@@ -170,7 +170,9 @@ def _reference(head: list[Line], subject, text: str, cues) -> Optional[tuple[str
 
             if not regex.search(r"\d", value) or regex.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", value):
                 continue  # a date, not a number
-            rank = 0 if regex.match(r"(?i)vorlage|drucksache|drs|ds", match["label"]) else 2 if match["label"].lower().startswith("nr") else 1
+            paper_number = regex.match(r"(?i)vorlage|drucksache|drs|ds", match["label"]) is not None
+            # a Vorlage is known by its number; a letter by its file number (a Drucksache it names is the question's)
+            rank = 2 if match["label"].lower().startswith("nr") else (0 if paper_number != is_letter else 1)
             found.append((rank, value, (start, start + len(value))))
             break
     if not found:
