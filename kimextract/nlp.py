@@ -10,8 +10,10 @@ import json
 from functools import lru_cache
 from typing import Optional
 
+import numpy
 import regex
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -62,8 +64,10 @@ def kim_sentences(doc: Doc) -> Doc:
     """Sentence starts from punctuation and layout (blank lines, bullets) of the text with its line breaks."""
     text = doc.user_data.get("kim_text", doc.text)
     starts = {m.end() for m in SENTENCE_END.finditer(text)}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.idx in starts
+    # One array write: setting token.is_sent_start token by token makes spaCy scan the whole Doc each time.
+    flags = numpy.array([[1 if token.i == 0 or token.idx in starts else -1] for token in doc], dtype="int64").astype("uint64")
+    if len(doc):
+        doc.from_array([SENT_START], flags)
     return doc
 
 
@@ -88,6 +92,7 @@ def _load_patterns() -> list[dict]:
 def build_pipeline() -> Language:
     """The pipeline, built once per process."""
     nlp = spacy.blank("de")
+    nlp.max_length = 10**9  # no parser or vectors: a long document costs tokens, not the model's memory
     nlp.add_pipe("kim_sentences")
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": TERMS_KEY, "overwrite": True})
     ruler.add_patterns(_load_patterns())

@@ -134,8 +134,10 @@ def test_without_tesseract_an_image_only_pdf_has_no_text_layer(broken, tmp_path)
 def test_timeout_kills_the_worker_and_the_batch_goes_on(broken, tmp_path):
     folder, _ = broken
     out = tmp_path / "r.jsonl"
+    slow = tmp_path / "slow.txt"  # a long paper full of values: many seconds of work, far over the limit
+    slow.write_text("\f".join(["Die Zuwendung von 55.000 € je Stelle für 2,5 Stellen vom 01.01.2021 bis 31.12.2021."] * 12000), encoding="utf-8")
     started = time.monotonic()
-    result = batch(folder / "pages-2000.pdf", folder / "good-1.pdf", folder / "good-2.pdf", "--out", out, "-j", "1", "--timeout", "1.5")
+    result = batch(slow, folder / "good-1.pdf", folder / "good-2.pdf", "--out", out, "-j", "1", "--timeout", "1.5")
     no_traceback(result)
     assert result.returncode == 3
     assert [r["status"] for r in records(out)] == ["timeout", "ok", "ok"]
