@@ -22,7 +22,7 @@ ADJECTIVE = r"(?:[A-ZÄÖÜ][a-zäöüß]+(?:isch|lich|al|iv|ell|er|sch)(?:e|en|
 INFLECTING = regex.compile(r"(?:isch|lich|al|iv|ell|ig)(?:e|en|er|es|em)?$")
 STRONG_ENDING = {"m": "er", "f": "e", "n": "es"}
 LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
-SMALL_WORDS = {"von", "für", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
+SMALL_WORDS = {"von", "für", "fur", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +59,8 @@ def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str,
         if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|des\s+[A-ZÄÖÜ]|der\s+[A-ZÄÖÜ])", complement):
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
-        name = " ".join(adjectives + [head] + ([regex.sub(r"\s+", " ", complement)] if complement else []))
+        complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
+        name = " ".join(adjectives + [head] + ([complement] if complement else []))
         found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
     if not found:
         return None
