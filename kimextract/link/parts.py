@@ -24,6 +24,7 @@ from .sentences import (
     _is_rate,
     _sentence_at,
     _total_or_all,
+    assign_positions,
     decision_sentences,
     finish,
 )
@@ -121,16 +122,7 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         evidence["period"] = period.provenance
     # a change names its posts after its new amount ('von bisher … für 4,0 Stellen auf 280.000 € für 5,0 Stellen')
     own = Sentence(starts[id(amount)], tenor.end) if kind == "change" else tenor
-    positions = _positions(view, mentions, context, structure, own)
-    if positions:
-        grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
-        evidence["positions"] = positions[0].provenance
-        for position in positions:
-            key = position.authority or position.role
-            if key:
-                grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
-        if grant.positions:
-            grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
+    assign_positions(grant, _positions(view, mentions, context, structure, own), evidence)
     grant.evidence = evidence
     grant.instalments = _table_instalments(view, mentions, context, structure)
     payment_parts = structure.spans("payment", "tenor")

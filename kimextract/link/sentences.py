@@ -301,15 +301,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         positions = _funded_positions(view, mentions, starts, sents, sentence.end, limit)
     if not positions:
         positions = _part_positions(mentions, starts, sents, sentence.end, limit)
-    if positions:
-        grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
-        evidence["positions"] = positions[0].provenance
-        for position in positions:
-            key = position.authority or position.role
-            if key:
-                grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
-        if grant.positions:
-            grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
+    assign_positions(grant, positions, evidence)
     grant.kind = role
     # Payments named after a Festsetzung were made on the earlier grant; after an increase, on the changed one.
     fixes = role != "decision" and regex.search(r"(?i)festgesetzt|festsetz", body) is not None
@@ -318,6 +310,20 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
     return grant
+
+
+def assign_positions(grant: Grant, positions: list[Position], evidence: dict) -> None:
+    """The posts a grant covers: their sum, per authority or role, and the amount per post."""
+    if not positions:
+        return
+    grant.positions = plain(sum((p.fte for p in positions), Decimal(0)))
+    evidence["positions"] = positions[0].provenance
+    for position in positions:
+        key = position.authority or position.role
+        if key:
+            grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
+    if grant.positions and grant.amount is not None:
+        grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
 
 
 def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[tuple[Optional[Amount], Amount]]:

@@ -3,7 +3,6 @@ Stellen'), its fields from the row and the lines of its label above it."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Optional
 
 import regex
@@ -12,8 +11,7 @@ from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
 from ..structure.authority import find_authority
-from ..values import plain
-from .sentences import Context, _in
+from .sentences import Context, _in, assign_positions
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
@@ -58,12 +56,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         if periods:
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
-        posts = _in(mentions.positions, starts, row.line.start, row.line.end)
-        if posts:
-            grant.positions = posts[0].fte
-            grant.evidence["positions"] = posts[0].provenance
-            if posts[0].fte:
-                grant.rate_per_fte = plain((grant.amount / posts[0].fte).quantize(Decimal("0.01")))
+        assign_positions(grant, _in(mentions.positions, starts, row.line.start, row.line.end)[:1], grant.evidence)
         grant.module = _module(view, table, span, amount)
         grants.append(grant)
     return grants
@@ -98,9 +91,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         grant.evidence = {"amount": amounts[0].provenance}
         if periods:
             grant.period = (periods[-1].start, periods[-1].end)
-        posts = _in(mentions.positions, starts, item.start(), item.end())
-        if posts:
-            grant.positions = posts[0].fte
+        assign_positions(grant, _in(mentions.positions, starts, item.start(), item.end())[:1], grant.evidence)
         grant.module = amounts[0].module
         grants.append(grant)
     return grants

@@ -150,14 +150,14 @@ def find_tables(lines: list[Line]) -> list[Table]:
         while index and _is_row(parse_row(lines[index - 1]), inside=True):  # rows with longer labels above
             index -= 1
             row = parse_row(lines[index])
-        rows, end, last_row = [row], index, index
+        rows, last_row = [row], index
         header = _header(lines, index)
         probe = index + 1
         while probe < len(lines) and probe - last_row <= 4:
             candidate = parse_row(lines[probe])
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
-                last_row = end = probe
+                last_row = probe
             elif not _is_bridge(lines[probe]) or _starts_other_table(lines[probe], header):
                 break
             probe += 1
