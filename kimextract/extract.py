@@ -233,15 +233,24 @@ def _position_terms(doc: Doc, hit: Hit) -> tuple[Optional[str], Optional[str]]:
     sentence = _sentence(doc, hit)
     if sentence is None:
         return None, None
+    terms = _terms(doc)
+    low = bisect.bisect_left(terms, (sentence.start_char,))
+    high = bisect.bisect_left(terms, (sentence.end_char,))
     found: dict[str, Optional[str]] = {"AUTHORITY": None, "ROLE": None}
-    terms = [s for s in doc.spans.get(TERMS_KEY, []) if sentence.start_char <= s.start_char < sentence.end_char]
     for label in found:
-        candidates = [s for s in terms if s.label_ == label]
-        after = [s for s in candidates if s.start_char >= hit.end]
+        candidates = [t for t in terms[low:high] if t[1] == label]
+        after = [t for t in candidates if t[0] >= hit.end]
         chosen = after[0] if after else (candidates[-1] if candidates else None)
         if chosen is not None:
-            found[label] = chosen.id_ or chosen.text
+            found[label] = chosen[2]
     return found["AUTHORITY"], found["ROLE"]
+
+
+def _terms(doc: Doc) -> list[tuple[int, str, str]]:
+    """The span ruler's terms of a document as (start, label, name), sorted, made once per document."""
+    if "kim_sorted_terms" not in doc.user_data:
+        doc.user_data["kim_sorted_terms"] = sorted((s.start_char, s.label_, s.id_ or s.text) for s in doc.spans.get(TERMS_KEY, []))
+    return doc.user_data["kim_sorted_terms"]
 
 
 def _position_status(text: str, doc: Doc, hit: Hit) -> Optional[str]:

@@ -8,6 +8,7 @@ are taken from that sentence and from the sentences that follow it up to the nex
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -108,7 +109,7 @@ class Context:
 
 def link_context(doc: Doc, view: View, mentions: Mentions) -> Context:
     """Sentences and module sections; every amount and position gets the module of its sentence or section."""
-    sents = [Sentence(s.start_char, s.end_char) for s in doc.sents]
+    sents = Sentences(Sentence(s.start_char, s.end_char) for s in doc.sents)
     secs = sections(view.text, mentions.module_hits)
     starts = _view_offsets(view, mentions)
     for item in mentions.amounts + mentions.positions:
@@ -210,18 +211,48 @@ def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
     return [Sentence(a, b) for a, b in zip(bounds, bounds[1:])]
 
 
-def _view_offsets(view: View, mentions: Mentions) -> dict[int, int]:
+class Offsets(dict):
+    """View offset of every mention by ``id``; finds the mentions of a list that stand in a stretch of text by
+    bisection (each list is in document order), so that linking stays linear in the document's length."""
+
+    def __init__(self, pairs) -> None:
+        super().__init__(pairs)
+        self._sorted: dict[int, list[int]] = {}
+
+    def within(self, items: list, start: int, end: int) -> list:
+        offsets = self._sorted.get(id(items))
+        if offsets is None or len(offsets) != len(items):
+            offsets = self._sorted[id(items)] = [self[id(item)] for item in items]
+        if any(b < a for a, b in zip(offsets, offsets[1:])):  # not in order: look at every item
+            return [item for item, offset in zip(items, offsets) if start <= offset < end]
+        return items[bisect.bisect_left(offsets, start):bisect.bisect_left(offsets, end)]
+
+
+class Sentences(list):
+    """Sentences in order, found by offset with bisection."""
+
+    def __init__(self, sentences) -> None:
+        super().__init__(sentences)
+        self.starts = [s.start for s in self]
+
+    def at(self, offset: int) -> Sentence:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and self[index].start <= offset < self[index].end:
+            return self[index]
+        return Sentence(offset, offset + 1)
+
+
+def _view_offsets(view: View, mentions: Mentions) -> Offsets:
     """Offsets in the repaired view of every mention (records hold original offsets)."""
     back = view.from_original
     items = mentions.amounts + mentions.positions + mentions.dates + mentions.periods
-    return {id(item): back(item.provenance.start) for item in items}
+    return Offsets((id(item), back(item.provenance.start)) for item in items)
 
 
 def _sentence_at(sents: list[Sentence], offset: int) -> Sentence:
-    for sentence in sents:
-        if sentence.start <= offset < sentence.end:
-            return sentence
-    return Sentence(offset, offset + 1)
+    if isinstance(sents, Sentences):
+        return sents.at(offset)
+    return next((s for s in sents if s.start <= offset < s.end), Sentence(offset, offset + 1))
 
 
 def _section_end(secs: list[tuple[int, int, int]], offset: int, default: int) -> int:
@@ -232,6 +263,8 @@ def _section_end(secs: list[tuple[int, int, int]], offset: int, default: int) ->
 
 
 def _in(items, starts, start: int, end: int) -> list:
+    if isinstance(starts, Offsets):
+        return starts.within(items, start, end)
     return [item for item in items if start <= starts[id(item)] < end]
 
 
