@@ -230,14 +230,32 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
         if not match["rest"].strip() and rest and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", rest[0]) \
                 and not cues["body"].match(rest[0]) and not INFO_LINE.search(rest[0]):
             name = f"{name} {rest[0]}"
-        if name.isupper():
-            name = title_case(name)
+        if name.isupper():  # a letterhead in capitals: its spelling in a mixed-case line (OCR and repair keep umlauts there)
+            name = _mixed_case_spelling(name, head) or title_case(name)
         offset = line.start + line.text.index(stripped[:5])
         return regex.sub(r"\s+", " ", name), (offset, offset + len(name))
     first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
     if first is not None and NAME_LIKE.match(first.text.strip()) and len(first.text.split()) <= 8 and not _kind_title(first.text):
         return first.text.strip(), (first.start, first.end)
     return None
+
+
+def _mixed_case_spelling(name: str, head: list[Line]) -> Optional[str]:
+    """The same name as a mixed-case line of the head writes it ('BEZIRKSREGIERUNG MUNSTER' → 'Bezirksregierung
+    Münster' from the return-address line)."""
+    pattern = regex.compile(r"\b" + r"\s+".join(_skeleton_pattern(word) for word in name.split()) + r"\b", regex.IGNORECASE)
+    for line in head:
+        if not line.text.isupper():
+            match = pattern.search(line.text)
+            if match:
+                return regex.sub(r"\s+", " ", match.group())
+    return None
+
+
+def _skeleton_pattern(word: str) -> str:
+    """A word whose vowels may have lost or gained their umlaut: 'MUNSTER' matches 'Münster'."""
+    pairs = {"a": "[aä]", "o": "[oö]", "u": "[uü]", "ä": "[aä]", "ö": "[oö]", "ü": "[uü]"}
+    return "".join(pairs.get(c.lower(), regex.escape(c)) for c in word)
 
 
 def _kind_title(text: str) -> bool:
