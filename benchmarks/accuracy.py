@@ -114,12 +114,13 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
 
 
 def same_header_value(field: str, gold, found) -> bool:
-    """Header fields compared as a reader would: case, spacing, hyphenation at line ends and trailing
-    punctuation do not count."""
+    """Header fields compared as a reader would: case, spacing, hyphenation at line ends, the forms of dashes
+    and quotes (OCR reads '–' as '-') and trailing punctuation do not count."""
     if gold is None or found is None:
         return gold is None and found is None
     def norm(value) -> str:
         text = str(value).replace("-\n", "").replace("\u00ad", "")
+        text = text.translate(str.maketrans({"–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'"}))
         return " ".join(text.split()).strip(" .,:;").casefold()
     return norm(gold) == norm(found)
 
