@@ -29,6 +29,8 @@ OWN_REFERENCE_START = regex.compile(r"(?i)^\s*(?:Az\.?|Aktenzeichen|Gesch(?:ä|a
 BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur)|,)$")  # a name the letterhead broke: it goes on
 NAME_GOES_ON = regex.compile(r"^(?:des|der)\s+(?:Landes|Freistaates|Freien|Stadt|Kreises|Landkreises)\b")  # '… des Landes Schleswig-Holstein'
 NAME_LIKE = regex.compile(r"^[A-ZÄÖÜ][^\d:,;]{2,70}$")
+REFERS_ON = regex.compile(r"(?i)^\s*(?:bezug|anlage\w*|ihr\w*\s+[\w-]+\s+vom|hier\s*:)")  # may run over two lines
+VERSION_LINE = regex.compile(r"(?i)^\s*(?:Fassung|Stand|Gültig|Gultig|vom|in\s+Kraft)\b")  # 'Fassung vom 1. März 2024'
 NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
 
@@ -67,7 +69,9 @@ def read_letter(lines: list[Line], text: str, date_hits: list[Hit]) -> Letter:
     closing = next((line for line in reversed(content) if cues["closing"].match(line.text)
                     and (salutation is None or line.start > salutation.start)), None)
     head = [line for line in content if salutation is None or line.start < salutation.start][:HEAD_LINES]
-    subject = _subject(lines, head, salutation, cues)
+    # an unlabelled Betreff stands above the salutation, or in a paper without one above its first heading
+    anchor = salutation or next((line for line in content[:HEAD_LINES] if heading_role(line, None) is not None), None)
+    subject = _subject(lines, [line for line in head if anchor is None or line.start < anchor.start], anchor, cues)
     reference = _reference(head, subject, text, cues, is_letter=salutation is not None)
     date_hit = _date(head, closing, content, text, date_hits, cues)
     sender = _sender(head, cues)
@@ -93,9 +97,10 @@ def join_lines(parts: list[str]) -> str:
     return regex.sub(r"\s+", " ", joined).strip()
 
 
-def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
+def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
     """The Betreff: after its label, with the lines that go on with it up to a blank line or what follows a
-    Betreff; in a letter without the label, the lines just above the salutation (below 'Ihr Antrag vom …')."""
+    Betreff; without the label, the lines just above the anchor (the salutation of a letter, the first heading
+    of a Vorlage), below what follows a Betreff ('Ihr Antrag vom …')."""
     head_end = head[-1].end if head else 0
     for index, line in enumerate(lines):
         if line.start > head_end:
@@ -118,19 +123,23 @@ def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cu
             last = follower
         if block:
             return join_lines(block), (line.start, last.end)
-    if salutation is None:
+    if anchor is None:
         return None
     position = len(head)
+    # below the Betreff: 'Bezug: …', 'Anlagen: …' (with the lines they run on to)
+    following = [i for i in range(max(0, position - 4), position) if REFERS_ON.match(head[i].text)]
+    if following:
+        position = following[0]
     while position and cues["after_subject"].match(head[position - 1].text):
         position -= 1
     block: list[Line] = []
-    while position and len(block) < 4:
+    while position and len(block) < 5:
         line = head[position - 1]
         if _outside_subject(line.text, cues) or _kind_title(line.text) and len(line.text.split()) <= 3:
             break
         block.insert(0, line)
         position -= 1
-    if not block or len(block) > 3:
+    if not block or len(block) > 4:
         return None
     return join_lines([line.text for line in block]), (block[0].start, block[-1].end)
 
@@ -138,6 +147,7 @@ def _subject(lines: list[Line], head: list[Line], salutation: Optional[Line], cu
 def _outside_subject(text: str, cues) -> bool:
     """Lines of the info column, the address or the date line, which stand above an unlabelled Betreff."""
     return bool(INFO_LINE.search(text) or cues["body"].match(text.strip()) or OWN_REFERENCE_START.match(text)
+                or VERSION_LINE.match(text)
                 or regex.match(r"^\s*(?:[\w .-]{1,30},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
 
 
@@ -273,7 +283,7 @@ def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, 
     for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 5]:
         last = " ".join(line.text for line in block).rstrip()
         open_bracket = last.count("(") > last.count(")")
-        if not (last.endswith(("-", ",")) or BROKEN_NAME.search(last) or open_bracket or follower.text.strip()[:1] in "(„"
+        if not (last.endswith(("-", "–", ",", ";", ":")) or BROKEN_NAME.search(last) or open_bracket or follower.text.strip()[:1] in "(„"
                 or regex.search(r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|die|das|den|dem)$", last)
                 or follower.text.strip()[:1].islower()):
             break
