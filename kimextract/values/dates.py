@@ -42,17 +42,17 @@ def _date_patterns() -> dict[str, regex.Pattern]:
     return {
         "range": regex.compile(between + left + any_(1) + connector + full(2), flags),
         # 'vom 01.07. bis 31.12.': a range without a year, which takes it from context.
-        "yearless_range": regex.compile(rf"(?<=\b(?:vom|Zeitraum|zwischen(?:\s+dem)?)\s+){between}{left}" + part(1) + connector + part(2), flags),
+        "yearless_range": regex.compile(rf"(?<=\b(?:vom|Zeitraum|zwischen(?:\s{{1,4}}dem)?)\s{{1,4}}){between}{left}" + part(1) + connector + part(2), flags),
         "full": regex.compile(left + full(1), flags),
         "list": regex.compile(
             rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
         ),
         "part_only": regex.compile(left + part(1), flags),
         "cued_list": regex.compile(
-            rf"(?<=\b(?:{cues})\s+){left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+{day}\.\s?{month}\.(?!\s?\d)", flags
+            rf"(?<=\b(?:{cues})\s{{1,4}}){left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+{day}\.\s?{month}\.(?!\s?\d)", flags
         ),
         "cued_part": regex.compile(
-            rf"(?<=\b(?:{cues})\s+){left}(?:" + part(1) + rf"|(?P<d1>{day})\.(?P<m1>{month})(?=\s+[^\W\d]))", flags
+            rf"(?<=\b(?:{cues})\s{{1,4}}){left}(?:" + part(1) + rf"|(?P<d1>{day})\.(?P<m1>{month})(?=\s+[^\W\d]))", flags
         ),  # 'zum 30.06.' and, where OCR lost the last dot, 'zum 30.06 zugewiesen'
         "derived": regex.compile(
             r"\bbis\s+(?:zum\s+)?(?:Ende\s+(?:des\s+)?(?:Jahres|Kalenderjahres|Haushaltsjahres)|(?:zum\s+)?Jahresende)\s+(?P<y1>\d{4})\b", flags
