@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from .discover import check_file, content_sha256
 from .errors import InputError, KimextractError
-from .records import ErrorRecord, Source
+from .records import ErrorRecord, Source, source_path
 from .write import record_outputs
 
 WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
@@ -59,7 +59,7 @@ def _media_type(path: str) -> str:
 def error_result(index: int, path: str, status: str, message: str, outputs: Iterable[str], sha256: Optional[str] = None,
                  seconds: float = 0.0) -> Result:
     """A result holding an :class:`ErrorRecord`."""
-    record = ErrorRecord(status=status, source=Source(path=path, sha256=sha256, media_type=_media_type(path)), error=message)
+    record = ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
     return Result(index, path, status, sha256=sha256, seconds=seconds, error=message, outputs=record_outputs(record, outputs))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from .read import Document, read_document, text_to_document
-from .records import DocumentRecord, Provenance, RepairRecord, Source
+from .records import DocumentRecord, Provenance, RepairRecord, Source, source_path
 
 
 @dataclass
@@ -56,7 +56,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
         findings = verify_findings(document, findings)
     return DocumentRecord(
         source=Source(
-            path=str(document.path) if document.path else None,
+            **source_path(str(document.path) if document.path else None),
             sha256=document.sha256,
             pages=len(document.pages),
             media_type=document.media_type,

@@ -154,12 +154,32 @@ class RepairRecord(Record):
 
 
 class Source(Record):
-    path: Optional[str] = None
+    path: Optional[str] = Field(default=None, description="the input's path as text; bytes that are not UTF-8 shown as U+FFFD")
+    path_bytes: Optional[str] = Field(
+        default=None, description="the path's bytes in hex, only where they are not UTF-8 (names copied from latin-1 systems)"
+    )
     sha256: Optional[str] = None
     pages: int = 0
     media_type: str = "text/plain"
     pages_without_text: list[int] = Field(default_factory=list, description="1-based pages with no text layer")
     ocr: bool = Field(default=False, description="text was produced by OCR in this run")
+
+
+def source_path(path: Optional[str]) -> dict[str, Optional[str]]:
+    """``path`` and, where the name is no valid UTF-8 (a surrogate-escaped byte from the file system),
+    ``path_bytes``: the display name and the exact bytes, so that a record always serializes and loses nothing.
+
+    >>> source_path("caf\\udce9.txt")
+    {'path': 'caf�.txt', 'path_bytes': '636166e92e747874'}
+    """
+    if path is None:
+        return {"path": None, "path_bytes": None}
+    raw = path.encode("utf-8", "surrogateescape")
+    try:
+        raw.decode("utf-8")
+        return {"path": path, "path_bytes": None}
+    except UnicodeDecodeError:
+        return {"path": raw.decode("utf-8", "replace"), "path_bytes": raw.hex()}
 
 
 class DocumentHeader(Record):

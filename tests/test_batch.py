@@ -244,3 +244,22 @@ def test_drop_partial_line(tmp_path):
     path.write_bytes(b'{"c":')
     drop_partial_line(path)
     assert path.read_bytes() == b""
+
+
+def test_a_file_name_that_is_not_utf8_costs_no_record(tmp_path):
+    """Archives copied from latin-1 systems hold such names: every output keeps the record, the name shown
+    with U+FFFD and its exact bytes in ``path_bytes``."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write("Die Zuwendung beträgt 5.000 €.".encode())
+    (folder / "ok.txt").write_text("Zuwendung 3.000 €", encoding="utf-8")
+    for extra in (["--out", str(tmp_path / "r.jsonl")], ["--format", "csv", "--out", str(tmp_path / "r.csv")],
+                  ["--out-dir", str(tmp_path / "dir")]):
+        result = batch(folder, *extra)
+        no_traceback(result)
+        assert result.returncode == 0, result.stderr
+    found = {r["source"]["path"].rsplit("/", 1)[-1]: r["source"]["path_bytes"] for r in records(tmp_path / "r.jsonl")}
+    assert found["caf\ufffd.txt"].endswith(b"caf\xe9.txt".hex()) and found["ok.txt"] is None
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").count("\n") == 3
+    assert len(list((tmp_path / "dir").iterdir())) == 2
