@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,17 @@ def findings_json(results: list[tuple[Path, DocumentRecord]]) -> str:
     )
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: object) -> str:
+    """Text from a document or a path, safe for the terminal: rich markup escaped ('[/x]' stays as it is),
+    control characters shown as escapes (an ESC from a PDF never reaches the terminal)."""
+    from rich.markup import escape
+
+    return escape(CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
 def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -32,20 +44,20 @@ def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
     console = Console() if Console().is_terminal else Console(width=160)
     for path, record in results:
         if not record.findings:
-            console.print(f"{path}: keine Befunde")
+            console.print(f"{shown(path)}: keine Befunde")
             continue
-        table = Table(title=str(path), show_lines=True)
+        table = Table(title=shown(path), show_lines=True)
         table.add_column("Regel", no_wrap=True)
         table.add_column("Schwere", no_wrap=True)
         for column in ("Modul", "Befund", "Belege (Seite: Text)"):
             table.add_column(column)
         for finding in record.findings:
             evidence = "\n".join(
-                f"{e.label}: {e.value} (S. {e.provenance.page if e.provenance else '?'}: {' '.join(e.text.split())[:60]})"
+                shown(f"{e.label}: {e.value} (S. {e.provenance.page if e.provenance else '?'}: {' '.join(e.text.split())[:60]})")
                 for e in finding.evidence
             )
             table.add_row(finding.rule, f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]",
-                          "" if finding.module is None else str(finding.module), finding.message, evidence)
+                          "" if finding.module is None else str(finding.module), shown(finding.message), evidence)
         console.print(table)
 
 

@@ -92,3 +92,12 @@ def test_public_api_names_import():
 
     for name in kimextract.__all__:
         assert getattr(kimextract, name) is not None
+
+
+def test_check_shows_markup_and_escape_sequences_as_text(tmp_path):
+    """A document's or a path's '[/x]' or ESC never becomes rich markup or a terminal command."""
+    paper = tmp_path / "[bold]B.txt"
+    paper.write_text("Die Teile [/x] \x1b[2J 1.000 € und 2.000 €, insgesamt 4.000 €.\n", encoding="utf-8")
+    result = run("check", str(paper))
+    assert result.returncode == 1, result.stderr
+    assert "[bold]B.txt" in result.stdout and "\x1b[2J" not in result.stdout
