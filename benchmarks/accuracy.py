@@ -213,7 +213,8 @@ HEADER = (
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|---|" + "---|" * len(HEADER_FIELDS)
-SETS = {"corpus (tuned)": ROOT / "samples" / "corpus", "blind-1": ROOT / "samples" / "blind-1", "blind-2": ROOT / "samples" / "blind-2"}
+SETS = {"corpus (tuned)": ROOT / "samples" / "corpus", "blind-1": ROOT / "samples" / "blind-1", "blind-2": ROOT / "samples" / "blind-2",
+        "blind-3": ROOT / "samples" / "blind-3"}
 
 
 def main() -> None:
