@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
-from ..structure.authority import find_authority
+from ..structure.authority import find_authority, resolve_bare
 
 DECISION = regex.compile(
     r"""(?ix)
@@ -66,6 +66,7 @@ REFERS_TO_EARLIER = regex.compile(
     r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
     r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
 )
+BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
 CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*$")
@@ -295,9 +296,13 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
     grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
 
-    grant.authority = _authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start])
+    grant.authority = resolve_bare(_authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start]),
+                                   text, sentence.start)
     if mentions.header.kind == "bescheid" and (grant.authority is None or FIRST_PERSON.search(body) or LOCAL_BODY.match(grant.authority)):
         grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided
+    elif grant.authority is None and BESCHEID_CITED.search(body):
+        found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before
+        grant.authority = found[0] if found and not LOCAL_BODY.match(found[0]) else None
 
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):

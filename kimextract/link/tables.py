@@ -3,6 +3,7 @@ Stellen'), its fields from the row and the lines of its label above it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 import regex
@@ -17,6 +18,7 @@ DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|paus
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
+YEAR_HEADER = regex.compile(r"(?i)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
@@ -56,6 +58,8 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         if periods:
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
+        else:
+            grant.period = _year_period(view, table, span)
         assign_positions(grant, _in(mentions.positions, starts, row.line.start, row.line.end)[:1], grant.evidence)
         grant.module = _module(view, table, span, amount)
         grants.append(grant)
@@ -98,6 +102,13 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
 
 
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
+    """The module of a row: the label's word under a 'Baustein'/'Modul' column head ('Jahr Baustein …' over
+    '2021 1 …'), else a module number that opens the label."""
+    heads = table.header.split("\n")[-1].split()
+    column = next((i for i, word in enumerate(heads) if MODULE_HEADER.match(word)), None)
+    label = view.text[span[0]:span[1]].split()
+    if column is not None and column < len(label) and regex.fullmatch(r"[1-3]|I{1,3}", label[column]):
+        return {"I": 1, "II": 2, "III": 3}.get(label[column]) or int(label[column])
     if MODULE_HEADER.search(table.header):
         match = LEADING_MODULE.match(view.text, span[0], span[1])
         if match:
@@ -105,8 +116,18 @@ def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> 
     return amount.module
 
 
+def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tuple]:
+    """A row under a 'Jahr' column head that names a year is a decision for that calendar year."""
+    if not YEAR_HEADER.search(table.header.split("\n")[-1]):
+        return None
+    year = regex.search(r"\b(?:19|20)\d\d\b(?![.,]\d)", view.text[span[0]:span[1]])
+    if year is None:
+        return None
+    return dt.date(int(year.group()), 1, 1), dt.date(int(year.group()), 12, 31)
+
+
 def _authority_before(view: View, table: Table) -> Optional[str]:
     """The body the caption or the sentence before the table names ('hat die Bezirksregierung … folgende
-    Zuwendungen bewilligt')."""
-    found = find_authority(view.text[max(0, table.start - 500):table.start])
+    Zuwendungen bewilligt'), else the one the paper named last before it."""
+    found = find_authority(view.text[max(0, table.start - 500):table.start]) or find_authority(view.text[:table.start], near=table.start)
     return found[0] if found else None

@@ -22,6 +22,8 @@ ADJECTIVE = r"(?:[A-ZÄÖÜ][a-zäöüß]+(?:isch|lich|al|iv|ell|er|sch)(?:e|en|
 INFLECTING = regex.compile(r"(?:isch|lich|al|iv|ell|ig)(?:e|en|er|es|em)?$")
 STRONG_ENDING = {"m": "er", "f": "e", "n": "es"}
 LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
+COMMON_NOUN = regex.compile(r"\w+(?:mittel|ung|ungen|heit|keit|schaft|ion|tät|tat|bescheid|betrag|antrag)\b")
+RECIPIENT_AFTER = regex.compile(r"(?:der|des|dem)\s+(?:Stadt|Gemeinde|Kreis|Landkreis|Kreises|Landkreises|Region)\b")
 SMALL_WORDS = {"von", "für", "fur", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
 
 
@@ -33,7 +35,7 @@ def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str]]:
     pattern = regex.compile(
         rf"(?<![\w-]){ARTICLE}?(?P<adjectives>{ADJECTIVE}{{0,2}})(?P<head>{names})(?P<inflection>es|s|n)?\b"
         rf"(?P<complement>\s+(?:f(?:ü|u)r|von|der|des)\s+.+?(?={deciders['complement_end']})"
-        rf"|\s+(?:[A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)(?:\s+(?:a\.\s?d\.|an\s+der|am|im|in\s+der)\s+[A-ZÄÖÜ][\w]+)?)?",
+        rf"|\s+(?:[A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)(?:\s+(?:a\.\s?d\.|an\s+der|am|in\s+der)\s+[A-ZÄÖÜ][\w]+)?)?",
         regex.DOTALL,
     )
     return pattern, heads, frozenset(deciders["needs_complement"])
@@ -58,6 +60,10 @@ def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str,
         head = match["head"]
         if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|des\s+[A-ZÄÖÜ]|der\s+[A-ZÄÖÜ])", complement):
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
+        if head in LOCAL and COMMON_NOUN.match(complement):
+            continue  # 'der Kreis Fördermittel …': a noun, no place
+        if RECIPIENT_AFTER.match(complement):
+            complement = ""  # 'das Landesamt der Stadt …': what follows is the recipient
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         name = " ".join(adjectives + [head] + ([complement] if complement else []))
@@ -85,3 +91,17 @@ def title_case(name: str) -> str:
     """
     words = name.title().split(" ")
     return " ".join(w.lower() if i and w.lower() in SMALL_WORDS else w for i, w in enumerate(words))
+
+
+def resolve_bare(name: Optional[str], text: str, position: int) -> Optional[str]:
+    """A body named by its head alone ('die Bezirksregierung', 'das Ministerium') is the one the text named in
+    full before ('Bezirksregierung Düsseldorf'), where there is one."""
+    pattern, heads, _ = _data()
+    if name is None or name not in heads:
+        return name
+    earlier = [m for m in pattern.finditer(text, 0, position) if m["head"] == name and (m["complement"] or "").strip()]
+    for match in reversed(earlier):
+        found = find_authority(text[match.start():match.end() + 1])
+        if found is not None and found[0] != name:
+            return found[0]
+    return name
