@@ -184,6 +184,10 @@ def _period(view: View, mentions: Mentions, context: Context, structure: Structu
             found = _in(mentions.periods, context.starts, start, end)
             if found:
                 return found[0]
+    if structure.intro and not CITES_EARLIER.search(view.text, *structure.intro):  # 'werden … für den Zeitraum … gewährt'
+        found = _in(mentions.periods, context.starts, *structure.intro)
+        if found:
+            return found[0]
     for start, end in structure.spans("period"):  # 'beginnt am 01.01.2021 und endet am 31.12.2021'
         dates = [d for d in _in(mentions.dates, context.starts, start, end) if not d.derived]
         if len(dates) >= 2 and dates[0].value < dates[1].value:

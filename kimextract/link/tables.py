@@ -11,7 +11,7 @@ import regex
 from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
-from ..structure.authority import find_authority
+from ..structure.authority import find_authority, resolve_bare
 from .sentences import Context, _in, assign_positions
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
@@ -91,7 +91,8 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         decided = [d for d in dates if id(d) not in in_period]
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
-                      authority=found[0] if found else None, decision_date=decided[-1].value if decided else None)
+                      authority=resolve_bare(found[0], text, first) if found else None,
+                      decision_date=decided[-1].value if decided else None)
         grant.evidence = {"amount": amounts[0].provenance}
         if periods:
             grant.period = (periods[-1].start, periods[-1].end)

@@ -24,11 +24,12 @@ STRONG_ENDING = {"m": "er", "f": "e", "n": "es"}
 LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
 COMMON_NOUN = regex.compile(r"\w+(?:mittel|ung|ungen|heit|keit|schaft|ion|tät|tat|bescheid|betrag|antrag)\b")
 RECIPIENT_AFTER = regex.compile(r"(?:der|des|dem)\s+(?:Stadt|Gemeinde|Kreis|Landkreis|Kreises|Landkreises|Region)\b")
+COMPLEMENT_WORD = regex.compile(r"(?:f(?:ü|u)r|von|der|des)\s")
 SMALL_WORDS = {"von", "für", "fur", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str]]:
+def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[str]]:
     deciders = load_json("structure.json")["deciders"]
     heads: dict[str, str] = deciders["heads"]
     names = "|".join(regex.escape(h) for h in sorted(heads, key=len, reverse=True))
@@ -38,7 +39,7 @@ def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str]]:
         rf"|\s+(?:[A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)(?:\s+(?:a\.\s?d\.|an\s+der|am|in\s+der)\s+[A-ZÄÖÜ][\w]+)?)?",
         regex.DOTALL,
     )
-    return pattern, heads, frozenset(deciders["needs_complement"])
+    return pattern, heads, frozenset(deciders["needs_complement"]), frozenset(deciders["place_heads"])
 
 
 def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str, int, int]]:
@@ -53,7 +54,7 @@ def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str,
     >>> find_authority("Der Kreis Soest hat vom Thüringer Landesverwaltungsamt erhalten")[0]
     'Thüringer Landesverwaltungsamt'
     """
-    pattern, heads, needs_complement = _data()
+    pattern, heads, needs_complement, place_heads = _data()
     found = []
     for match in pattern.finditer(text):
         complement = (match["complement"] or "").strip()
@@ -62,8 +63,8 @@ def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str,
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
         if head in LOCAL and COMMON_NOUN.match(complement):
             continue  # 'der Kreis Fördermittel …': a noun, no place
-        if RECIPIENT_AFTER.match(complement):
-            complement = ""  # 'das Landesamt der Stadt …': what follows is the recipient
+        if RECIPIENT_AFTER.match(complement) or head not in place_heads and not COMPLEMENT_WORD.match(complement):
+            complement = ""  # 'das Landesamt der Stadt …': the recipient follows; 'das Ministerium Anträge': no name
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         name = " ".join(adjectives + [head] + ([complement] if complement else []))
@@ -96,7 +97,7 @@ def title_case(name: str) -> str:
 def resolve_bare(name: Optional[str], text: str, position: int) -> Optional[str]:
     """A body named by its head alone ('die Bezirksregierung', 'das Ministerium') is the one the text named in
     full before ('Bezirksregierung Düsseldorf'), where there is one."""
-    pattern, heads, _ = _data()
+    pattern, heads, _, _ = _data()
     if name is None or name not in heads:
         return name
     earlier = [m for m in pattern.finditer(text, 0, position) if m["head"] == name and (m["complement"] or "").strip()]

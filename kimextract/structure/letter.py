@@ -56,7 +56,7 @@ def _cues() -> dict[str, regex.Pattern]:
     letter = load_json("structure.json")["letter"]
     compiled = {name: regex.compile(rf"(?i){pattern}") for name, pattern in letter.items()}
     compiled["date_line"] = regex.compile(
-        letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*)[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
+        letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*|\b\d{5}[ \t]+[A-ZÄÖÜ][\w.-]+[ \t]+)[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
     )
     compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
     return compiled
