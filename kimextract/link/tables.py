@@ -38,6 +38,9 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     """A row with a decision date and an amount is a decision; its label may stand in the lines above it."""
     starts = context.starts
     authority = _authority_before(view, table)
+    # rows per module without dates of their own split the decision the caption names; rows per recipient or
+    # Träger without dates are a distribution, no decisions
+    decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) else None
     grants, previous_end = [], table.start
     for row in table.rows:
         span = (previous_end, row.line.end)
@@ -48,13 +51,14 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         periods = _in(mentions.periods, starts, *span)
         in_period = {id(d) for p in periods for d in mentions.dates if p.provenance.start <= d.provenance.start < p.provenance.end}
         dates = [d for d in _in(mentions.dates, starts, *span) if not d.derived and id(d) not in in_period]
-        if not amounts or not dates:
+        if not amounts or not (dates or decided_on):
             continue
         amount = amounts[0]
+        decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
         text, provenance = view.provenance(*span)
         grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
-                      decision_date=dates[0].value)
-        grant.evidence = {"amount": amount.provenance, "decision_date": dates[0].provenance}
+                      decision_date=decision.value)
+        grant.evidence = {"amount": amount.provenance, "decision_date": decision.provenance}
         if periods:
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
@@ -125,6 +129,23 @@ def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tu
     if year is None:
         return None
     return dt.date(int(year.group()), 1, 1), dt.date(int(year.group()), 12, 31)
+
+
+def _per_module(view: View, table: Table) -> bool:
+    rows = [row for row in table.rows if not row.total]
+    return bool(MODULE_HEADER.search(table.header.split("\n")[-1])) or bool(rows) and all(
+        LEADING_MODULE.match(row.label) for row in rows if row.label)
+
+
+def _decision_date_before(view: View, mentions: Mentions, context: Context, table: Table):
+    """The date of the decision the text just before a table names ('Mit Bescheid vom 14.02.2023 hat die
+    Bezirksregierung … bewilligt; die Mittel verteilen sich wie folgt:'), for rows that give none."""
+    window = (max(0, table.start - 600), table.start)
+    if not DECIDED_CUE.search(view.text, *window):
+        return None
+    cited = [d for d in _in(mentions.dates, context.starts, *window) if not d.derived
+             and regex.search(r"(?i)\b(?:vom|am)\s*$", view.text[max(0, context.starts[id(d)] - 8):context.starts[id(d)]])]
+    return cited[-1] if cited else None
 
 
 def _authority_before(view: View, table: Table) -> Optional[str]:
