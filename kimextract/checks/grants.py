@@ -93,7 +93,9 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
         back = view.from_original
         stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]
         alone_in_module = sum(1 for g in grants if g.module == grant.module) == 1
-        if not stated and alone_in_module:  # a rate stated elsewhere for the module, e.g. in its section's rules
+        # a rate stated elsewhere for the module (a Bescheid's section of rules); a paper that reports decisions
+        # states rates of programmes in general, not of the grant it cites
+        if not stated and alone_in_module and mentions.structure is not None and mentions.structure.decides:
             stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module in (grant.module, None)]
         if len({a.value for a in stated}) != 1:
             continue
