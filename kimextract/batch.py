@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -32,7 +33,7 @@ from .discover import Input, content_sha256, discover
 from .pool import Pool, Result, Worker, default_workers, error_result
 from .report import make_progress
 from .errors import BatchError
-from .write import DirSink, Done, LineSink, done_in_csv, done_in_dir, done_in_jsonl, input_key
+from .write import DirSink, Done, LineSink, OutputLock, done_in_csv, done_in_dir, done_in_jsonl, input_key
 
 FORMATS = ("jsonl", "csv")
 DEFAULT_TIMEOUT = 600.0
@@ -123,6 +124,15 @@ def run_batch(patterns: Iterable[str], options=None, config: Optional[BatchConfi
     options = options or Options()
     config = config or BatchConfig()
     config.check()
+    with ExitStack() as locks:  # one run per output: a second one is refused, not interleaved
+        if config.out is not None:
+            locks.enter_context(OutputLock(config.out))
+        if config.out_dir is not None:
+            locks.enter_context(OutputLock(config.out_dir, folder=True))
+        return _run_locked(patterns, options, config, on_result)
+
+
+def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary":
     started = time.monotonic()
     inputs = _find_inputs(patterns, config.out)
     done = _done_earlier(config)

@@ -97,6 +97,42 @@ def write_atomically(path: Path, text: str) -> None:
 # the batch's outputs
 
 
+class OutputLock:
+    """An exclusive lock on a batch's output, held while the batch runs: ``<out>.lock`` beside an output file,
+    ``.kimextract.lock`` in an output folder. A second run onto the same output is refused at once; the kernel
+    frees the lock of a process that died, so a stale lock file is simply taken over."""
+
+    def __init__(self, target: Path, folder: bool = False):
+        self.target = target
+        self.path = target / ".kimextract.lock" if folder else target.with_name(target.name + ".lock")
+        self.fd: Optional[int] = None
+
+    def __enter__(self) -> "OutputLock":
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise BatchError(f"cannot lock {self.target}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            other = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(self.fd)
+            self.fd = None
+            raise BatchError(f"{self.target} is being written by another kimextract run (process {other}); "
+                             "wait for it to end or choose another output") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = None
+
+
 class LineSink:
     """JSON lines or CSV, to a file or to stdout. Each record is one ``os.write`` of whole lines; fsync at
     least every :data:`SYNC_SECONDS` and at the end."""

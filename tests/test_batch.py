@@ -262,4 +262,30 @@ def test_a_file_name_that_is_not_utf8_costs_no_record(tmp_path):
     found = {r["source"]["path"].rsplit("/", 1)[-1]: r["source"]["path_bytes"] for r in records(tmp_path / "r.jsonl")}
     assert found["caf\ufffd.txt"].endswith(b"caf\xe9.txt".hex()) and found["ok.txt"] is None
     assert (tmp_path / "r.csv").read_text(encoding="utf-8").count("\n") == 3
-    assert len(list((tmp_path / "dir").iterdir())) == 2
+    assert len([p for p in (tmp_path / "dir").iterdir() if not p.name.startswith(".")]) == 2  # and the run's lock
+
+
+def test_a_second_run_onto_the_same_output_is_refused_and_a_stale_lock_taken_over(tmp_path):
+    slow = tmp_path / "slow.txt"
+    slow.write_text("\f".join(["Die Zuwendung von 55.000 € je Stelle für 2,5 Stellen vom 01.01.2021 bis 31.12.2021."] * 4000),
+                    encoding="utf-8")
+    out = tmp_path / "r.jsonl"
+    first = subprocess.Popen([sys.executable, "-m", "kimextract.cli", "batch", str(slow), "--out", str(out), "-q"],
+                             cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        lock = tmp_path / "r.jsonl.lock"
+        deadline = time.monotonic() + 60
+        while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = batch(slow, "--out", out, "-q")
+        no_traceback(second)
+        assert second.returncode == 2
+        assert f"process {first.pid}" in second.stderr and "another kimextract run" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    (tmp_path / "r.jsonl.lock").write_text("999999\n")  # the lock file of a run that died
+    good = tmp_path / "good.txt"
+    good.write_text("Zuwendung 3.000 €", encoding="utf-8")
+    third = batch(good, "--out", out)
+    assert third.returncode == 0, third.stderr
