@@ -39,7 +39,7 @@ def record_to_line(record: AnyRecord) -> str:
 
 def record_to_csv_rows(record: AnyRecord) -> list[list[str]]:
     """One row per amount; an error or a document without amounts gives one row with its status."""
-    base = [record.source.path or "", record.source.sha256 or "", record.status]
+    base = [spreadsheet_safe(record.source.path or ""), record.source.sha256 or "", record.status]
     if isinstance(record, ErrorRecord) or not record.amounts:
         return [base + [""] * (len(CSV_COLUMNS) - 3)]
     rows = []
@@ -47,8 +47,18 @@ def record_to_csv_rows(record: AnyRecord) -> list[list[str]]:
         p = amount.provenance
         rows.append(base + [str(p.page), str(p.start), str(p.end), format(amount.value, "f"), amount.currency,
                             amount.qualifier or "", amount.per or "", "" if amount.module is None else str(amount.module),
-                            " ".join(amount.text.split())])
+                            spreadsheet_safe(" ".join(amount.text.split()))])
     return rows
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A text cell a spreadsheet would take for a formula ('=', '+', '-', '@' first, or a tab or carriage return)
+    gets a leading apostrophe, as OWASP advises for CSV; number cells are left as numbers.
+
+    >>> spreadsheet_safe("=SUM(A1)"), spreadsheet_safe("- 465.500 EUR"), spreadsheet_safe("385.000 €")
+    ("'=SUM(A1)", "'- 465.500 EUR", '385.000 €')
+    """
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def csv_text(rows: list[list[str]]) -> str:
