@@ -7,9 +7,11 @@ boxes are looked up only for the spans that hold values.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -23,6 +25,7 @@ PDF_MAGIC = b"%PDF-"
 # pdfium marks a hyphen at a line end with U+FFFE and drops the line break; we write both back.
 PDFIUM_LINE_HYPHEN = "\ufffe"
 MAX_FILE_BYTES = 512 * 1024 * 1024
+OPEN_TEXT_PAGES = 8  # text pages kept open for boxes at once
 
 BBox = tuple[float, float, float, float]
 
@@ -65,13 +68,7 @@ class Document:
 
     def page_of(self, offset: int) -> int:
         """1-based page holding the character at ``offset`` of :attr:`text`."""
-        number = 1
-        for index, start in enumerate(self.page_starts):
-            if start <= offset:
-                number = index + 1
-            else:
-                break
-        return number
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def bbox(self, start: int, end: int) -> Optional[BBox]:
         """Box (x0, top, x1, bottom in points, origin top left) of the text span, or None without a PDF."""
@@ -172,29 +169,41 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
     if max_pages is not None and count > max_pages:
         pdf.close()
         raise InputError(f"PDF has {count} pages, more than the limit of {max_pages}", path, status="too_large")
-    pages, textpages = [], {}
+    pages = []
     try:
         for index in range(count):
-            textpage = pdf[index].get_textpage()
-            textpages[index + 1] = textpage
+            page = pdf[index]
+            textpage = page.get_textpage()
             text, char_index = _normalise_page_text(textpage.get_text_range())
+            textpage.close()  # opened again for boxes, a few pages at a time: memory stays flat for long PDFs
+            page.close()
             pages.append(Page(index + 1, text, bool(text.strip()), char_index))
     except pdfium.PdfiumError as exc:
         pdf.close()
         raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
 
-    heights = {}
+    heights: dict[int, float] = {}
+    open_pages: "OrderedDict[int, object]" = OrderedDict()  # the text pages boxes were asked for last
+
+    def textpage_of(number: int):
+        if number in open_pages:
+            open_pages.move_to_end(number)
+            return open_pages[number]
+        if len(open_pages) >= OPEN_TEXT_PAGES:
+            open_pages.popitem(last=False)[1].close()
+        page = pdf[number - 1]
+        heights[number] = page.get_height()
+        open_pages[number] = page.get_textpage()
+        return open_pages[number]
 
     def boxer(number: int, start: int, end: int) -> Optional[BBox]:
-        page = pages[number - 1]
-        textpage = textpages[number]
-        if number not in heights:
-            heights[number] = pdf[number - 1].get_height()
-        return _span_box(textpage, page, start, end, heights[number])
+        textpage = textpage_of(number)
+        return _span_box(textpage, pages[number - 1], start, end, heights[number])
 
     def close() -> None:
-        for textpage in textpages.values():
+        for textpage in open_pages.values():
             textpage.close()
+        open_pages.clear()
         pdf.close()
 
     def renderer(number: int, bbox: BBox, dpi: int):
