@@ -118,7 +118,12 @@ def _hits(doc: Doc, kind: str) -> list[Hit]:
 
 
 def _outside(hits: list[Hit], zones: list[tuple[int, int]]) -> list[Hit]:
-    return [h for h in hits if not any(s <= h.start < e for s, e in zones)]
+    """The hits that start in none of the zones (zones in order, as a regex finds them)."""
+    starts = [s for s, _ in zones]
+    def inside(offset: int) -> bool:
+        index = bisect.bisect_right(starts, offset) - 1
+        return index >= 0 and offset < zones[index][1]
+    return [h for h in hits if not inside(h.start)]
 
 
 def table_hits(tables: list[Table], taken: list[Hit]) -> tuple[list[Hit], list[Hit]]:
@@ -157,8 +162,10 @@ def _line_end(text: str, offset: int) -> int:
 
 def attach_words(text: str, amount_hits: list[Hit]) -> None:
     """Attach 'in Worten: … Euro' to the amount in digits just before it."""
+    ends = [h.end for h in amount_hits]  # hits in order of their starts, so of their ends too
     for match in IN_WORDS.finditer(text):
-        before = [h for h in amount_hits if h.end <= match.start() and match.start() - h.end <= 60]
+        last = bisect.bisect_right(ends, match.start())
+        before = [h for h in amount_hits[max(0, last - 3):last] if match.start() - h.end <= 60]
         if not before:
             continue
         words_value = values.parse_number_words(match["words"])

@@ -218,13 +218,15 @@ class Offsets(dict):
 
     def __init__(self, pairs) -> None:
         super().__init__(pairs)
-        self._sorted: dict[int, list[int]] = {}
+        self._sorted: dict[int, tuple[list[int], bool]] = {}
 
     def within(self, items: list, start: int, end: int) -> list:
-        offsets = self._sorted.get(id(items))
-        if offsets is None or len(offsets) != len(items):
-            offsets = self._sorted[id(items)] = [self[id(item)] for item in items]
-        if any(b < a for a, b in zip(offsets, offsets[1:])):  # not in order: look at every item
+        cached = self._sorted.get(id(items))
+        if cached is None or len(cached[0]) != len(items):
+            offsets = [self[id(item)] for item in items]
+            cached = self._sorted[id(items)] = (offsets, all(a <= b for a, b in zip(offsets, offsets[1:])))
+        offsets, in_order = cached
+        if not in_order:  # look at every item
             return [item for item, offset in zip(items, offsets) if start <= offset < end]
         return items[bisect.bisect_left(offsets, start):bisect.bisect_left(offsets, end)]
 
@@ -248,6 +250,13 @@ def _view_offsets(view: View, mentions: Mentions) -> Offsets:
     back = view.from_original
     items = mentions.amounts + mentions.positions + mentions.dates + mentions.periods
     return Offsets((id(item), back(item.provenance.start)) for item in items)
+
+
+def _between(sents: list[Sentence], start: int, end: int) -> list[Sentence]:
+    """The sentences that begin in [start, end)."""
+    if isinstance(sents, Sentences):
+        return sents[bisect.bisect_left(sents.starts, start):bisect.bisect_left(sents.starts, end)]
+    return [s for s in sents if start <= s.start < end]
 
 
 def _sentence_at(sents: list[Sentence], offset: int) -> Sentence:
@@ -415,9 +424,7 @@ def _grant_period(view: View, mentions: Mentions, starts, sents: list[Sentence],
     inside = _in(mentions.periods, starts, sentence.start, sentence.end)
     if inside:
         return inside[0]
-    for later in sents:
-        if later.start < sentence.end or later.start >= limit:
-            continue
+    for later in _between(sents, sentence.end, limit):
         periods = _in(mentions.periods, starts, later.start, later.end)
         body = view.text[later.start:later.end]
         if periods and (PERIOD_WORDS.search(body) or GRANT_REFERENCE.match(body)):
@@ -440,9 +447,7 @@ def _total_or_all(view: View, starts, positions: list[Position]) -> list[Positio
 
 def _funded_positions(view: View, mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
     """The positions of the first sentence after a decision that says they are funded ('Gefördert werden …')."""
-    for sentence in sents:
-        if sentence.start < start or sentence.start >= limit:
-            continue
+    for sentence in _between(sents, start, limit):
         positions = _in(mentions.positions, starts, sentence.start, sentence.end)
         describes_grant = GRANT_REFERENCE.match(view.text, sentence.start) is not None
         if positions and (describes_grant or any(p.status == "funded" for p in positions)):
@@ -460,9 +465,7 @@ GRANT_REFERENCE = regex.compile(
 def _part_positions(mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
     """Positions named beside the parts of a grant's amount in the sentences after it."""
     found = []
-    for sentence in sents:
-        if sentence.start < start or sentence.start >= limit:
-            continue
+    for sentence in _between(sents, start, limit):
         if _in(mentions.amounts, starts, sentence.start, sentence.end):
             found += [p for p in _in(mentions.positions, starts, sentence.start, sentence.end) if not is_table_cell(p)][:1]
     return found
@@ -475,9 +478,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     text = view.text
     in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     instalments = []
-    for sentence in sents:
-        if sentence.start < decision.start or sentence.start >= limit:
-            continue
+    for sentence in _between(sents, decision.start, limit):
         body = text[sentence.start:sentence.end]
         listed = payment_part and LIST_ITEM.match(body) is not None
         if not listed and (not INSTALMENT.search(body) or not PAYMENT.search(body)):
