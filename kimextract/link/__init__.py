@@ -1,9 +1,11 @@
 """Mentions → grants. Structure decides scope, phrases decide meaning.
 
 A Bescheid with a tenor is linked from its parts (``parts.py``); every other paper, and a Bescheid whose
-tenor could not be found, from its decision sentences (``sentences.py``). The paper's kind decides what may
-be a grant at all: a directive, a Verordnung or a budget yields none; a proposal (Beschlussvorschlag) is never
-one; a paper that only reports decisions yields one where a sentence cites a decision and who made it.
+tenor could not be found, from its decision sentences (``sentences.py``), its tables of decisions and its
+lists of recipients (``tables.py``). The paper's kind decides what may be a grant at all: a directive or a
+Verordnung yields none; a proposal (Beschlussvorschlag) is never one; a budget, a speech or accounts report
+only a funder's decision; minutes record what the body decided after 'Beschluss:'; any other paper yields a
+grant where a sentence cites a decision and who made it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ __all__ = ["mentions_to_grants"]
 # Papers that report decisions: a sentence must say who decided ('Bescheid', an authority, 'das Land').
 REPORTS_DECISIONS = frozenset({"berichtsvorlage", "beschlussvorlage", "mitteilungsvorlage", "verwendungsnachweis",
                                "pressemitteilung", "bescheid"})
-CITES_DECIDER = regex.compile(r"(?i)\bbescheid\w*|\bbewilligungsbescheid|\bzuwendungsbescheid|\bdas\s+land\b|\bder\s+bund\b|\bgemeinderat|\bstadtrat|\bkreistag|\bausschuss")
-
+CITES_DECIDER = regex.compile(r"(?i)bescheid\w*|\bdas\s+land\b|\bder\s+bund\b|\bgemeinderat|\bstadtrat|\bkreistag|\bausschuss")
 
 # Papers about a body's own money: what its council 'festgesetzt' or approved is no grant to it.
 OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
