@@ -42,3 +42,8 @@ def __getattr__(name: str):
 
         return getattr(records, name)
     raise AttributeError(f"module 'kimextract' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazily loaded ones included."""
+    return sorted(__all__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,12 @@ def test_check_shows_markup_and_escape_sequences_as_text(tmp_path):
     result = run("check", str(paper))
     assert result.returncode == 1, result.stderr
     assert "[bold]B.txt" in result.stdout and "\x1b[2J" not in result.stdout
+
+
+def test_python_m_kimextract_and_the_library_lists_its_names():
+    result = subprocess.run([sys.executable, "-m", "kimextract", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip()
+    import kimextract
+
+    assert {"extract_file", "extract_text", "Options", "DocumentRecord"} <= set(dir(kimextract))
+    assert (Path(kimextract.__file__).parent / "py.typed").is_file()

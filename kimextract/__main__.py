@@ -1,0 +1,5 @@
+"""``python -m kimextract``: the command line, as ``kimextract``."""
+
+from .cli import main
+
+main()
