@@ -36,6 +36,7 @@ from .errors import BatchError
 from .write import DirSink, Done, LineSink, OutputLock, done_in_csv, done_in_dir, done_in_jsonl, input_key
 
 FORMATS = ("jsonl", "csv")
+FAIL_ON = ("error", "warning", "never")
 DEFAULT_TIMEOUT = 600.0
 MAX_TASKS_PER_WORKER = 500  # a worker is replaced after this many documents: memory stays flat
 SLOWEST = 5
@@ -53,6 +54,7 @@ class BatchConfig:
     timeout: Optional[float] = DEFAULT_TIMEOUT  # seconds per document; None or 0: no limit
     max_tasks_per_worker: int = MAX_TASKS_PER_WORKER  # 0: never replace a worker
     progress: str = "auto"  # auto | rich | plain | none
+    fail_on: str = "error"  # error | warning | never: which findings make the exit code 1
 
     def check(self) -> None:
         if self.fmt not in FORMATS:
@@ -63,6 +65,8 @@ class BatchConfig:
             raise BatchError("--timeout must be positive (0: no limit)")
         if self.resume and self.out is None and self.out_dir is None:
             raise BatchError("--resume needs --out FILE or --out-dir DIR")
+        if self.fail_on not in FAIL_ON:
+            raise BatchError(f"--fail-on takes {', '.join(FAIL_ON)}, not {self.fail_on!r}")
 
 
 @dataclass
@@ -77,7 +81,9 @@ class Summary:
     ocr_documents: int = 0
     findings: Counter = field(default_factory=Counter)  # "rule severity" -> count
     error_finding_documents: int = 0
+    warning_finding_documents: int = 0
     skipped_error_finding_documents: int = 0
+    fail_on: str = "error"
     slowest: list[tuple[float, str, int, bool]] = field(default_factory=list)  # heap of (seconds, path, pages, ocr)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, message), the first 20
     seconds: float = 0.0
@@ -92,6 +98,7 @@ class Summary:
         self.ocr_documents += result.ocr
         self.findings.update(result.findings)
         self.error_finding_documents += result.error_findings
+        self.warning_finding_documents += any(key.endswith(" warning") for key in result.findings)
         self.peak_worker_kb = max(self.peak_worker_kb, result.hwm_kb)
         item = (result.seconds, result.path, result.pages, result.ocr)
         if len(self.slowest) < SLOWEST:
@@ -107,12 +114,28 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """0 all succeeded; 1 a document has an error-level finding; 3 an input failed (wins over 1)."""
+        """0 all succeeded; 1 a document has a finding of the level ``fail_on`` names (an error, by default);
+        3 an input failed (wins over 1)."""
         if self.failed:
             return 3
-        if self.error_finding_documents or self.skipped_error_finding_documents:
+        errors = self.error_finding_documents + self.skipped_error_finding_documents
+        if self.fail_on == "error" and errors or self.fail_on == "warning" and (errors or self.warning_finding_documents):
             return 1
         return 0
+
+    @property
+    def exit_reason(self) -> str:
+        """The exit code and why, for the last line of the summary."""
+        code = self.exit_code
+        if code == 3:
+            return f"exit 3: {self.failed} input{'s' if self.failed != 1 else ''} got an error record"
+        errors = self.error_finding_documents + self.skipped_error_finding_documents
+        if code == 1:
+            what = f"{errors} document{'s' if errors != 1 else ''} with error findings"
+            if self.fail_on == "warning":
+                what += f", {self.warning_finding_documents} with warnings"
+            return f"exit 1: {what} (--fail-on never: exit 0 for them)"
+        return "exit 0" + (f" ({errors} documents with error findings; --fail-on never)" if errors else "")
 
 
 
@@ -140,7 +163,8 @@ def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary
 
     summary = Summary(inputs=len(inputs), skipped=len(inputs) - len(todo), skipped_statuses=done.statuses,
                       skipped_error_finding_documents=done.error_findings,
-                      out=str(config.out) if config.out else str(config.out_dir) if config.out_dir else "-")
+                      out=str(config.out) if config.out else str(config.out_dir) if config.out_dir else "-",
+                      fail_on=config.fail_on)
     outputs = []
     line_sink = None
     if config.out is not None or config.out_dir is None:

@@ -128,15 +128,17 @@ def batch(
     disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level: error, warning or never.")] = "error",
 ) -> None:
-    """Extract many documents in parallel: one record per input, in input order; exit 3 if any input failed."""
+    """Extract many documents in parallel: one record per input, in input order. Exit 0 when all went well; 1
+    when a document has an error finding (see --fail-on); 3 when an input got an error record; 2 for bad usage."""
     from .batch import BatchConfig, run_batch
     from .report import summary_text
 
     options = _options(no_repair, disable, ocr)
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt, workers=workers, resume=resume, timeout=timeout or None,
-                         progress="none" if quiet else "auto")
+                         progress="none" if quiet else "auto", fail_on=fail_on)
     try:
         summary = _run(lambda: run_batch(inputs, options, config))
     except KeyboardInterrupt:

@@ -167,4 +167,5 @@ def summary_text(summary: Summary) -> str:
             lines.append(f"    … and {summary.failed - len(summary.failures)} more")
     if summary.peak_worker_kb:
         lines.append(f"  worker memory: peak {summary.peak_worker_kb / 1024:.0f} MiB; {summary.worker_starts} worker starts")
+    lines.append(f"  {summary.exit_reason}")
     return "\n".join(lines)

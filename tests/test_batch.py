@@ -289,3 +289,16 @@ def test_a_second_run_onto_the_same_output_is_refused_and_a_stale_lock_taken_ove
     good.write_text("Zuwendung 3.000 €", encoding="utf-8")
     third = batch(good, "--out", out)
     assert third.returncode == 0, third.stderr
+
+
+def test_the_summary_says_why_it_exits_and_fail_on_chooses(tmp_path):
+    paper = tmp_path / "sum.txt"
+    paper.write_text("Für Personalausgaben werden 25.000 € und für Sachausgaben 50.000 € bereitgestellt, insgesamt 80.000 €.\n",
+                     encoding="utf-8")
+    first = batch(paper, "--out", tmp_path / "a.jsonl", "-q")
+    assert first.returncode == 1 and "exit 1: 1 document with error findings" in first.stderr
+    never = batch(paper, "--out", tmp_path / "b.jsonl", "-q", "--fail-on", "never")
+    assert never.returncode == 0 and "exit 0 (1 documents with error findings" in never.stderr
+    wrong = batch(paper, "--out", tmp_path / "c.jsonl", "-q", "--fail-on", "sometimes")
+    no_traceback(wrong)
+    assert wrong.returncode == 2 and "--fail-on takes" in wrong.stderr
