@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from .errors import InputError
 from .read import Document, read_document, text_to_document
 from .records import DocumentRecord, Provenance, RepairRecord, Source, source_path
 
@@ -22,8 +24,12 @@ class Options:
 
 
 def extract_file(path: Path | str, options: Optional[Options] = None) -> DocumentRecord:
-    """Read a PDF or text file and extract everything from it."""
-    options = options or Options()
+    """Read a PDF or text file and extract everything from it.
+
+    Raises :class:`~kimextract.errors.InputError` for a file that cannot be read as a document (missing,
+    empty, encrypted, corrupt, not UTF-8, too many pages: its ``status`` says which) and for options that are
+    no :class:`Options`."""
+    options = _checked(options)
     with read_document(path, max_pages=options.max_pages) as document:
         if options.ocr != "never" and document.media_type == "application/pdf":
             from .ocr import ocr_missing_pages
@@ -33,8 +39,26 @@ def extract_file(path: Path | str, options: Optional[Options] = None) -> Documen
 
 
 def extract_text(text: str, options: Optional[Options] = None) -> DocumentRecord:
-    """Extract everything from a text (pages separated by form feeds)."""
-    return process_document(text_to_document(text), options or Options())
+    """Extract everything from a text (pages separated by form feeds). Characters a text cannot hold in UTF-8
+    (lone surrogates) are read as U+FFFD.
+
+    Raises :class:`~kimextract.errors.InputError` for a ``text`` that is no ``str`` and for options that are no
+    :class:`Options`; never spaCy's length error (there is no length limit)."""
+    if not isinstance(text, str):
+        raise InputError(f"extract_text takes a str, not {type(text).__name__}; use extract_file for a file")
+    text = LONE_SURROGATE.sub("\ufffd", text)  # one character for one: offsets hold
+    return process_document(text_to_document(text), _checked(options))
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _checked(options: Optional[Options]) -> Options:
+    if options is None:
+        return Options()
+    if not isinstance(options, Options):
+        raise InputError(f"options must be kimextract.Options, not {type(options).__name__}")
+    return options
 
 
 def process_document(document: Document, options: Options) -> DocumentRecord:

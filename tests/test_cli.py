@@ -111,3 +111,15 @@ def test_python_m_kimextract_and_the_library_lists_its_names():
 
     assert {"extract_file", "extract_text", "Options", "DocumentRecord"} <= set(dir(kimextract))
     assert (Path(kimextract.__file__).parent / "py.typed").is_file()
+
+
+def test_library_errors_are_kimextract_errors():
+    import kimextract
+    from kimextract import InputError
+
+    for call in (lambda: kimextract.extract_text(b"bytes"), lambda: kimextract.extract_text("x", "options"),
+                 lambda: kimextract.extract_file("/no/such/file.pdf")):
+        with pytest.raises(InputError):
+            call()
+    record = kimextract.extract_text("a\udce9 1.000 €")  # a lone surrogate: read as U+FFFD, offsets kept
+    assert record.amounts[0].provenance.start == 3 and record.model_dump_json()
