@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "extract_file",
     "extract_text",
+    "extract_record",
     "Options",
     "DocumentRecord",
     "ErrorRecord",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .pool import extract_record
     from .process import Options, extract_file, extract_text
     from .records import DocumentRecord, ErrorRecord
 
@@ -37,6 +39,10 @@ def __getattr__(name: str):
         from . import process
 
         return getattr(process, name)
+    if name == "extract_record":
+        from .pool import extract_record
+
+        return extract_record
     if name in ("DocumentRecord", "ErrorRecord"):
         from . import records
 

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from .discover import check_file, content_sha256
 from .errors import InputError, KimextractError
-from .records import ErrorRecord, Source, source_path
+from .records import DocumentRecord, ErrorRecord, Source, source_path
 from .write import record_outputs
 
 WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
@@ -59,48 +59,67 @@ def _media_type(path: str) -> str:
 def error_result(index: int, path: str, status: str, message: str, outputs: Iterable[str], sha256: Optional[str] = None,
                  seconds: float = 0.0) -> Result:
     """A result holding an :class:`ErrorRecord`."""
-    record = ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
+    record = _error_record(path, status, message, sha256)
     return Result(index, path, status, sha256=sha256, seconds=seconds, error=message, outputs=record_outputs(record, outputs))
 
 
-def process_input(index: int, path: str, options, outputs: Iterable[str] = ("jsonl",)) -> Result:
-    """Extract one input into a :class:`Result`; every failure becomes an error record. Never raises."""
+def _error_record(path: str, status: str, message: str, sha256: Optional[str] = None) -> ErrorRecord:
+    return ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
+
+
+def extract_record(path: str, options=None) -> DocumentRecord | ErrorRecord:
+    """One input's record exactly as ``batch`` writes it: a :class:`DocumentRecord`, or an :class:`ErrorRecord`
+    whose ``status`` says why (unreadable, empty, encrypted, corrupt, not_a_pdf, too_large, no_text_layer, and
+    internal for a bug). Never raises, so that any engine, or a user's own loop, can map it over an archive."""
     from .ocr import TESSERACT_HINT
     from .process import extract_file
 
-    started = time.perf_counter()
-    outputs = tuple(outputs)
     try:
         problem = check_file(path)
         if problem:
-            return error_result(index, path, "unreadable", problem, outputs, seconds=time.perf_counter() - started)
+            return _error_record(path, "unreadable", problem)
         record = extract_file(path, options)
         source = record.source
         if source.media_type == "application/pdf" and source.pages and len(source.pages_without_text) == source.pages and not source.ocr:
             # --ocr never: an image-only PDF gives no text at all, which is no result.
             message = f"no text layer on any page; run with --ocr auto ({TESSERACT_HINT}) to OCR it"
-            return error_result(index, path, "no_text_layer", message, outputs, source.sha256, time.perf_counter() - started)
-        findings = Counter(f"{f.rule} {f.severity}" for f in record.findings)
-        return Result(
-            index, path, "ok", sha256=source.sha256, pages=source.pages, seconds=time.perf_counter() - started, ocr=source.ocr,
-            findings=dict(findings), error_findings=any(f.severity == "error" for f in record.findings),
-            outputs=record_outputs(record, outputs),
-        )
+            return _error_record(path, "no_text_layer", message, source.sha256)
+        return record
     except KimextractError as exc:
         status = getattr(exc, "status", "unreadable") or "unreadable"
-        message = exc.message if isinstance(exc, InputError) else str(exc)
-        return _safe_error(index, path, status, message, outputs, started)
+        return _safe_error_record(path, status, exc.message if isinstance(exc, InputError) else str(exc))
     except RecursionError:
-        return _safe_error(index, path, "internal", "internal error: RecursionError (document too deeply nested)", outputs, started)
+        return _safe_error_record(path, "internal", "internal error: RecursionError (document too deeply nested)")
     except Exception as exc:  # noqa: BLE001 - a bug must cost one record, not the batch
-        return _safe_error(index, path, "internal", f"internal error: {type(exc).__name__}: {exc}", outputs, started)
+        return _safe_error_record(path, "internal", f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _safe_error(index, path, status, message, outputs, started) -> Result:
+def _safe_error_record(path: str, status: str, message: str) -> ErrorRecord:
     try:
-        return error_result(index, path, status, message, outputs, content_sha256(path), time.perf_counter() - started)
+        return _error_record(path, status, message, content_sha256(path))
+    except Exception as exc:  # noqa: BLE001 - the error path itself must not fail
+        return _error_record(path, "internal", f"internal error: {type(exc).__name__}: {exc}")
+
+
+def process_input(index: int, path: str, options, outputs: Iterable[str] = ("jsonl",)) -> Result:
+    """Extract one input into a :class:`Result` for the batch: the record serialized in ``outputs`` and what
+    the summary counts. Never raises."""
+    started = time.perf_counter()
+    record = extract_record(path, options)
+    seconds = time.perf_counter() - started
+    try:
+        serialized = record_outputs(record, tuple(outputs))
     except Exception as exc:  # noqa: BLE001
         return Result(index, path, "internal", error=f"internal error: {type(exc).__name__}: {exc}")
+    if isinstance(record, ErrorRecord):
+        return Result(index, path, record.status, sha256=record.source.sha256, seconds=seconds, error=record.error,
+                      outputs=serialized)
+    source = record.source
+    return Result(
+        index, path, "ok", sha256=source.sha256, pages=source.pages, seconds=seconds, ocr=source.ocr,
+        findings=dict(Counter(f"{f.rule} {f.severity}" for f in record.findings)),
+        error_findings=any(f.severity == "error" for f in record.findings), outputs=serialized,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -302,3 +302,17 @@ def test_the_summary_says_why_it_exits_and_fail_on_chooses(tmp_path):
     wrong = batch(paper, "--out", tmp_path / "c.jsonl", "-q", "--fail-on", "sometimes")
     no_traceback(wrong)
     assert wrong.returncode == 2 and "--fail-on takes" in wrong.stderr
+
+
+def test_extract_record_never_raises_and_gives_what_batch_writes(broken_run):
+    """The public per-input function gives the records the batch wrote, for every kind of broken input."""
+    import kimextract
+
+    _, _, out = broken_run
+    for written in records(out / "records.jsonl"):
+        path = written["source"]["path"]
+        if path.endswith("pages-2000.pdf"):
+            continue  # the batch ran with --max-pages 500
+        record = kimextract.extract_record(path)
+        assert record.status == written["status"], path
+        assert json.loads(record.model_dump_json()) == written, path
