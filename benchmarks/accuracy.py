@@ -214,7 +214,7 @@ HEADER = (
 )
 HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|---|" + "---|" * len(HEADER_FIELDS)
 SETS = {"corpus (tuned)": ROOT / "samples" / "corpus", "blind-1": ROOT / "samples" / "blind-1", "blind-2": ROOT / "samples" / "blind-2",
-        "blind-3": ROOT / "samples" / "blind-3"}
+        "blind-3": ROOT / "samples" / "blind-3", "blind-4": ROOT / "samples" / "blind-4"}
 
 
 def main() -> None:
