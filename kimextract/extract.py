@@ -91,6 +91,7 @@ class Mentions:
     modules: list[Module] = field(default_factory=list)
     module_hits: list[Hit] = field(default_factory=list)
     structure: Optional[Structure] = None
+    period_dates: set[int] = field(default_factory=set)  # ids of the dates that stand inside a period ('01.01.–31.12.')
 
 
 def doc_to_mentions(doc: Doc, view: View) -> Mentions:
@@ -107,6 +108,7 @@ def doc_to_mentions(doc: Doc, view: View) -> Mentions:
     mentions.amounts = [_amount(view, h) for h in amount_hits]
     mentions.dates = [_date(view, h) for h in sorted(hits["dates"] + hits["derived_dates"], key=lambda h: h.start)]
     mentions.periods = _periods(view, hits["dates"])
+    mentions.period_dates = _inside_periods(mentions.dates, mentions.periods)
     mentions.positions = [_position(doc, view, h) for h in position_hits]
     mentions.module_hits = hits["modules"]
     mentions.modules = _modules(view, hits["modules"])
@@ -215,6 +217,17 @@ def _periods(view: View, date_hits: list[Hit]) -> list[Period]:
         text, provenance = view.provenance(*span)
         periods.append(Period(text=text, provenance=provenance, start=ends[0].value, end=ends[-1].value))
     return periods
+
+
+def _inside_periods(dates: list[DateMention], periods: list[Period]) -> set[int]:
+    """The dates that are the ends of a period, not dates of their own (a decision's, a payment's)."""
+    starts = [p.provenance.start for p in periods]
+    inside = set()
+    for date in dates:
+        index = bisect.bisect_right(starts, date.provenance.start) - 1
+        if index >= 0 and date.provenance.start < periods[index].provenance.end:
+            inside.add(id(date))
+    return inside
 
 
 def _position(doc: Doc, view: View, hit: Hit) -> Position:

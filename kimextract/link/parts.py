@@ -5,7 +5,6 @@ reasons are grants of their own (``earlier``), with the fields of their own sent
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Optional
 
 import regex
@@ -13,7 +12,7 @@ import regex
 from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Period, Position
 from ..structure import Structure
-from ..values import plain, scan_modules
+from ..values import scan_modules
 from .sentences import (
     Context,
     Sentence,
@@ -25,6 +24,7 @@ from .sentences import (
     _sentence_at,
     _total_or_all,
     assign_positions,
+    rate_per_post,
     decision_sentences,
     finish,
 )
@@ -71,9 +71,7 @@ def _cited_in_tenor(view: View, mentions: Mentions, context: Context, tenor: Sen
                    part=(tenor.start, context.starts[id(changed)]), role="earlier")
     grant.instalments = []
     if grant.positions is None:
-        grant.positions, grant.rate_per_fte = decision.positions, None
-        if decision.positions:
-            grant.rate_per_fte = plain((grant.amount / decision.positions).quantize(Decimal("0.01")))
+        grant.positions, grant.rate_per_fte = decision.positions, rate_per_post(grant.amount, decision.positions)
     period = decision.evidence.get("period")
     if grant.period is None and period is not None and UNCHANGED.search(view.text, max(0, view.from_original(period.start) - 80), view.from_original(period.end)):
         grant.period = decision.period

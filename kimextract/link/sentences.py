@@ -185,7 +185,7 @@ def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], 
     fte = plain(sum((p.fte for p in positions), Decimal(0))) if positions else None
     part = grant.model_copy(update={
         "amount": amount.value, "module": amount.module, "positions": fte, "positions_by": {}, "instalments": [],
-        "rate_per_fte": plain((amount.value / fte).quantize(Decimal("0.01"))) if fte else None,
+        "rate_per_fte": rate_per_post(amount.value, fte),
         "evidence": {**grant.evidence, "amount": amount.provenance},
     })
     part._scope = grant._scope
@@ -252,17 +252,13 @@ def _view_offsets(view: View, mentions: Mentions) -> Offsets:
     return Offsets((id(item), back(item.provenance.start)) for item in items)
 
 
-def _between(sents: list[Sentence], start: int, end: int) -> list[Sentence]:
+def _between(sents: Sentences, start: int, end: int) -> list[Sentence]:
     """The sentences that begin in [start, end)."""
-    if isinstance(sents, Sentences):
-        return sents[bisect.bisect_left(sents.starts, start):bisect.bisect_left(sents.starts, end)]
-    return [s for s in sents if start <= s.start < end]
+    return sents[bisect.bisect_left(sents.starts, start):bisect.bisect_left(sents.starts, end)]
 
 
-def _sentence_at(sents: list[Sentence], offset: int) -> Sentence:
-    if isinstance(sents, Sentences):
-        return sents.at(offset)
-    return next((s for s in sents if s.start <= offset < s.end), Sentence(offset, offset + 1))
+def _sentence_at(sents: Sentences, offset: int) -> Sentence:
+    return sents.at(offset)
 
 
 def _section_end(secs: list[tuple[int, int, int]], offset: int, default: int) -> int:
@@ -272,10 +268,8 @@ def _section_end(secs: list[tuple[int, int, int]], offset: int, default: int) ->
     return default
 
 
-def _in(items, starts, start: int, end: int) -> list:
-    if isinstance(starts, Offsets):
-        return starts.within(items, start, end)
-    return [item for item in items if start <= starts[id(item)] < end]
+def _in(items, starts: Offsets, start: int, end: int) -> list:
+    return starts.within(items, start, end)
 
 
 def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict[int, int]) -> bool:
@@ -313,11 +307,9 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before
         grant.authority = found[0] if found and not LOCAL_BODY.match(found[0]) else None
 
-    in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):
         before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
-        in_period = any(s <= date.provenance.start < e for s, e in in_periods)
-        if not regex.search(r"(?i)\b(?:vom|datiert|am)\s*$", before) or date.derived or in_period:
+        if not regex.search(r"(?i)\b(?:vom|datiert|am)\s*$", before) or date.derived or id(date) in mentions.period_dates:
             continue
         if regex.search(r"(?i)\b(?:Antrag\w*|Schreiben|Mail|Verwendungsnachweis\w*|Nachweis\w*)\s+vom\s*$", before):
             continue  # the date of an application or a letter, not of the decision
@@ -359,6 +351,13 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     return grant
 
 
+def rate_per_post(amount: Optional[Decimal], posts: Optional[Decimal]) -> Optional[Decimal]:
+    """A grant's amount per post, to the cent; None without posts."""
+    if not posts or amount is None:
+        return None
+    return plain((amount / posts).quantize(Decimal("0.01")))
+
+
 def assign_positions(grant: Grant, positions: list[Position], evidence: dict) -> None:
     """The posts a grant covers: their sum, per authority or role, and the amount per post."""
     if not positions:
@@ -369,8 +368,7 @@ def assign_positions(grant: Grant, positions: list[Position], evidence: dict) ->
         key = position.authority or position.role
         if key:
             grant.positions_by[key] = plain(grant.positions_by.get(key, Decimal(0)) + position.fte)
-    if grant.positions and grant.amount is not None:
-        grant.rate_per_fte = plain((grant.amount / grant.positions).quantize(Decimal("0.01")))
+    grant.rate_per_fte = rate_per_post(grant.amount, grant.positions)
 
 
 def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[tuple[Optional[Amount], Amount]]:
@@ -476,7 +474,6 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     """Payments of the grant named in its sentences: amounts, or shares ('die Hälfte'), with their dates. In a
     Bescheid's payment part, the items of a list ('– 138.000,00 EUR zum 1. März 2021,') are payments too."""
     text = view.text
-    in_periods = [(p.provenance.start, p.provenance.end) for p in mentions.periods]
     instalments = []
     for sentence in _between(sents, decision.start, limit):
         body = text[sentence.start:sentence.end]
@@ -489,7 +486,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
                    if a.value != grant.amount and a.per is None and not is_table_cell(a)]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
-                 if not d.derived and not any(s <= d.provenance.start < e for s, e in in_periods)]
+                 if not d.derived and id(d) not in mentions.period_dates]
         if amounts:
             parts = [(a.value, None) for a in amounts]
             count = _instalment_count(body)

@@ -49,8 +49,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
             continue
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
-        in_period = {id(d) for p in periods for d in mentions.dates if p.provenance.start <= d.provenance.start < p.provenance.end}
-        dates = [d for d in _in(mentions.dates, starts, *span) if not d.derived and id(d) not in in_period]
+        dates = _decision_dates(mentions, starts, *span)
         if not amounts or not (dates or decided_on):
             continue
         amount = amounts[0]
@@ -89,10 +88,8 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         if not cues:
             continue
         found = find_authority(before, near=cues[-1].start())  # who decided: named closest to the cue
-        dates = [d for d in _in(mentions.dates, starts, max(0, item.start() - 1500), item.start()) if not d.derived]
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
-        in_period = {id(d) for p in periods for d in dates if p.provenance.start <= d.provenance.start < p.provenance.end}
-        decided = [d for d in dates if id(d) not in in_period]
+        decided = _decision_dates(mentions, starts, max(0, item.start() - 1500), item.start())
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
                       authority=resolve_bare(found[0], text, first) if found else None,
@@ -104,6 +101,11 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         grant.module = amounts[0].module
         grants.append(grant)
     return grants
+
+
+def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
+    """The dates of a stretch of text that can date a decision: calendar dates, not the ends of a period."""
+    return [d for d in _in(mentions.dates, starts, start, end) if not d.derived and id(d) not in mentions.period_dates]
 
 
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
