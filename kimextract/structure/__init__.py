@@ -11,10 +11,14 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
+import regex
+
+from ..resources import load_json
 from ..values import Hit
-from .kinds import Kind, classify, decides_amount
+from .kinds import Kind, classify
 from .letter import Letter, join_lines, read_letter, subject_from_title
 from .lines import Line, split_lines
 from .sections import Section, find_sections
@@ -97,3 +101,20 @@ def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tu
         return None, None
     tenor = (chosen[0], min(chosen[1], end_of_letter))
     return tenor, ((start, tenor[0]) if tenor[0] > start else None)
+
+
+AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
+SENTENCE_BREAK = regex.compile(r"(?<!\b[A-Z]\w{0,3}|\b\d{1,2})[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")  # not after 'Abs.', '1.'
+
+
+@lru_cache(maxsize=1)
+def _tenor_cue() -> regex.Pattern:
+    return regex.compile(rf"(?i){load_json('structure.json')['tenor_cues']}")
+
+
+def decides_amount(text: str) -> bool:
+    """A sentence of the text decides an amount now: a cue such as 'bewillige ich' or 'wird … festgesetzt'
+    and an amount in the same sentence."""
+    bounds = [0] + [m.end() for m in SENTENCE_BREAK.finditer(text)] + [len(text)]
+    return any(AMOUNT_LIKE.search(text, start, end) and _tenor_cue().search(text, start, end)
+               for start, end in zip(bounds, bounds[1:]))

@@ -66,19 +66,3 @@ def _title_candidates(lines: list[Line]):
         if len(text) <= 90 and not LABEL_VALUE.match(text) and not text.endswith((",", ";")):
             yield line
 
-
-AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
-SENTENCE_BREAK = regex.compile(r"(?<!\b[A-Z]\w{0,3}|\b\d{1,2})[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")  # not after 'Abs.', '1.' 
-
-
-@lru_cache(maxsize=1)
-def _tenor_cue() -> regex.Pattern:
-    return regex.compile(rf"(?i){load_json('structure.json')['tenor_cues']}")
-
-
-def decides_amount(text: str) -> bool:
-    """A sentence of the text decides an amount now: a cue such as 'bewillige ich' or 'wird … festgesetzt'
-    and an amount in the same sentence."""
-    bounds = [0] + [m.end() for m in SENTENCE_BREAK.finditer(text)] + [len(text)]
-    return any(AMOUNT_LIKE.search(text, start, end) and _tenor_cue().search(text, start, end)
-               for start, end in zip(bounds, bounds[1:]))

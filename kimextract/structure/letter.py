@@ -58,6 +58,9 @@ def _cues() -> dict[str, regex.Pattern]:
     compiled["date_line"] = regex.compile(
         letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*|\b\d{5}[ \t]+[A-ZÄÖÜ][\w.-]+[ \t]+)[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
     )
+    compiled["own_reference_value"] = regex.compile(  # a label of the paper's own number, and the number after it
+        rf"(?i)(?:^|[\s(])(?P<label>{letter['own_reference']})\s*[:.]?\s*"
+        rf"(?:\((?:bitte\s+)?bei\s+Antwort[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
     compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
     return compiled
 
@@ -158,9 +161,7 @@ def _ends_block(text: str) -> bool:
 def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = False) -> Optional[tuple[str, tuple[int, int]]]:
     """The paper's own number: a Vorlage or Drucksache number first, then a file number (Aktenzeichen,
     Geschäftszeichen, Reg.-Nr., a court's Geschäftsnummer); never one that the Betreff or 'Ihr Zeichen' cites."""
-    own = load_json("structure.json")["letter"]["own_reference"]
-    pattern = regex.compile(rf"(?i)(?:^|[\s(])(?P<label>{own})\s*[:.]?\s*"
-                            rf"(?:\((?:bitte\s+)?bei\s+Antwort[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
+    pattern = cues["own_reference_value"]
     found: list[tuple[int, str, tuple[int, int]]] = []
     for index, line in enumerate(head):
         if subject and subject[1][0] <= line.start < subject[1][1]:
