@@ -28,8 +28,8 @@ LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d
 def table_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
     grants = []
     for table in mentions.structure.tables:
-        head = table.header.split("\n")[-1]  # the column heads: a table of payments lists no decisions
-        if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(head):
+        # a table whose column heads name payments lists no decisions
+        if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(table.column_heads):
             grants += _rows(view, mentions, context, table)
     return grants
 
@@ -74,6 +74,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
     erlassen … – Region Hannover: 312.000 Euro für 5,0 Stellen'): one grant per item, the authority, date and
     period from the text before the list."""
     starts, text, grants = context.starts, view.text, []
+    deciders: dict[int, Optional[str]] = {}  # by the list's first item: who decided, named once for the list
     for item in RECIPIENT_ITEM.finditer(text):
         if mentions.structure.role_at(item.start()) == "proposal" or not RECIPIENT.match(item["name"]):
             continue
@@ -83,16 +84,15 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         first = item.start()
         while (previous := RECIPIENT_ITEM.search(text, text.rfind("\n", 0, max(0, first - 1)) + 1, first)) is not None:
             first = previous.start()  # the text before the list, not the items above this one
-        before = text[max(0, first - 1500):first]
-        cues = list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
-        if not cues:
+        if first not in deciders:
+            deciders[first] = _decider_before(text, first)
+        if deciders[first] is None:
             continue
-        found = find_authority(before, near=cues[-1].start())  # who decided: named closest to the cue
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
         decided = _decision_dates(mentions, starts, max(0, item.start() - 1500), item.start())
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
-                      authority=resolve_bare(found[0], text, first) if found else None,
+                      authority=deciders[first] or None,
                       decision_date=decided[-1].value if decided else None)
         grant.evidence = {"amount": amounts[0].provenance}
         if periods:
@@ -103,6 +103,17 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
     return grants
 
 
+def _decider_before(text: str, first: int) -> Optional[str]:
+    """Who decided, as the text before a list names it closest to its decision cue: '' where the text names a
+    decision but no body, None where it names no decision (then the list is no list of grants)."""
+    before = text[max(0, first - 1500):first]
+    cues = list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
+    if not cues:
+        return None
+    found = find_authority(before, near=cues[-1].start())
+    return resolve_bare(found[0], text, first) if found else ""
+
+
 def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
     """The dates of a stretch of text that can date a decision: calendar dates, not the ends of a period."""
     return [d for d in _in(mentions.dates, starts, start, end) if not d.derived and id(d) not in mentions.period_dates]
@@ -111,7 +122,7 @@ def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
     """The module of a row: the label's word under a 'Baustein'/'Modul' column head ('Jahr Baustein …' over
     '2021 1 …'), else a module number that opens the label."""
-    heads = table.header.split("\n")[-1].split()
+    heads = table.column_heads.split()
     column = next((i for i, word in enumerate(heads) if MODULE_HEADER.match(word)), None)
     label = view.text[span[0]:span[1]].split()
     if column is not None and column < len(label) and regex.fullmatch(r"[1-3]|I{1,3}", label[column]):
@@ -125,7 +136,7 @@ def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> 
 
 def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tuple]:
     """A row under a 'Jahr' column head that names a year is a decision for that calendar year."""
-    if not YEAR_HEADER.search(table.header.split("\n")[-1]):
+    if not YEAR_HEADER.search(table.column_heads):
         return None
     year = regex.search(r"\b(?:19|20)\d\d\b(?![.,]\d)", view.text[span[0]:span[1]])
     if year is None:
@@ -135,7 +146,7 @@ def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tu
 
 def _per_module(view: View, table: Table) -> bool:
     rows = [row for row in table.rows if not row.total]
-    return bool(MODULE_HEADER.search(table.header.split("\n")[-1])) or bool(rows) and all(
+    return bool(MODULE_HEADER.search(table.column_heads)) or bool(rows) and all(
         LEADING_MODULE.match(row.label) for row in rows if row.label)
 
 

@@ -70,6 +70,11 @@ class Table:
     stellen: set[int] = field(default_factory=set)  # columns of posts (FTE)
     total_column: bool = False
 
+    @property
+    def column_heads(self) -> str:
+        """The header's last line: the heads of the columns (above it may stand a caption)."""
+        return self.header.split("\n")[-1]
+
     def column(self, index: int) -> list[Optional[Cell]]:
         """The cells of one column (counted from the right, 0 = last), None where a row has none there."""
         return [next((c for c, k in zip(row.cells, row.columns) if k == index), None) for row in self.rows]
@@ -182,8 +187,7 @@ def _header(lines: list[Line], first_row: int) -> str:
 
 def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row]) -> Table:
     table = Table(lines[first].start, lines[last].end, header, rows)
-    head_line = header.split("\n")[-1]
-    table.total_column = TOTAL_COLUMN.search(head_line) is not None
+    table.total_column = TOTAL_COLUMN.search(table.column_heads) is not None
     units = [m["unit"] for m in EURO_UNIT.finditer(" " + header)]
     lengths = Counter(len(row.cells) for row in rows if not row.total)
     width = max(lengths, key=lambda n: (lengths[n], n)) if lengths else table.width
