@@ -14,6 +14,7 @@ from ..records import Amount, Grant, Instalment, Period, Position
 from ..structure import Structure
 from ..values import scan_modules
 from .sentences import (
+    FIXES,
     Context,
     Sentence,
     _change,
@@ -42,7 +43,6 @@ NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")
 # A refusal decides no funding: 'lehne ich Ihren Antrag … ab', 'wird abgelehnt'.
 REFUSAL = regex.compile(r"(?i)\blehne\s+ich\b|\blehnen\s+wir\b|\b(?:wird|werden)\s+(?:[\w,()./-]+\s+){0,12}?abgelehnt\b|\bAblehnung\b")
 UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
-FIXES = regex.compile(r"(?i)festgesetzt|festsetz")
 TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
 
 

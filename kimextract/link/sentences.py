@@ -66,6 +66,7 @@ REFERS_TO_EARLIER = regex.compile(
     r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
     r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
 )
+FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
@@ -343,7 +344,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     assign_positions(grant, positions, evidence)
     grant.kind = role
     # Payments named after a Festsetzung were made on the earlier grant; after an increase, on the changed one.
-    fixes = role != "decision" and regex.search(r"(?i)festgesetzt|festsetz", body) is not None
+    fixes = role != "decision" and FIXES.search(body) is not None
     if (role == "decision") or (role == "earlier") == fixes:
         grant.instalments = _instalments(view, mentions, starts, sents, sentence, limit, grant)
     grant.evidence = evidence
@@ -406,7 +407,7 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
         if grant.positions is None and (earlier[-1].amount == grant.amount or grant.kind == "change"):
             grant.positions = earlier[-1].positions
             grant.rate_per_fte = earlier[-1].rate_per_fte
-        if grant.kind == "change" and not regex.search(r"(?i)festgesetzt|festsetz", grant.text):
+        if grant.kind == "change" and not FIXES.search(grant.text):
             # an increase: what was paid on the earlier grant counts towards the changed one
             paid = [i for i in earlier[-1].instalments if i.paid or (i.date and grant.decision_date and i.date < grant.decision_date)]
             grant.instalments = paid + [i for i in grant.instalments if i not in paid]
