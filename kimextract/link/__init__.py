@@ -33,15 +33,16 @@ CITES_DECIDER = regex.compile(r"(?i)bescheid\w*|\bdas\s+land\b|\bder\s+bund\b|\b
 # Papers about a body's own money: what its council 'festgesetzt' or approved is no grant to it.
 OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
 OWN_BODY = regex.compile(r"(?:Stadtrat|Gemeinderat|Kreistag|Kreisausschuss|Rat|Stadt|Gemeinde|Kreis|Landkreis|Markt)\b")
+FUNDING = regex.compile(r"(?i)zuwendung|f(?:ö|o)rder|zuschuss|bewillig|bescheid|zugesagt")  # what a funder's decision is about
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
 
 
 def _council_decides(structure, grants: list[Grant]) -> None:
     """A grant the minutes record without naming who decided or when is the body's whose session they record,
     decided on the day of the session."""
-    council = find_authority(structure.letter.subject or "") if structure.letter.subject else None
-    for grant in grants:
-        if grant.authority is None and council is not None:
+    council = find_authority(structure.letter.subject, council=True) if structure.letter.subject else None
+    for grant in grants:  # 'Stadtrat Hofmann' in the minutes is a member, not the council
+        if council is not None and (grant.authority is None or find_authority(grant.authority, council=True)):
             grant.authority = council[0]
         if grant.decision_date is None:
             grant.decision_date = structure.letter.date  # decided in the session the minutes record
@@ -91,5 +92,6 @@ def _may_decide(view: View, structure, sentence: Sentence) -> bool:
     body = view.text[sentence.start:sentence.end]
     if structure.kind.kind in OWN_MONEY:  # a budget, a speech, accounts: only a funder's decision they report
         funder = find_authority(body)
-        return funder is not None and not OWN_BODY.match(funder[0])
+        return funder is not None and not OWN_BODY.match(funder[0]) and \
+            FUNDING.search(body, max(0, funder[1] - 150), funder[2] + 150) is not None  # the funder's own decision
     return bool(AUTHORITY.search(body) or CITES_DECIDER.search(body))

@@ -302,7 +302,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
 
     grant.authority = resolve_bare(_authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start]),
                                    text, sentence.start)
-    if mentions.header.kind == "bescheid" and (grant.authority is None or FIRST_PERSON.search(body) or LOCAL_BODY.match(grant.authority)):
+    if mentions.header.kind == "bescheid" and (role == "decision" or grant.authority is None or FIRST_PERSON.search(body)
+                                               or LOCAL_BODY.match(grant.authority)):
         grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided
     elif grant.authority is None and BESCHEID_CITED.search(body):
         found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before

@@ -165,4 +165,4 @@ def _authority_before(view: View, table: Table) -> Optional[str]:
     """The body the caption or the sentence before the table names ('hat die Bezirksregierung … folgende
     Zuwendungen bewilligt'), else the one the paper named last before it."""
     found = find_authority(view.text[max(0, table.start - 500):table.start]) or find_authority(view.text[:table.start], near=table.start)
-    return found[0] if found else None
+    return resolve_bare(found[0], view.text, table.start) if found else None
