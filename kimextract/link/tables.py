@@ -18,7 +18,7 @@ DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|paus
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
-YEAR_HEADER = regex.compile(r"(?i)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
+YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
@@ -41,6 +41,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     # rows per module without dates of their own split the decision the caption names; rows per recipient or
     # Träger without dates are a distribution, no decisions
     decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) else None
+    period_around = _period_around(mentions, context, table) if decided_on else None
     grants, previous_end = [], table.start
     for row in table.rows:
         span = (previous_end, row.line.end)
@@ -62,7 +63,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
         else:
-            grant.period = _year_period(view, table, span)
+            grant.period = _year_period(view, table, span) or period_around
         assign_positions(grant, _in(mentions.positions, starts, row.line.start, row.line.end)[:1], grant.evidence)
         grant.module = _module(view, table, span, amount)
         grants.append(grant)
@@ -142,6 +143,13 @@ def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tu
     if year is None:
         return None
     return dt.date(int(year.group()), 1, 1), dt.date(int(year.group()), 12, 31)
+
+
+def _period_around(mentions: Mentions, context: Context, table: Table) -> Optional[tuple]:
+    """The one funding period the text around a table of one decision's modules names ('Der
+    Bewilligungszeitraum reicht vom 01.01.2024 bis zum 31.12.2024'), for rows that give none."""
+    periods = {(p.start, p.end) for p in _in(mentions.periods, context.starts, max(0, table.start - 800), table.end + 800)}
+    return periods.pop() if len(periods) == 1 else None
 
 
 def _per_module(view: View, table: Table) -> bool:
