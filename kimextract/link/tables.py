@@ -22,6 +22,8 @@ YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förder
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
+STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
+NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
 
@@ -121,13 +123,17 @@ def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
 
 
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
-    """The module of a row: the label's word under a 'Baustein'/'Modul' column head ('Jahr Baustein …' over
-    '2021 1 …'), else a module number that opens the label."""
-    heads = table.column_heads.split()
-    column = next((i for i, word in enumerate(heads) if MODULE_HEADER.match(word)), None)
-    label = view.text[span[0]:span[1]].split()
-    if column is not None and column < len(label) and regex.fullmatch(r"[1-3]|I{1,3}", label[column]):
-        return {"I": 1, "II": 2, "III": 3}.get(label[column]) or int(label[column])
+    """The module of a row: under a 'Baustein'/'Modul' column head, the row's standalone number 1–3 or I–III
+    (after the one of a 'Nr.' column before it: '2 04.03.2022 3 01.01.–31.12.2022 …'), else a module number
+    that opens the label."""
+    heads = table.column_heads
+    column = MODULE_HEADER.search(heads)
+    if column is not None:
+        numbered = NUMBER_HEAD.search(heads, 0, column.start()) is not None
+        cells = STANDALONE_MODULE.findall(view.text, span[0], span[1])
+        if len(cells) > numbered:
+            cell = cells[int(numbered)]
+            return {"I": 1, "II": 2, "III": 3}.get(cell) or int(cell)
     if MODULE_HEADER.search(table.header):
         match = LEADING_MODULE.match(view.text, span[0], span[1])
         if match:
