@@ -84,7 +84,7 @@ def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
 def _may_decide(view: View, structure, sentence: Sentence) -> bool:
     """A proposal decides nothing, nor does a table read as text; a paper that is not about funding reports a
     decision only where the sentence names who made it."""
-    if structure.role_at(sentence.start) == "proposal" or any(t.start <= sentence.start < t.end for t in structure.tables):
+    if structure.role_at(sentence.start) == "proposal" or structure.in_table(sentence.start):
         return False  # a table's rows are read as rows (link/tables.py)
     if structure.kind.kind in REPORTS_DECISIONS or structure.kind.kind == "niederschrift" and RESOLUTION.search(
             view.text, max(0, sentence.start - 20), sentence.start + 1):

@@ -119,7 +119,7 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
     # a change names its posts after its new amount ('von bisher … für 4,0 Stellen auf 280.000 € für 5,0 Stellen')
-    own = Sentence(starts[id(amount)], tenor.end) if kind == "change" else tenor
+    own = Sentence(starts[id(amount)], max(tenor.end, structure.section_at(tenor.start).end)) if kind == "change" else tenor
     assign_positions(grant, _positions(view, mentions, context, structure, own), evidence)
     grant.evidence = evidence
     grant.instalments = _table_instalments(view, mentions, context, structure)
@@ -207,11 +207,11 @@ def _positions(view: View, mentions: Mentions, context: Context, structure: Stru
     later = [(s.start, s.end) for s in structure.sections if s.start >= tenor.end and s.role not in ("notes", "remedy", "payment")]
     for spans in ([(tenor.start, tenor.end)], structure.spans("purpose"), structure.spans("financing"), later):
         found = [p for start, end in spans for p in _in(mentions.positions, starts, start, end)]
-        cells = [p for p in found if is_table_cell(p)]
+        cells = [p for p in found if is_table_cell(p) and structure.in_table(starts[id(p)])]
         totals = [p for p in cells if TOTAL_ROW.match(view.text, view.text.rfind("\n", 0, starts[id(p)]) + 1)]
         if totals:
             return totals[-1:]
-        prose = [p for p in found if not is_table_cell(p)]
+        prose = [p for p in found if p not in cells]
         if prose:
             sentence = _sentence_at(context.sents, starts[id(prose[0])])
             return _total_or_all(view, starts, [p for p in prose if sentence.start <= starts[id(p)] < sentence.end])

@@ -440,6 +440,8 @@ def _total_or_all(view: View, starts, positions: list[Position]) -> list[Positio
         end = view.from_original(position.provenance.end)
         if regex.search(r"(?i)\b(?:insgesamt|zusammen|gesamt|in\s+Summe)\s+(?:\w+\s+)?$", text[max(0, offset - 25):offset]):
             return [position]
+        if len(positions) > 1 and regex.search(r"(?i)\bauf\s+$", text[max(0, offset - 6):offset]):
+            return [position]  # 'von bisher 4,0 auf 5,5': the posts now funded
         if len(positions) > 1 and regex.match(r"[^.;:()\d]{0,80}?(?::|\(|,\s*und\s+zwar|,\s*davon|,\s*n(?:ä|a)mlich|,\s*darunter|,\s*bestehend\s+aus)", text[end:end + 110]):
             return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …'
     return positions
