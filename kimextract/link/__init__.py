@@ -21,7 +21,7 @@ from ..resources import load_json
 from ..structure.authority import find_authority
 from .parts import bescheid_grants
 from .tables import list_grants, table_grants
-from .sentences import AUTHORITY, Sentence, decision_sentences, link_context, sentence_grants
+from .sentences import AUTHORITY, Sentence, decision_sentences, fill_gaps, link_context, sentence_grants
 
 __all__ = ["mentions_to_grants"]
 
@@ -75,9 +75,7 @@ def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
         if same is None:
             grants.append(row)
             continue
-        for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
-            if getattr(same, name) is None and getattr(row, name) is not None:
-                setattr(same, name, getattr(row, name))
+        fill_gaps(same, row)
     return sorted(grants, key=lambda g: g.provenance.start)
 
 

@@ -25,6 +25,7 @@ from .sentences import (
     _sentence_at,
     _total_or_all,
     assign_positions,
+    fill_gaps,
     rate_per_post,
     decision_sentences,
     finish,
@@ -55,8 +56,13 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
     grant = _tenor_grant(view, mentions, context, structure, tenor, amount, kind)
-    if cited is not None and not any(g.amount == cited.value for g in earlier):
-        earlier.append(_cited_in_tenor(view, mentions, context, tenor, cited, amount, grant))
+    if cited is not None:
+        in_tenor = _cited_in_tenor(view, mentions, context, tenor, cited, amount, grant)
+        same = next((g for g in earlier if g.amount == cited.value), None)
+        if same is None:
+            earlier.append(in_tenor)
+        else:
+            fill_gaps(same, in_tenor)  # cited in the tenor and in the reasons: one decision
     if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments:
         earlier[-1].instalments, grant.instalments = grant.instalments, []  # a Festsetzung: paid on the earlier grant
     return finish(view, mentions, context, earlier + [grant])
