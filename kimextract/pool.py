@@ -16,12 +16,15 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from .discover import check_file, content_sha256
 from .errors import InputError, KimextractError
 from .records import DocumentRecord, ErrorRecord, Source, source_path
 from .write import record_outputs
+
+if TYPE_CHECKING:
+    from .process import Options
 
 WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
 
@@ -67,13 +70,15 @@ def _error_record(path: str, status: str, message: str, sha256: Optional[str] = 
     return ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
 
 
-def extract_record(path: str, options=None) -> DocumentRecord | ErrorRecord:
+def extract_record(path: str | os.PathLike[str], options: Optional[Options] = None) -> DocumentRecord | ErrorRecord:
     """One input's record exactly as ``batch`` writes it: a :class:`DocumentRecord`, or an :class:`ErrorRecord`
-    whose ``status`` says why (unreadable, empty, encrypted, corrupt, not_a_pdf, too_large, no_text_layer, and
-    internal for a bug). Never raises, so that any engine, or a user's own loop, can map it over an archive."""
+    whose ``status`` says why (unreadable, unsupported, empty, encrypted, corrupt, not_a_pdf, too_large,
+    no_text_layer, and internal for a bug). Never raises, so that any engine, or a user's own loop, can map it
+    over an archive. For bytes or a stream, use :func:`~kimextract.process.extract_file`."""
     from .ocr import TESSERACT_HINT
     from .process import extract_file
 
+    path = os.fspath(path)
     try:
         problem = check_file(path)
         if problem:
