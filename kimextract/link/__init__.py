@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View
 from ..records import Grant
 from ..resources import load_json
-from ..structure.authority import find_authority
+from ..structure.authority import find_authority, resolve_bare
 from .parts import bescheid_grants
 from .tables import list_grants, table_grants
 from .sentences import AUTHORITY, Sentence, decision_sentences, fill_gaps, link_context, sentence_grants
@@ -37,15 +37,18 @@ FUNDING = regex.compile(r"(?i)zuwendung|f(?:ö|o)rder|zuschuss|bewillig|bescheid
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
 
 
-def _council_decides(structure, grants: list[Grant]) -> None:
+def _council_decides(structure, header, grants: list[Grant]) -> None:
     """A grant the minutes record without naming who decided or when is the body's whose session they record,
     decided on the day of the session."""
     council = find_authority(structure.letter.subject, council=True) if structure.letter.subject else None
+    if council is not None:  # 'des Gemeinderates' in the title: the council as the head names it in full
+        head_end = (structure.letter.subject_span or (0, 0))[1] + 300  # not 'Gemeinderat Lorenz' speaking later
+        council = (resolve_bare(council[0], structure.text, head_end, first=True),) + council[1:]
     for grant in grants:  # 'Stadtrat Hofmann' in the minutes is a member, not the council
         if council is not None and (grant.authority is None or find_authority(grant.authority, council=True)):
             grant.authority = council[0]
         if grant.decision_date is None:
-            grant.decision_date = structure.letter.date  # decided in the session the minutes record
+            grant.decision_date = header.meeting_date or header.date  # decided in the session the minutes record
 
 
 @lru_cache(maxsize=1)
@@ -62,9 +65,11 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
         return bescheid_grants(view, mentions, context)
     decisions = [s for s in decision_sentences(view, mentions, context) if _may_decide(view, structure, s)]
     grants = sentence_grants(view, mentions, context, decisions)
+    if not structure.decides:
+        grants = _merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context))
     if structure.kind.kind == "niederschrift":
-        _council_decides(structure, grants)
-    return grants if structure.decides else _merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context))
+        _council_decides(structure, mentions.header, grants)
+    return grants
 
 
 def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:

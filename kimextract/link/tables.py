@@ -43,7 +43,9 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     # rows per module without dates of their own split the decision the caption names; rows per recipient or
     # Träger without dates are a distribution, no decisions
     decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) else None
-    period_around = _period_around(mentions, context, table) if decided_on else None
+    # minutes: 'Der Ausschuss bewilligt … folgende Zuschüsse:' over its rows, decided in the session
+    in_session = mentions.structure.kind.kind == "niederschrift" and DECIDED_CUE.search(view.text, max(0, table.start - 300), table.start)
+    period_around = _period_around(mentions, context, table) if decided_on or in_session else None
     grants, previous_end = [], table.start
     for row in table.rows:
         span = (previous_end, row.line.end)
@@ -53,14 +55,16 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
         dates = _decision_dates(mentions, starts, *span)
-        if not amounts or not (dates or decided_on):
+        if not amounts or not (dates or decided_on or in_session):
             continue
         amount = amounts[0]
         decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
         text, provenance = view.provenance(*span)
         grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
-                      decision_date=decision.value)
-        grant.evidence = {"amount": amount.provenance, "decision_date": decision.provenance}
+                      decision_date=decision.value if decision else None)
+        grant.evidence = {"amount": amount.provenance}
+        if decision is not None:
+            grant.evidence["decision_date"] = decision.provenance
         if periods:
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
@@ -152,8 +156,12 @@ def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tu
 
 
 def _period_around(mentions: Mentions, context: Context, table: Table) -> Optional[tuple]:
-    """The one funding period the text around a table of one decision's modules names ('Der
-    Bewilligungszeitraum reicht vom 01.01.2024 bis zum 31.12.2024'), for rows that give none."""
+    """The funding period of a table of one decision's rows, for rows that give none: the one its caption
+    names ('bewilligt für den Förderzeitraum 01.01.–31.12.2024 folgende Zuschüsse:'), else the one the text
+    around it names ('Der Bewilligungszeitraum reicht vom 01.01.2024 bis zum 31.12.2024')."""
+    caption = _in(mentions.periods, context.starts, max(0, table.start - 300), table.start)
+    if caption:
+        return caption[-1].start, caption[-1].end
     periods = {(p.start, p.end) for p in _in(mentions.periods, context.starts, max(0, table.start - 800), table.end + 800)}
     return periods.pop() if len(periods) == 1 else None
 

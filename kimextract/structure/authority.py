@@ -26,14 +26,14 @@ COUNCIL = RANKS.index("council") + 1
 LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
 # 'das Sozialministerium': a ministry by its field, the one the paper named in full
 COMPOUND_MINISTRY = regex.compile(r"(?<![\w-])(?:(?:das|dem|des|vom|beim)\s+)?(?P<name>[A-ZÄÖÜ][a-zäöüß]+ministeri)(?:ums?|en)\b")
-COMMON_NOUN = regex.compile(r"\w+(?:mittel|ung|ungen|heit|keit|schaft|ion|tät|tat|bescheid|betrag|antrag)\b")
+COMMON_NOUN = regex.compile(r"\w+(?:mittel|ung|ungen|heit|keit|schaft|ion|tät|tat|bescheid|betrag|antrag|stelle|dienst)\b")
 RECIPIENT_AFTER = regex.compile(r"(?:der|des|dem)\s+(?:Stadt|Gemeinde|Kreis|Landkreis|Kreises|Landkreises|Region)\b")
 COMPLEMENT_WORD = regex.compile(r"(?:f(?:ü|u)r|von|der|des)\s")
 SMALL_WORDS = {"von", "für", "fur", "und", "der", "des", "die", "das", "im", "in", "am", "an", "zu", "zur", "zum"}
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[str]]:
+def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[str], frozenset[str]]:
     deciders = load_json("structure.json")["deciders"]
     heads: dict[str, str] = deciders["heads"]
     names = "|".join(regex.escape(h) for h in sorted(heads, key=len, reverse=True))
@@ -43,7 +43,8 @@ def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[st
         rf"|\s+(?:[A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)(?:\s+(?:a\.\s?d\.|an\s+der|am|in\s+der)\s+[A-ZÄÖÜ][\w]+)?)?",
         regex.DOTALL,
     )
-    return pattern, heads, frozenset(deciders["needs_complement"]), frozenset(deciders["place_heads"])
+    return (pattern, heads, frozenset(deciders["needs_complement"]), frozenset(deciders["place_heads"]),
+            frozenset(deciders["not_places"]))
 
 
 def find_authority(text: str, near: Optional[int] = None, council: bool = False) -> Optional[tuple[str, int, int]]:
@@ -58,19 +59,21 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
     >>> find_authority("Der Kreis Soest hat vom Thüringer Landesverwaltungsamt erhalten")[0]
     'Thüringer Landesverwaltungsamt'
     """
-    pattern, heads, needs_complement, place_heads = _data()
+    pattern, heads, needs_complement, place_heads, not_places = _data()
     found = []
     for match in pattern.finditer(text):
         complement = (match["complement"] or "").strip()
         head = match["head"]
         if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|(?:des|der|von)\s+[A-ZÄÖÜ])", complement):
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
-        if head in LOCAL and COMMON_NOUN.match(complement):
-            continue  # 'der Kreis Fördermittel …': a noun, no place
+        if COMMON_NOUN.match(complement) or regex.match(r"\.?:", text[match.end():match.end() + 2]):
+            if head in LOCAL:
+                continue  # 'der Kreis Fördermittel …': a noun, no place
+            complement = ""  # 'Jugendhilfeausschuss' / 'Geschäftsstelle …', 'Gemeinderat' / 'Gremium: …'
         if RECIPIENT_AFTER.match(complement) or head not in place_heads and not COMPLEMENT_WORD.match(complement):
             complement = ""  # 'das Landesamt der Stadt …': the recipient follows; 'das Ministerium Anträge': no name
-        if regex.match(r"(?:Der|Die|Das|Den|Dem|Des)\b", complement):
-            continue  # 'des Kreisausschusses' / 'Der …' on the next line: no place
+        if complement.split(" ", 1)[0].rstrip(".:") in not_places:
+            complement = ""  # 'des Kreisausschusses' / 'Nach kurzer Aussprache …' on the next line: no place
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         complement = regex.sub(r"^(von\s+[A-ZÄÖÜ][\w-]*)\s.*", r"\1", complement)  # 'Regierung von Mittelfranken': one place
@@ -118,16 +121,17 @@ def title_case(name: str) -> str:
     return " ".join(w.lower() if i and w.lower() in SMALL_WORDS else w for i, w in enumerate(words))
 
 
-def resolve_bare(name: Optional[str], text: str, position: int) -> Optional[str]:
+def resolve_bare(name: Optional[str], text: str, position: int, first: bool = False) -> Optional[str]:
     """A body named by its head alone ('die Bezirksregierung', 'das Ministerium') is the one the text named in
-    full before ('Bezirksregierung Düsseldorf'), where there is one."""
-    pattern, heads, _, _ = _data()
+    full before ('Bezirksregierung Düsseldorf'), where there is one: the last before ``position``, or with
+    ``first`` the first."""
+    pattern, heads, *_ = _data()
     head = "Ministerium" if name is not None and COMPOUND_MINISTRY.fullmatch(name) else name
     if head is None or head not in heads:
         return name
     earlier = [m for m in pattern.finditer(text, 0, position) if m["head"] == head and (m["complement"] or "").strip()]
-    for match in reversed(earlier):
-        found = find_authority(text[match.start():match.end() + 1])
+    for match in (earlier if first else reversed(earlier)):
+        found = find_authority(text[match.start():match.end() + 3])
         if found is not None and found[0] != head:
             return found[0]
     return name

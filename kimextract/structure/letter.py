@@ -299,7 +299,8 @@ def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, 
     ('Pressemitteilung'), the headline below it; a title the layout broke goes on in the next line."""
     content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
     block = content[:1]
-    if len(title.text.split()) <= 2:  # 'Pressemitteilung': the headline below, past 'Nr. 58/2024 · Hannover, …'
+    if len(title.text.split()) <= 2 and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
+        # 'Pressemitteilung': the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
         below = [line for line in content[1:6] if not _outside_subject(line.text, _cues()) and not NUMBER_LINE.match(line.text)]
         block = below[:1] or block
     for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 5]:
