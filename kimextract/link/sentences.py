@@ -123,8 +123,11 @@ def link_context(doc: Doc, view: View, mentions: Mentions) -> Context:
 
 
 def decision_sentences(view: View, mentions: Mentions, context: Context) -> list[Sentence]:
-    """The sentences (or parts of one) that report a decision with an amount."""
-    return [part for s in context.sents for part in _decision_parts(view.text, s)
+    """The sentences (or parts of one) that report a decision with an amount; a headline without a full stop
+    ('Gut eine Million Euro für …') is no part of the sentence after it."""
+    subject_end = (mentions.structure.letter.subject_span or (0, 0))[1]
+    sentences = (Sentence(subject_end, s.end) if s.start < subject_end < s.end else s for s in context.sents)
+    return [part for s in sentences for part in _decision_parts(view.text, s)
             if _is_decision(view.text, part, mentions, context.starts)]
 
 
@@ -251,7 +254,7 @@ class Sentences(list):
 def _view_offsets(view: View, mentions: Mentions) -> Offsets:
     """Offsets in the repaired view of every mention (records hold original offsets)."""
     back = view.from_original
-    items = mentions.amounts + mentions.positions + mentions.dates + mentions.periods
+    items = mentions.amounts + mentions.positions + mentions.dates + mentions.periods + mentions.modules
     return Offsets((id(item), back(item.provenance.start)) for item in items)
 
 

@@ -11,7 +11,7 @@ import regex
 from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
-from ..structure.authority import find_authority, resolve_bare
+from ..structure.authority import find_authority, rank_of, resolve_bare
 from .sentences import Context, _in, assign_positions
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
@@ -24,6 +24,9 @@ RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
 STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
 NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
+PUBLIC_BODY = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt"
+                           r"|Landeshauptstadt|[A-ZÄÖÜ][\w-]*kreis)\b")
+TOTAL_HEAD = regex.compile(r"(?i)\b(?:gesamt|insgesamt|Summe)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
 
@@ -37,14 +40,17 @@ def table_grants(view: View, mentions: Mentions, context: Context) -> list[Grant
 
 
 def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> list[Grant]:
-    """A row with a decision date and an amount is a decision; its label may stand in the lines above it."""
+    """A row with a decision date and an amount is a decision; its label may stand in the lines above it. In
+    minutes, the rows under 'Der Ausschuss bewilligt … folgende Zuschüsse:' are decided in the session."""
     starts = context.starts
-    authority = _authority_before(view, table)
-    # rows per module without dates of their own split the decision the caption names; rows per recipient or
-    # Träger without dates are a distribution, no decisions
-    decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) else None
-    # minutes: 'Der Ausschuss bewilligt … folgende Zuschüsse:' over its rows, decided in the session
     in_session = mentions.structure.kind.kind == "niederschrift" and DECIDED_CUE.search(view.text, max(0, table.start - 300), table.start)
+    authority = None if in_session else _authority_before(view, table)  # minutes: the council, filled in later
+    # rows per module without dates of their own split the decision the caption names, rows per Kreis or Stadt
+    # are the decisions an authority's caption names ('Die Bewilligungsbescheide datieren vom …'); rows per
+    # Träger without dates are a distribution, no decisions
+    per_recipient = _per_public_body(table) and authority is not None and rank_of(authority) == 0
+    decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) or per_recipient else None
+    module_before = _module_before(mentions, context, table.start) if per_recipient else None
     period_around = _period_around(mentions, context, table) if decided_on or in_session else None
     grants, previous_end = [], table.start
     for row in table.rows:
@@ -70,8 +76,8 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
             grant.evidence["period"] = periods[0].provenance
         else:
             grant.period = _year_period(view, table, span) or period_around
-        assign_positions(grant, _in(mentions.positions, starts, row.line.start, row.line.end)[:1], grant.evidence)
-        grant.module = _module(view, table, span, amount)
+        assign_positions(grant, _row_posts(table, _in(mentions.positions, starts, row.line.start, row.line.end)), grant.evidence)
+        grant.module = _module(view, table, span, amount) or module_before
         grants.append(grant)
     return grants
 
@@ -105,7 +111,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         if periods:
             grant.period = (periods[-1].start, periods[-1].end)
         assign_positions(grant, _in(mentions.positions, starts, item.start(), item.end())[:1], grant.evidence)
-        grant.module = amounts[0].module
+        grant.module = amounts[0].module or _module_before(mentions, context, first)
         grants.append(grant)
     return grants
 
@@ -172,19 +178,41 @@ def _per_module(view: View, table: Table) -> bool:
         LEADING_MODULE.match(row.label) for row in rows if row.label)
 
 
+def _per_public_body(table: Table) -> bool:
+    labels = [row.label for row in table.rows if not row.total and row.label]
+    return bool(labels) and all(PUBLIC_BODY.match(label) for label in labels)
+
+
+def _module_before(mentions: Mentions, context: Context, offset: int) -> Optional[int]:
+    """The one module the text before a table or list names ('Zuwendungen aus dem Baustein 3 bewilligt')."""
+    numbers = {m.number for m in _in(mentions.modules, context.starts, max(0, offset - 1500), offset)}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+def _row_posts(table: Table, posts: list) -> list:
+    """A row's posts: its total column where the heads name one ('VZÄ gesamt'), else all its post cells
+    ('VZÄ Ausländerbehörde | VZÄ Einbürgerungsbehörde')."""
+    if len(posts) > 1 and TOTAL_HEAD.search(table.column_heads):
+        return posts[-1:]
+    return posts
+
+
 def _decision_date_before(view: View, mentions: Mentions, context: Context, table: Table):
     """The date of the decision the text just before a table names ('Mit Bescheid vom 14.02.2023 hat die
     Bezirksregierung … bewilligt; die Mittel verteilen sich wie folgt:'), for rows that give none."""
     window = (max(0, table.start - 600), table.start)
     if not DECIDED_CUE.search(view.text, *window):
         return None
-    cited = [d for d in _in(mentions.dates, context.starts, *window) if not d.derived
-             and regex.search(r"(?i)\b(?:vom|am)\s*$", view.text[max(0, context.starts[id(d)] - 8):context.starts[id(d)]])]
+    cited = [d for d in _decision_dates(mentions, context.starts, *window)
+             if regex.search(r"(?i)\b(?:vom|am)\s*$", view.text[max(0, context.starts[id(d)] - 8):context.starts[id(d)]])]
     return cited[-1] if cited else None
 
 
 def _authority_before(view: View, table: Table) -> Optional[str]:
     """The body the caption or the sentence before the table names ('hat die Bezirksregierung … folgende
     Zuwendungen bewilligt'), else the one the paper named last before it."""
-    found = find_authority(view.text[max(0, table.start - 500):table.start]) or find_authority(view.text[:table.start], near=table.start)
+    heads_start = table.start + max(0, len(table.header) - len(table.column_heads))  # the caption, not 'Kreis VZÄ …'
+    found = find_authority(view.text[max(0, table.start - 500):heads_start])
+    if found is None or rank_of(found[0]) > 0:  # a Kreis or council near the table; an authority named before
+        found = find_authority(view.text[:heads_start], near=heads_start) or found
     return resolve_bare(found[0], view.text, table.start) if found else None

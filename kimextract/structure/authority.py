@@ -94,6 +94,13 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
     return chosen[:3]
 
 
+def rank_of(name: str) -> int:
+    """The rank of a named body: 0 for an authority that decides, then the Land, a council, a Kreis or Stadt."""
+    _, heads, *_ = _data()
+    head = next((h for h in sorted(heads, key=len, reverse=True) if name.startswith(h) or f" {h}" in name), None)
+    return _ranks()(head) if head else 0
+
+
 @lru_cache(maxsize=1)
 def _ranks():
     """An authority that decides before the Land it acts for, before a council, before a Kreis or Stadt (more
