@@ -125,7 +125,8 @@ def link_context(doc: Doc, view: View, mentions: Mentions) -> Context:
 def decision_sentences(view: View, mentions: Mentions, context: Context) -> list[Sentence]:
     """The sentences (or parts of one) that report a decision with an amount; a headline without a full stop
     ('Gut eine Million Euro für …') is no part of the sentence after it."""
-    subject_end = (mentions.structure.letter.subject_span or (0, 0))[1]
+    letter = mentions.structure.letter
+    subject_end = letter.subject_span[1] if letter.subject_span and not (letter.subject or "").endswith(".") else 0
     sentences = (Sentence(subject_end, s.end) if s.start < subject_end < s.end else s for s in context.sents)
     return [part for s in sentences for part in _decision_parts(view.text, s)
             if _is_decision(view.text, part, mentions, context.starts)]
