@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import DataFileError, InputError, KimextractError
+from .errors import DataFileError, ExtractionTimeout, InputError, KimextractError, OutputError, TooLargeError
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,9 @@ __all__ = [
     "ErrorRecord",
     "KimextractError",
     "InputError",
+    "TooLargeError",
+    "ExtractionTimeout",
+    "OutputError",
     "DataFileError",
     "__version__",
 ]

@@ -1,7 +1,8 @@
 """The command line: a thin typer app, one library call per command.
 
-Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage or unreadable
-input, with one line on stderr; 3 ``batch``: some input failed; 4 an internal error (a bug: please report).
+Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage, unreadable
+input or an output that cannot be written, with one line on stderr; 3 ``batch``: some input failed,
+``extract``/``check``: a document over a limit (timeout, too_large); 4 an internal error (a bug: please report).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: str = "auto"):
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: str = "auto", timeout: float = 0):
     from .rules import Rule
     from .process import Options
 
@@ -54,11 +55,14 @@ def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: 
         fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
     if ocr not in ("auto", "always", "never"):
         fail(f"--ocr takes auto, always or never, not {ocr!r}")
-    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr)
+    if timeout < 0:
+        fail("--timeout must be positive (0: no limit)")
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr, timeout=timeout or None)
 
 
 PathArg = Annotated[Path, typer.Argument(help="A .pdf or UTF-8 .txt file.", show_default=False)]
 NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
+Timeout = Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: exit 3.")]
 
 
 @app.command()
@@ -67,17 +71,18 @@ def extract(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
     no_repair: NoRepair = False,
     ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
+    timeout: Timeout = 0.0,
 ) -> None:
     """Extract one document and print its JSON record."""
     from .process import extract_file
     from .write import record_to_json, write_atomically
 
-    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr)))
+    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout)))
     text = record_to_json(record)
     if out is None:
         typer.echo(text)
     else:
-        write_atomically(out, text + "\n")
+        _run(lambda: write_atomically(out, text + "\n"))
 
 
 @app.command()
@@ -99,12 +104,13 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON instead of a table.")] = False,
     disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
     no_repair: NoRepair = False,
+    timeout: Timeout = 0.0,
 ) -> None:
     """Check documents for inconsistent amounts, shares and dates; exit 1 if any error-level finding."""
     from .process import extract_file
     from .report import findings_json, print_findings
 
-    options = _options(no_repair, disable)
+    options = _options(no_repair, disable, timeout=timeout)
     results = [(path, _run(lambda p=path: extract_file(p, options))) for path in paths]
     if as_json:
         typer.echo(findings_json(results))
@@ -124,11 +130,14 @@ def batch(
     resume: Annotated[bool, typer.Option("--resume", help="Skip inputs that already have a record in the output.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: a timeout record.")] = 600.0,
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
+    max_memory: Annotated[Optional[int], typer.Option("--max-memory", help="MiB of memory per worker (0: no limit; default: half the memory shared among the workers); over it: a too_large record.", show_default=False)] = None,
     ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
     disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level: error, warning or never.")] = "error",
+    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Write through subfolders of --out-dir that are symlinks.")] = False,
+    csv_raw: Annotated[bool, typer.Option("--csv-raw", help="CSV cells as extracted: no apostrophe before a leading =, +, -, @.")] = False,
 ) -> None:
     """Extract many documents in parallel: one record per input, in input order. Exit 0 when all went well; 1
     when a document has an error finding (see --fail-on); 3 when an input got an error record; 2 for bad usage."""
@@ -138,7 +147,8 @@ def batch(
     options = _options(no_repair, disable, ocr)
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt, workers=workers, resume=resume, timeout=timeout or None,
-                         progress="none" if quiet else "auto", fail_on=fail_on)
+                         progress="none" if quiet else "auto", fail_on=fail_on, max_memory=max_memory,
+                         follow_symlinks=follow_symlinks, csv_raw=csv_raw)
     try:
         summary = _run(lambda: run_batch(inputs, options, config))
     except KeyboardInterrupt:
@@ -160,7 +170,10 @@ def _run(call):
     try:
         return call()
     except KimextractError as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_INPUT_FAILED if exc.status in LIMIT_STATUSES else EXIT_BAD_INPUT)
+
+
+LIMIT_STATUSES = ("timeout", "too_large")  # a document over a limit: exit 3, as batch for an error record
 
 
 def main() -> None:
