@@ -8,11 +8,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from .errors import DataFileError, ExtractionTimeout, InputError, KimextractError, OutputError, TooLargeError
 
 __version__ = "0.1.0"
+
+# A library logs and leaves the configuration to the application (the command line configures it); without
+# one, Python's last-resort handler would print warnings from every batch worker.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "extract_file",

@@ -85,6 +85,7 @@ class Summary:
 
     inputs: int = 0
     skipped: int = 0  # done by an earlier run (--resume)
+    unsupported: int = 0  # files in the folders given that are neither .pdf nor .txt
     statuses: Counter = field(default_factory=Counter)  # this run
     skipped_statuses: Counter = field(default_factory=Counter)
     pages: int = 0
@@ -167,14 +168,15 @@ def run_batch(patterns: Iterable[str], options=None, config: Optional[BatchConfi
 
 def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary":
     started = time.monotonic()
-    inputs = _find_inputs(patterns, config.out)
+    unsupported: list[str] = []
+    inputs = _find_inputs(patterns, config.out, unsupported)
     done = _done_earlier(config)
     todo = _still_to_do(inputs, done)
 
     summary = Summary(inputs=len(inputs), skipped=len(inputs) - len(todo), skipped_statuses=done.statuses,
                       skipped_error_finding_documents=done.error_findings,
                       out=str(config.out) if config.out else str(config.out_dir) if config.out_dir else "-",
-                      fail_on=config.fail_on)
+                      fail_on=config.fail_on, unsupported=len(unsupported))
     outputs = []
     line_sink = None
     if config.out is not None or config.out_dir is None:
@@ -221,14 +223,16 @@ def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary
     return summary
 
 
-def _find_inputs(patterns: Iterable[str], out: Optional[Path]) -> list[Input]:
-    """The inputs, without the output file itself ('batch . --out results.txt'); at least one."""
-    inputs = discover(patterns)
+def _find_inputs(patterns: Iterable[str], out: Optional[Path], unsupported: list[str]) -> list[Input]:
+    """The inputs, without the output file itself ('batch . --out results.txt'); at least one. Files of
+    other kinds in the folders go to ``unsupported``."""
+    inputs = discover(patterns, unsupported)
     if out is not None:
         out_path = os.path.realpath(out)
         inputs = [item for item in inputs if item.error or os.path.realpath(item.path) != out_path]
     if not inputs:
-        raise BatchError("no .pdf or .txt file in the inputs")
+        others = f" ({len(unsupported)} files of other kinds skipped)" if unsupported else ""
+        raise BatchError(f"no .pdf or .txt file in the inputs{others}")
     return inputs
 
 

@@ -1,15 +1,22 @@
 """The command line: a thin typer app, one library call per command.
 
-Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage, unreadable
-input or an output that cannot be written, with one line on stderr; 3 ``batch``: some input failed,
-``extract``/``check``: a document over a limit (timeout, too_large); 4 an internal error (a bug: please report).
+Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage, a bad
+configuration file, unreadable input or an output that cannot be written, with one line on stderr; 3 ``batch``:
+some input failed, ``extract``/``check``: a document over a limit (timeout, too_large); 4 an internal error (a
+bug: please report).
+
+Options the user picks from a list are enums, so that ``--help`` and shell completion show the choices. The
+library modules log to ``logging.getLogger(__name__)``; only this module configures logging (``-v``,
+``--log-level``).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -18,13 +25,40 @@ from .errors import KimextractError
 
 EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INPUT_FAILED, EXIT_INTERNAL = 1, 2, 3, 4
 
+log = logging.getLogger("kimextract")
+
 app = typer.Typer(
     name="kimextract",
     help="Extract amounts, dates, position shares and modules from OCR'd German funding paperwork.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text as written, its paragraphs flowing (no rich or markdown markup to parse)
 )
+
+
+class OcrMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class OutputFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class LogLevel(str, Enum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
 
 
 def _version(value: bool) -> None:
@@ -35,9 +69,42 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Read options from this TOML file (default: ./kimextract.toml, or the tool.kimextract table of ./pyproject.toml).", show_default=False)] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="Say more: -v what is done (skipped files, encodings), -vv debug.", show_default=False)] = 0,
+    log_level: Annotated[Optional[LogLevel], typer.Option("--log-level", help="Log from this level on (overrides -v).", show_default=False)] = None,
 ) -> None:
     """kimextract reads PDFs and text files, repairs OCR damage, and writes JSON with provenance."""
+    _configure_logging(log_level.value if log_level else "debug" if verbose > 1 else "info" if verbose else "warning")
+    ctx.obj = {"config": _apply_config(ctx, config)}
+
+
+class _LogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"kimextract: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _configure_logging(level: str) -> None:
+    """Log kimextract's messages (not those of the libraries under it) to stderr from ``level`` on."""
+    for handler in [h for h in log.handlers if isinstance(h, logging.StreamHandler)]:
+        log.removeHandler(handler)  # a second run in the same process (tests) replaces the first one's
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter())
+    log.addHandler(handler)
+    log.setLevel(level.upper())
+
+
+def _apply_config(ctx: typer.Context, explicit: Optional[Path]) -> Optional[Path]:
+    """Make the configuration file's values the defaults of the commands' options: flags still win."""
+    from .config import config_table, default_map, find_config
+
+    path = _run(lambda: find_config(explicit))
+    if path is not None:
+        commands = {command.name or command.callback.__name__: command.callback for command in app.registered_commands if command.callback}
+        ctx.default_map = _run(lambda: default_map(config_table(path), commands, path))
+        log.info("options from %s", path)
+    return path
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -45,7 +112,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: str = "auto", timeout: float = 0):
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0):
     from .rules import Rule
     from .process import Options
 
@@ -53,15 +120,26 @@ def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: 
     unknown = sorted(set(disable or []) - known)
     if unknown:
         fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
-    if ocr not in ("auto", "always", "never"):
-        fail(f"--ocr takes auto, always or never, not {ocr!r}")
     if timeout < 0:
         fail("--timeout must be positive (0: no limit)")
-    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr, timeout=timeout or None)
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None)
 
 
-PathArg = Annotated[Path, typer.Argument(help="A .pdf or UTF-8 .txt file.", show_default=False)]
+def _warn_if_no_tesseract(paths: list[str]) -> None:
+    """Results on scans depend on Tesseract: say so before a run that may read PDFs, with the fix."""
+    import os
+
+    from .ocr import tesseract
+
+    problem = tesseract().problem
+    if problem and any(p.lower().endswith(".pdf") or "*" in p or os.path.isdir(p) for p in paths):
+        log.warning("scans are not OCR'd and numbers on scanned pages are not re-read. %s", problem)
+
+
+PathArg = Annotated[Path, typer.Argument(help="A .pdf or a text file (in any encoding).", show_default=False)]
 NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
+Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer (with Tesseract).")]
+Disable = Annotated[Optional[list[str]], typer.Option("--disable", metavar="RULE", help="Switch a rule off by its code, e.g. rate_changes_across_years (repeatable).")]
 Timeout = Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: exit 3.")]
 
 
@@ -70,7 +148,7 @@ def extract(
     path: PathArg,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
     no_repair: NoRepair = False,
-    ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
+    ocr: Ocr = OcrMode.auto,
     timeout: Timeout = 0.0,
 ) -> None:
     """Extract one document and print its JSON record."""
@@ -100,55 +178,81 @@ def repair(path: PathArg) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Documents to check.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Documents, folders (searched for .pdf and .txt) or results files (.jsonl from batch, .json from --out-dir: shown again, not extracted).", metavar="PATH", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON instead of a table.")] = False,
-    disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
+    disable: Disable = None,
     no_repair: NoRepair = False,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for findings of this level.")] = FailOn.error,
     timeout: Timeout = 0.0,
 ) -> None:
-    """Check documents for inconsistent amounts, shares and dates; exit 1 if any error-level finding."""
-    from .process import extract_file
+    """Check documents for inconsistent amounts, shares and dates, or show a batch's findings again.
+
+    Exit 1 for an error finding (see --fail-on); 2 when an input cannot be read (one line on stderr each; the
+    others are checked)."""
+    from .records import DocumentRecord
     from .report import findings_json, print_findings
+    from .review import records_of
 
     options = _options(no_repair, disable, timeout=timeout)
-    results = [(path, _run(lambda p=path: extract_file(p, options))) for path in paths]
+    _warn_if_no_tesseract([str(path) for path in paths])
+    skipped: list[str] = []
+    records = _run(lambda: list(records_of(paths, options, skipped)))
+    if skipped:
+        log.warning("skipped %d file%s neither .pdf nor .txt (-v names them)", len(skipped), "s" if len(skipped) != 1 else "")
+    results = [(Path(r.source.path or "-"), _without(r, options.disabled_rules)) for r in records if isinstance(r, DocumentRecord)]
+    failed = [r for r in records if not isinstance(r, DocumentRecord)]
+    for record in failed:
+        typer.echo(f"kimextract: {record.source.path}: {record.error}", err=True)
     if as_json:
         typer.echo(findings_json(results))
     else:
         print_findings(results)
-    if any(f.severity == "error" for _, record in results for f in record.findings):
+    if failed:  # exit 3 when only limits stopped documents, as for extract
+        raise typer.Exit(EXIT_BAD_INPUT if any(r.status not in LIMIT_STATUSES for r in failed) else EXIT_INPUT_FAILED)
+    levels = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on.value]
+    if any(f.severity in levels for _, record in results for f in record.findings):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _without(record: Any, disabled: frozenset[str]) -> Any:
+    """A record without the findings of disabled rules (a results file may hold them)."""
+    if not disabled or not any(f.rule in disabled for f in record.findings):
+        return record
+    return record.model_copy(update={"findings": [f for f in record.findings if f.rule not in disabled]})
 
 
 @app.command()
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt) or glob patterns.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt) or glob patterns.", metavar="INPUT", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the records to this file (default: standard output).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Also write one JSON file per input into this folder.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl (one record per line) or csv (one row per amount).")] = "jsonl",
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="jsonl: one record per line; csv: one row per amount.")] = OutputFormat.jsonl,
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes (default: the cores).", show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip inputs that already have a record in the output.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: a timeout record.")] = 600.0,
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
     max_memory: Annotated[Optional[int], typer.Option("--max-memory", help="MiB of memory per worker (0: no limit; default: half the memory shared among the workers); over it: a too_large record.", show_default=False)] = None,
-    ocr: Annotated[str, typer.Option(help="OCR pages without a text layer: auto, always or never.")] = "auto",
-    disable: Annotated[Optional[list[str]], typer.Option("--disable", help="Switch a rule off by its code (repeatable).")] = None,
+    ocr: Ocr = OcrMode.auto,
+    disable: Disable = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level: error, warning or never.")] = "error",
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level.")] = FailOn.error,
     follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Write through subfolders of --out-dir that are symlinks.")] = False,
     csv_raw: Annotated[bool, typer.Option("--csv-raw", help="CSV cells as extracted: no apostrophe before a leading =, +, -, @.")] = False,
 ) -> None:
-    """Extract many documents in parallel: one record per input, in input order. Exit 0 when all went well; 1
-    when a document has an error finding (see --fail-on); 3 when an input got an error record; 2 for bad usage."""
+    """Extract many documents in parallel: one record per input, in input order.
+
+    Exit 0 when all went well; 1 when a document has an error finding (see --fail-on); 3 when an input got an
+    error record; 2 for bad usage."""
     from .batch import BatchConfig, run_batch
     from .report import summary_text
 
     options = _options(no_repair, disable, ocr)
     options.max_pages = max_pages
-    config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt, workers=workers, resume=resume, timeout=timeout or None,
-                         progress="none" if quiet else "auto", fail_on=fail_on, max_memory=max_memory,
+    config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt.value, workers=workers, resume=resume, timeout=timeout or None,
+                         progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,
                          follow_symlinks=follow_symlinks, csv_raw=csv_raw)
+    _warn_if_no_tesseract(inputs)
     try:
         summary = _run(lambda: run_batch(inputs, options, config))
     except KeyboardInterrupt:
@@ -159,6 +263,27 @@ def batch(
 
 
 @app.command()
+def info(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+) -> None:
+    """Show versions, Tesseract and its languages, what works, and the configuration file in use.
+
+    The versions of kimextract, Python and its engines; Tesseract and its language models; whether OCR and
+    the re-reading of numbers on scans are available (and how to install what is missing)."""
+    import json
+
+    from .info import environment, environment_text
+
+    env = environment()
+    env["config"] = str(ctx.obj["config"]) if ctx.obj and ctx.obj.get("config") else None
+    if as_json:
+        typer.echo(json.dumps(env, indent=2))
+    else:
+        typer.echo(environment_text(env) + f"\nconfiguration file: {env['config'] or 'none'}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the records."""
     from .write import schema_json
@@ -166,7 +291,7 @@ def schema() -> None:
     typer.echo(schema_json())
 
 
-def _run(call):
+def _run(call: Any) -> Any:
     try:
         return call()
     except KimextractError as exc:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import logging
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
+
+log = logging.getLogger(__name__)
 
 SUFFIXES = (".pdf", ".txt")
 
@@ -27,10 +30,12 @@ class Input:
     error: Optional[tuple[str, str]] = None
 
 
-def discover(patterns: Iterable[str]) -> list[Input]:
+def discover(patterns: Iterable[str], skipped: Optional[list[str]] = None) -> list[Input]:
     """Files as given, folders searched recursively for .pdf and .txt (sorted, hidden names skipped, folder
     symlinks followed once), glob patterns expanded (sorted). A path named twice is taken once. A name that
-    is neither a file, a folder nor a matching pattern becomes an input with an error, so it gets a record."""
+    is neither a file, a folder nor a matching pattern becomes an input with an error, so it gets a record.
+    The other files found in folders (images, .docx, .json …) are logged and appended to ``skipped``."""
+    skipped = [] if skipped is None else skipped
     found: list[Input] = []
     seen: set[str] = set()
 
@@ -42,7 +47,7 @@ def discover(patterns: Iterable[str]) -> list[Input]:
     for pattern in patterns:
         path = Path(pattern)
         if os.path.isdir(path):
-            for item in _walk(path):
+            for item in _walk(path, skipped):
                 add(item)
         elif os.path.lexists(path):  # a file, a FIFO, a dangling symlink, a symlink loop: the worker tells
             add(Input(str(path), path.name))
@@ -52,7 +57,7 @@ def discover(patterns: Iterable[str]) -> list[Input]:
                 add(Input(pattern, _safe_name(pattern), ("unreadable", "no file matches this pattern")))
             for match in matches:
                 if os.path.isdir(match):
-                    for item in _walk(Path(match)):
+                    for item in _walk(Path(match), skipped):
                         add(item)
                 else:
                     add(Input(str(Path(match)), Path(match).name))
@@ -61,9 +66,9 @@ def discover(patterns: Iterable[str]) -> list[Input]:
     return found
 
 
-def _walk(root: Path) -> list[Input]:
+def _walk(root: Path, skipped: list[str]) -> list[Input]:
     """The .pdf and .txt files under ``root``, sorted by path; a folder reached twice (symlink loop) is skipped;
-    a folder that cannot be listed becomes an input with an error."""
+    a folder that cannot be listed becomes an input with an error; other files go to ``skipped``."""
     visited: set[tuple[int, int]] = set()
     files: list[tuple[tuple[str, ...], Input]] = []
     stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
@@ -90,6 +95,9 @@ def _walk(root: Path) -> list[Input]:
             elif entry.name.lower().endswith(SUFFIXES):
                 rel = parts + (entry.name,)
                 files.append((rel, Input(str(folder / entry.name), "/".join(rel))))
+            else:
+                log.info("skipped %s: neither .pdf nor .txt", folder / entry.name)
+                skipped.append(str(folder / entry.name))
     files.sort(key=lambda item: item[0])
     return [item for _, item in files]
 

@@ -1,22 +1,68 @@
-"""OCR for PDF pages without a text layer, with Tesseract (German model), one thread per process."""
+"""OCR for PDF pages without a text layer, with Tesseract (German model), one thread per process.
+
+Whether Tesseract and its German model are installed is asked once per process (:func:`tesseract`): results
+depend on it (scans are OCR'd, the numbers behind error findings re-read), so records and ``kimextract info``
+say it.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from .errors import InputError
 from .read import Document, Page
 
+log = logging.getLogger(__name__)
+
 TESSERACT_HINT = "install Tesseract with the German model (apt-get install tesseract-ocr tesseract-ocr-deu)"
+OCR_LANGUAGE = "deu"
 OCR_DPI = 300
 
 
-def tesseract_available() -> bool:
-    return shutil.which("tesseract") is not None
+@dataclass(frozen=True)
+class Tesseract:
+    """The Tesseract found on PATH: its version and installed language models (None and () without one)."""
+
+    path: Optional[str]
+    version: Optional[str]
+    languages: tuple[str, ...]
+
+    @property
+    def problem(self) -> Optional[str]:
+        """Why OCR and the re-reading of numbers are off, with the command that fixes it; None when they work."""
+        if self.path is None:
+            return f"Tesseract is not installed: {TESSERACT_HINT}"
+        if OCR_LANGUAGE not in self.languages:
+            return f"Tesseract has no German model ({OCR_LANGUAGE}): {TESSERACT_HINT}"
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def tesseract() -> Tesseract:
+    """The installed Tesseract, asked once per process (two runs of about 10 ms)."""
+    path = shutil.which("tesseract")
+    if path is None:
+        return Tesseract(None, None, ())
+    version_words = _tesseract_says(path, "--version")[:1]  # 'tesseract 5.3.0'; 3.x writes it to stderr
+    version = version_words[0].split()[-1] if version_words and version_words[0].split() else None
+    languages = tuple(sorted(line.strip() for line in _tesseract_says(path, "--list-langs")[1:] if line.strip()))
+    return Tesseract(path, version, languages)
+
+
+def _tesseract_says(path: str, option: str) -> list[str]:
+    try:
+        result = subprocess.run([path, option], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return (result.stdout + result.stderr).decode("utf-8", errors="replace").splitlines()
 
 
 def ocr_missing_pages(document: Document, force: bool = False) -> None:
@@ -28,22 +74,15 @@ def ocr_missing_pages(document: Document, force: bool = False) -> None:
     targets = [page for page in document.pages if force or not page.has_text]
     if not targets:
         return
-    if not tesseract_available():
+    problem = tesseract().problem
+    if problem is not None:
         if all(not page.has_text for page in document.pages):
             raise InputError(f"no text layer on any page; {TESSERACT_HINT} to OCR it", document.path, status="no_text_layer")
+        log.warning("%s: %d pages without a text layer are not OCR'd. %s", document.path or "document", len(targets), problem)
         return
-    if document.path is None:
-        return
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(document.path))
-    try:
-        for page in targets:
-            image = pdf[page.number - 1].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
-            text = _tesseract(image)
-            document.pages[page.number - 1] = Page(page.number, text, bool(text.strip()), None, ocr=True)
-    finally:
-        pdf.close()
+    for page in targets:
+        text = _tesseract(document.render_page(page.number, OCR_DPI))
+        document.pages[page.number - 1] = Page(page.number, text, bool(text.strip()), None, ocr=True)
     document.ocr = True
     document.refresh()
 
@@ -53,7 +92,7 @@ def _tesseract(image) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "page.png"
         image.save(png)
-        result = subprocess.run(["tesseract", str(png), "stdout", "-l", "deu"], capture_output=True, env=env, timeout=300)
+        result = subprocess.run(["tesseract", str(png), "stdout", "-l", OCR_LANGUAGE], capture_output=True, env=env, timeout=300)
     if result.returncode != 0:
         raise InputError(f"Tesseract failed: {result.stderr.decode(errors='replace').strip()[:200]}", status="unreadable")
     return result.stdout.decode("utf-8", errors="replace").replace("\f", "").rstrip() + "\n"

@@ -20,12 +20,15 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from .discover import check_file, content_sha256
 from .errors import ExtractionTimeout, InputError, KimextractError
 from .records import DocumentRecord, ErrorRecord, Source, source_path
 from .write import record_outputs
+
+if TYPE_CHECKING:
+    from .process import Options
 
 WARM_UP = "Mit Bescheid vom 14.03.2022 erhält der Kreis für Modul 2 Fördermittel von 412.000 € für 0,5 Stellen.\n"
 
@@ -71,13 +74,15 @@ def _error_record(path: str, status: str, message: str, sha256: Optional[str] = 
     return ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
 
 
-def extract_record(path: str, options=None) -> DocumentRecord | ErrorRecord:
+def extract_record(path: str | os.PathLike[str], options: Optional[Options] = None) -> DocumentRecord | ErrorRecord:
     """One input's record exactly as ``batch`` writes it: a :class:`DocumentRecord`, or an :class:`ErrorRecord`
-    whose ``status`` says why (unreadable, empty, encrypted, corrupt, not_a_pdf, too_large, no_text_layer, and
-    internal for a bug). Never raises, so that any engine, or a user's own loop, can map it over an archive."""
+    whose ``status`` says why (unreadable, unsupported, empty, encrypted, corrupt, not_a_pdf, too_large,
+    no_text_layer, and internal for a bug). Never raises, so that any engine, or a user's own loop, can map it
+    over an archive. For bytes or a stream, use :func:`~kimextract.process.extract_file`."""
     from .ocr import TESSERACT_HINT
     from .process import extract_file
 
+    path = os.fspath(path)
     try:
         problem = check_file(path)
         if problem:
@@ -91,7 +96,7 @@ def extract_record(path: str, options=None) -> DocumentRecord | ErrorRecord:
         return record
     except KimextractError as exc:
         status = getattr(exc, "status", "unreadable") or "unreadable"
-        return _safe_error_record(path, status, exc.message if isinstance(exc, InputError) else str(exc))
+        return _safe_error_record(path, status, exc.message if isinstance(exc, (InputError, ExtractionTimeout)) else str(exc))
     except MemoryError:
         return _safe_error_record(path, "too_large", "needs more memory than this process may use (--max-memory)")
     except RecursionError:
@@ -173,15 +178,19 @@ class Call:
     """A library call run in a worker (see :func:`extract_in_worker`): ``extract_file`` or ``extract_text``."""
 
     function: str
-    argument: str
+    argument: object  # a path, bytes, a stream read (extract_file) or a text (extract_text)
     options: object
+    name: Optional[str] = None  # extract_file's name for bytes and streams
 
     def run(self):
         """The call's record, or the exception it raised (as something that can be pickled)."""
         from . import process
 
+        options = dataclasses.replace(self.options, timeout=None)
         try:
-            return getattr(process, self.function)(self.argument, dataclasses.replace(self.options, timeout=None))
+            if self.function == "extract_file":
+                return process.extract_file(self.argument, options, name=self.name)
+            return process.extract_text(self.argument, options)
         except Exception as exc:  # noqa: BLE001 - raised again in the caller's process
             try:
                 pickle.dumps(exc)
@@ -345,20 +354,20 @@ _helper: Optional[Pool] = None  # the worker of extract_in_worker, kept for the 
 _helper_lock = threading.Lock()
 
 
-def extract_in_worker(function: str, argument: str, options):
+def extract_in_worker(function: str, argument, options, name: Optional[str] = None):
     """``kimextract.process.<function>(argument, options)`` run in a worker process within ``options.timeout``
     seconds: its record, or the exception it raised. A call over the time has its worker killed together with
     its Tesseract, as in a batch, and raises :class:`ExtractionTimeout`; a worker that dies raises
     :class:`InputError` with status ``crashed``. A worker that finished is kept for the next call."""
     global _helper
-    path = argument if function == "extract_file" else None
+    path = name or (argument if function == "extract_file" and isinstance(argument, str) else None)
     with _helper_lock:
         if _helper is None:
             _helper = Pool(1, options, (), max_tasks=0)
         worker = _helper.workers[0]
         try:
             _await_start(worker)
-            worker.conn.send(Call(function, argument, options))
+            worker.conn.send(Call(function, argument, options, name))
             finished = worker.conn.poll(options.timeout)
             outcome = worker.conn.recv() if finished else None
         except (EOFError, OSError):

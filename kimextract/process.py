@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional, Union
 
 from .errors import InputError
-from .read import Document, read_document, text_to_document
+from .read import Document, bytes_to_document, normal_encoding, read_document, text_to_document
 from .records import DocumentRecord, Provenance, RepairRecord, Source, source_path
+
+# What extract_file reads: a path, the document's bytes, or a file opened for reading.
+DocumentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], IO[str]]
+OCR_MODES = ("auto", "always", "never")
 
 
 @dataclass
@@ -29,23 +35,30 @@ class Options:
     timeout: Optional[float] = None
 
 
-def extract_file(path: Path | str, options: Optional[Options] = None) -> DocumentRecord:
-    """Read a PDF or text file and extract everything from it.
+def extract_file(source: DocumentSource, options: Optional[Options] = None, *, name: Optional[str] = None) -> DocumentRecord:
+    """Read a PDF or a text (in any encoding) and extract everything from it.
+
+    ``source`` is a path, the document's bytes, or a file opened for reading (binary; a text stream is read as
+    the text it gives). ``name`` names bytes and streams in the record's ``source.path`` and messages; a name
+    ending in .pdf makes bytes without a PDF header a ``not_a_pdf`` error, as a file of that name would be.
 
     Raises, all of them :class:`~kimextract.errors.KimextractError`:
 
-    - :class:`~kimextract.errors.InputError` for a file that cannot be read as a document (missing, empty,
-      encrypted, corrupt, not UTF-8: its ``status`` says which) and for options that are no :class:`Options`;
+    - :class:`~kimextract.errors.InputError` for input that cannot be read as a document (missing, empty,
+      encrypted, corrupt, an image or office file, binary: its ``status`` says which), for a ``source`` of
+      another type, for a stream that fails to read, and for options that are no :class:`Options`;
     - :class:`~kimextract.errors.TooLargeError`, an InputError, for one over a size limit (``max_pages``, a file
       over 512 MiB, the caps on inflated streams and characters in :mod:`kimextract.read`);
     - :class:`~kimextract.errors.ExtractionTimeout`, also a builtin TimeoutError, when ``options.timeout`` runs
-      out."""
+      out.
+
+    Never raises anything else on purpose; a bug may."""
     options = _checked(options)
     if options.timeout:
         from .pool import extract_in_worker
 
-        return extract_in_worker("extract_file", str(path), options)
-    with read_document(path, max_pages=options.max_pages) as document:
+        return extract_in_worker("extract_file", _portable(source, name), options, name)
+    with _open_document(source, name, options.max_pages) as document:
         if options.ocr != "never" and document.media_type == "application/pdf":
             from .ocr import ocr_missing_pages
 
@@ -60,7 +73,7 @@ def extract_text(text: str, options: Optional[Options] = None) -> DocumentRecord
     Raises :class:`~kimextract.errors.InputError` for a ``text`` that is no ``str``, and otherwise what
     :func:`extract_file` raises; never spaCy's length error."""
     if not isinstance(text, str):
-        raise InputError(f"extract_text takes a str, not {type(text).__name__}; use extract_file for a file")
+        raise InputError(f"extract_text takes a str, not {type(text).__name__}; extract_file takes bytes, a path or a file")
     options = _checked(options)
     if options.timeout:
         from .pool import extract_in_worker
@@ -73,11 +86,65 @@ def extract_text(text: str, options: Optional[Options] = None) -> DocumentRecord
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _open_document(source: DocumentSource, name: Optional[str], max_pages: Optional[int]) -> Document:
+    if isinstance(source, (str, os.PathLike)):
+        return read_document(os.fspath(source), max_pages)
+    if name is None and isinstance(getattr(source, "name", None), str):
+        name = source.name  # type: ignore[union-attr]  # a file object knows its path
+    label = Path(name) if name is not None else None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes_to_document(bytes(source), label, max_pages)
+    if not callable(getattr(source, "read", None)):
+        raise InputError(f"extract_file takes a path, bytes or a file opened for reading, not {type(source).__name__}")
+    content = _read_stream(source, label)
+    if isinstance(content, str):
+        text = LONE_SURROGATE.sub("\ufffd", content)
+        encoding = getattr(source, "encoding", None)
+        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return text_to_document(text, label, sha256, normal_encoding(encoding) if isinstance(encoding, str) else None)
+    if isinstance(content, (bytes, bytearray)):
+        return bytes_to_document(bytes(content), label, max_pages)
+    raise InputError(f"the stream gave {type(content).__name__}, not bytes or str", label)
+
+
+def _read_stream(source, label: Optional[Path]) -> bytes | str:
+    try:
+        return source.read()
+    except (OSError, ValueError) as exc:  # ValueError: a closed file
+        raise InputError(f"cannot read the stream: {exc}", label) from None
+
+
+@dataclass
+class _ReadStream:
+    """A stream's content, read in this process, standing in for the stream in a worker process."""
+
+    content: bytes | str
+    name: Optional[str]
+    encoding: Optional[str]
+
+    def read(self) -> bytes | str:
+        return self.content
+
+
+def _portable(source: DocumentSource, name: Optional[str]):
+    """The source as it can travel to a worker process (pickled): a path as str, bytes as bytes, a stream read."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    if isinstance(source, (bytes, bytearray, memoryview)) or not callable(getattr(source, "read", None)):
+        return bytes(source) if isinstance(source, (bytearray, memoryview)) else source
+    label = name if name is not None else getattr(source, "name", None)
+    encoding = getattr(source, "encoding", None)
+    return _ReadStream(_read_stream(source, Path(label) if isinstance(label, str) else None),
+                       label if isinstance(label, str) else None, encoding if isinstance(encoding, str) else None)
+
+
 def _checked(options: Optional[Options]) -> Options:
     if options is None:
         return Options()
     if not isinstance(options, Options):
         raise InputError(f"options must be kimextract.Options, not {type(options).__name__}")
+    if options.ocr not in OCR_MODES:
+        raise InputError(f"Options.ocr takes {', '.join(OCR_MODES)}, not {options.ocr!r}")
     timeout = options.timeout
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
         raise InputError(f"options.timeout must be a number of seconds above 0 or None, not {timeout!r}")
@@ -86,6 +153,7 @@ def _checked(options: Optional[Options]) -> Options:
 
 def process_document(document: Document, options: Options) -> DocumentRecord:
     from .checks import grants_to_findings
+    from .info import engine
     from .extract import View, doc_to_mentions
     from .link import mentions_to_grants
     from .nlp import text_to_doc
@@ -109,6 +177,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
             media_type=document.media_type,
             pages_without_text=document.pages_without_text,
             ocr=document.ocr,
+            encoding=document.encoding,
         ),
         document=mentions.header,
         amounts=mentions.amounts,
@@ -119,6 +188,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
         grants=grants,
         findings=findings,
         repairs=_repair_records(view, repaired),
+        engine=engine(options),
     )
 
 

@@ -1,4 +1,4 @@
-"""Read a document into page texts: PDF through pypdfium2 (fast, with character boxes), or UTF-8 text.
+"""Read a document into page texts: PDF through pypdfium2 (fast, with character boxes), or text in any encoding.
 
 The document text is the pages joined by form feeds. For a PDF each character of a page's text keeps the
 index of the PDF character it came from, so that a span of the text can be given its box on the page;
@@ -8,6 +8,7 @@ boxes are looked up only for the spans that hold values.
 from __future__ import annotations
 
 import bisect
+import codecs
 import hashlib
 import logging
 import re
@@ -54,10 +55,11 @@ class Document:
     media_type: str
     pages: list[Page]
     sha256: Optional[str] = None
+    encoding: Optional[str] = None  # of a text file's bytes
     ocr: bool = False
     page_starts: list[int] = field(default_factory=list)
     _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
-    _renderer: Optional[Callable[[int, BBox, int], object]] = None
+    _renderer: Optional[Callable[[int, Optional[BBox], int], object]] = None
     _invisible: Optional[Callable[[int], bool]] = None
     _close: Optional[Callable[[], None]] = None
 
@@ -91,6 +93,12 @@ class Document:
             return None
         return self._renderer(page, bbox, dpi)
 
+    def render_page(self, page: int, dpi: int):
+        """The whole page as an image (a PIL image), or None for a document that is not a PDF."""
+        if self._renderer is None:
+            return None
+        return self._renderer(page, None, dpi)
+
     def text_from_ocr(self, page: int) -> bool:
         """The page's text was made by OCR: in this run, or by a scanner that laid invisible text over the
         page image (render mode 3), as archived scans hold it."""
@@ -117,30 +125,101 @@ class Document:
         self.close()
 
 
-def text_to_document(text: str, path: Optional[Path] = None, sha256: Optional[str] = None) -> Document:
-    """A plain text, pages split on form feeds; :class:`TooLargeError` over :data:`MAX_DOCUMENT_CHARS`."""
+def text_to_document(text: str, path: Optional[Path] = None, sha256: Optional[str] = None,
+                     encoding: Optional[str] = None) -> Document:
+    """A plain text, pages split on form feeds; ``encoding``: the one its bytes were decoded from.
+    :class:`TooLargeError` over :data:`MAX_DOCUMENT_CHARS`."""
     if len(text) > MAX_DOCUMENT_CHARS:
         raise TooLargeError(f"{len(text)} characters, more than the limit of {MAX_DOCUMENT_CHARS}", path)
     pages = [Page(number=i + 1, text=part, has_text=bool(part.strip())) for i, part in enumerate(text.split(PAGE_BREAK))]
-    return Document(path=path, media_type="text/plain", pages=pages, sha256=sha256)
+    return Document(path=path, media_type="text/plain", pages=pages, sha256=sha256, encoding=encoding)
 
 
 def read_document(path: Path | str, max_pages: Optional[int] = None) -> Document:
-    """Read a .pdf or a UTF-8 .txt file; raises :class:`InputError` with a status for bad input."""
+    """Read a .pdf or a text file; raises :class:`InputError` with a status for bad input."""
     path = Path(path)
-    data = _read_bytes(path)
+    return bytes_to_document(_read_bytes(path), path, max_pages)
+
+
+def bytes_to_document(data: bytes, path: Optional[Path] = None, max_pages: Optional[int] = None) -> Document:
+    """A document from its bytes: a PDF (by its header, or a ``path`` named .pdf) or text in any encoding;
+    ``path`` names it in messages and records. Raises :class:`InputError` with a status for bad input."""
+    if not data:
+        raise InputError("empty file", path, status="empty")
     sha256 = hashlib.sha256(data).hexdigest()
-    if data.startswith(PDF_MAGIC) or path.suffix.lower() == ".pdf":
+    if data.startswith(PDF_MAGIC) or (path is not None and path.suffix.lower() == ".pdf"):
         if not data.lstrip()[:1024].startswith(PDF_MAGIC) and PDF_MAGIC not in data[:1024]:
             raise InputError("not a PDF (no %PDF- header)", path, status="not_a_pdf")
         return _read_pdf(path, data, sha256, max_pages)
+    _refuse_other_formats(data, path)
+    text, encoding = _decode_text(data, path)
+    return text_to_document(text.replace("\r\n", "\n"), path, sha256, encoding)
+
+
+# Files people drop into an archive folder that are neither PDF nor text, by their first bytes.
+IMAGE_ADVICE = "OCR it into a PDF first (tesseract IMAGE OUT -l deu pdf)"
+OFFICE_ADVICE = "save it as PDF first"
+OTHER_FORMATS = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", IMAGE_ADVICE),
+    (b"\xff\xd8\xff", "a JPEG image", IMAGE_ADVICE),
+    (b"II*\x00", "a TIFF image", IMAGE_ADVICE),
+    (b"MM\x00*", "a TIFF image", IMAGE_ADVICE),
+    (b"GIF8", "a GIF image", IMAGE_ADVICE),
+    (b"PK\x03\x04", "a ZIP archive or office document (.docx, .odt, .xlsx)", OFFICE_ADVICE),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old office document (.doc, .xls)", OFFICE_ADVICE),
+    (b"{\\rtf", "an RTF document", OFFICE_ADVICE),
+)
+
+
+def _refuse_other_formats(data: bytes, path: Optional[Path]) -> None:
+    """An image or an office document gets a status and a reason of its own, not 'not text'."""
+    for magic, what, advice in OTHER_FORMATS:
+        if data.startswith(magic):
+            if magic == b"PK\x03\x04" and path is not None and path.suffix.lower() in (".docx", ".odt", ".xlsx"):
+                what = f"an office document ({path.suffix.lower()})"
+            raise InputError(f"{what}, not a PDF or text; {advice}", path, status="unsupported")
+
+
+# Windows-1252 is what German offices save text in. charset-normalizer ranks the single-byte code pages poorly
+# on short German texts (cp1252 read as cp850 turns 'ä' into 'õ'), so among the readings it finds plausible
+# the Windows-1252 one wins; its ranking decides only where that is not among them (UTF-16, Cyrillic …).
+WESTERN = "cp1252"
+
+
+def _decode_text(data: bytes, path: Optional[Path]) -> tuple[str, str]:
+    """The text and the encoding it was read in: UTF-8 (a BOM dropped) when the bytes are UTF-8, otherwise
+    the encoding charset-normalizer finds most likely."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start}); convert it to UTF-8 first", path, "unreadable") from None
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = "\x00", ""
+    if "\x00" in text:  # not UTF-8, or UTF-16 without a BOM: guess
+        text, encoding = _guess_encoding(data, path)
+        log.info("%s: read as %s text", path or "text", encoding)
     if "\x00" in text:
         raise InputError("binary file, neither PDF nor text", path, status="unreadable")
-    return text_to_document(text.replace("\r\n", "\n"), path, sha256)
+    return text, normal_encoding(encoding)
+
+
+def normal_encoding(name: str) -> str:
+    """Python's name of an encoding: 'UTF-8' and 'utf_8' both 'utf-8'; an unknown name as it is."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _guess_encoding(data: bytes, path: Optional[Path]) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    western = next((match for match in matches if WESTERN in match.could_be_from_charset), None)
+    if western is not None:
+        return str(western), WESTERN
+    best = matches.best()
+    if best is None:
+        raise InputError("binary file, neither PDF nor text in any known encoding", path, status="unreadable")
+    return str(best), best.encoding
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -152,19 +231,16 @@ def _read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise TooLargeError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}", path)
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", path, status="unreadable") from None
     except PermissionError:
         raise InputError("permission denied", path, status="unreadable") from None
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), path, status="unreadable") from None
-    if not data:
-        raise InputError("empty file", path, status="empty")
-    return data
 
 
-def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) -> Document:
+def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optional[int]) -> Document:
     import pypdfium2 as pdfium
 
     _check_streams(data, path)
@@ -218,8 +294,10 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
         open_pages.clear()
         pdf.close()
 
-    def renderer(number: int, bbox: BBox, dpi: int):
+    def renderer(number: int, bbox: Optional[BBox], dpi: int):
         page = pdf[number - 1]
+        if bbox is None:
+            return page.render(scale=dpi / 72, grayscale=True).to_pil()
         width, height = page.get_size()
         pad = 3
         x0, top, x1, bottom = bbox
@@ -236,7 +314,7 @@ def _read_pdf(path: Path, data: bytes, sha256: str, max_pages: Optional[int]) ->
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
 
 
-def _checked_chars(count: int, number: int, before: int, path: Path, pdf) -> int:
+def _checked_chars(count: int, number: int, before: int, path: Optional[Path], pdf) -> int:
     """A page's character count, checked against the caps before its text is copied out of PDFium."""
     if count > MAX_PAGE_CHARS:
         problem = f"page {number} has {count} characters, more than the limit of {MAX_PAGE_CHARS}"
@@ -252,7 +330,7 @@ IMAGE = re.compile(rb"/Subtype\s*/Image")
 INFLATE_CHUNK = 1 << 16
 
 
-def _check_streams(data: bytes, path: Path) -> None:
+def _check_streams(data: bytes, path: Optional[Path]) -> None:
     """Refuse a PDF with a stream that inflates beyond :data:`MAX_STREAM_BYTES` (a compression bomb) before
     PDFium inflates it whole into memory: each stream is inflated here a chunk at a time, only counted. Image
     streams are left out (PDFium decodes them only to render a page for OCR; the memory limit covers that).
@@ -302,7 +380,7 @@ def _inflated_size(data: bytes, start: int, cap: int) -> int:
     return size
 
 
-def _load_error(exc: Exception, data: bytes, path: Path) -> InputError:
+def _load_error(exc: Exception, data: bytes, path: Optional[Path]) -> InputError:
     """Why pdfium could not load a PDF. pdfium keeps its last error from an earlier document and sets none for
     a PDF without pages, so its message is not trusted alone: the bytes confirm 'encrypted' and find 'empty'."""
     message = str(exc).lower()

@@ -163,6 +163,7 @@ class Source(Record):
     media_type: str = "text/plain"
     pages_without_text: list[int] = Field(default_factory=list, description="1-based pages with no text layer")
     ocr: bool = Field(default=False, description="text was produced by OCR in this run")
+    encoding: Optional[str] = Field(default=None, description="the encoding a text file was read in (utf-8, cp1252 …); null for a PDF")
 
 
 def source_path(path: Optional[str]) -> dict[str, Optional[str]]:
@@ -200,6 +201,29 @@ class DocumentHeader(Record):
     subject: Optional[str] = None
 
 
+class EngineOptions(Record):
+    repair: bool = True
+    ocr: Literal["auto", "always", "never"] = "auto"
+    disabled_rules: list[str] = Field(default_factory=list)
+    max_pages: Optional[int] = None
+
+
+class Engine(Record):
+    """What made a record: versions of kimextract and the engines it ran, and the options, for reproducing it."""
+
+    kimextract: str
+    python: str
+    spacy: str
+    pypdfium2: str
+    tesseract: Optional[str] = Field(default=None, description="Tesseract's version; null when it is not installed")
+    rereading: bool = Field(
+        default=False,
+        description="numbers behind error findings on scanned pages can be re-read from the page image "
+        "(Tesseract with the German model installed)",
+    )
+    options: EngineOptions = Field(default_factory=EngineOptions)
+
+
 class DocumentRecord(Record):
     """Everything kimextract found in one document."""
 
@@ -215,6 +239,7 @@ class DocumentRecord(Record):
     grants: list[Grant] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     repairs: list[RepairRecord] = Field(default_factory=list)
+    engine: Optional[Engine] = Field(default=None, description="the versions and options that made this record")
 
 
 class ErrorRecord(Record):
@@ -222,7 +247,8 @@ class ErrorRecord(Record):
 
     schema_version: str = SCHEMA_VERSION
     status: str = Field(
-        description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unreadable; "
+        description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unsupported (an image or "
+        "office file), unreadable, unwritable (its --out-dir file cannot be written); "
         "crashed (the worker process died) or internal (a bug)"
     )
     source: Source

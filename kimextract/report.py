@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .records import DocumentRecord
+from .records import DocumentRecord, Evidence
 
 if TYPE_CHECKING:  # types only: batch.py imports this module
     from .batch import Summary
@@ -52,27 +52,49 @@ def one_line(text: object) -> str:
 
 
 def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
+    """One table per document, headed in English; a finding's message and evidence stay German, as auditors
+    read them, with numbers and dates written as the document writes them."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console() if Console().is_terminal else Console(width=160)
     for path, record in results:
         if not record.findings:
-            console.print(f"{shown(path)}: keine Befunde")
+            console.print(f"{shown(path)}: no findings")
             continue
         table = Table(title=shown(path), show_lines=True)
-        table.add_column("Regel", no_wrap=True)
-        table.add_column("Schwere", no_wrap=True)
-        for column in ("Modul", "Befund", "Belege (Seite: Text)"):
+        table.add_column("Rule", no_wrap=True)
+        table.add_column("Severity", no_wrap=True)
+        for column in ("Module", "Finding", "Evidence (page: text)"):
             table.add_column(column)
         for finding in record.findings:
-            evidence = "\n".join(
-                shown(f"{e.label}: {e.value} (S. {e.provenance.page if e.provenance else '?'}: {' '.join(e.text.split())[:60]})")
-                for e in finding.evidence
-            )
+            evidence = "\n".join(shown(_evidence_line(e)) for e in finding.evidence)
             table.add_row(finding.rule, f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]",
                           "" if finding.module is None else str(finding.module), shown(finding.message), evidence)
         console.print(table)
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    page = evidence.provenance.page if evidence.provenance else "?"
+    return f"{evidence.label}: {german(evidence.value)} ({page}: {' '.join(evidence.text.split())[:60]})"
+
+
+DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def german(value: str) -> str:
+    """A record's plain decimal or ISO date as a German document writes it.
+
+    >>> german("112500"), german("3.5"), german("1234.50"), german("2021-01-01/2021-12-31"), german("n. a.")
+    ('112.500', '3,5', '1.234,50', '01.01.2021/31.12.2021', 'n. a.')
+    """
+    if DECIMAL.fullmatch(value):
+        sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
+        whole, _, fraction = digits.partition(".")
+        grouped = sign + f"{int(whole):,}".replace(",", ".")
+        return f"{grouped},{fraction}" if fraction else grouped
+    return ISO_DATE.sub(lambda m: f"{m[3]}.{m[2]}.{m[1]}", value)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -160,6 +182,9 @@ def summary_text(summary: Summary) -> str:
     statuses = summary.statuses + summary.skipped_statuses
     by_status = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
     lines.append(f"  documents: {by_status or 'none'}" + (f" ({summary.skipped} from the earlier run)" if summary.skipped else ""))
+    if summary.unsupported:
+        lines.append(f"  skipped: {summary.unsupported} file{'s' if summary.unsupported != 1 else ''} neither .pdf nor .txt "
+                     "(kimextract -v batch … names them)")
     lines.append(f"  pages: {summary.pages} in this run ({rate:.1f} pages/s)" + (f", {summary.ocr_documents} document{'s' if summary.ocr_documents != 1 else ''} OCR'd" if summary.ocr_documents else ""))
     if summary.findings:
         parts = []

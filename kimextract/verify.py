@@ -8,6 +8,7 @@ finding becomes a warning that names both readings, so that a person checks the 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 from io import BytesIO
@@ -15,21 +16,37 @@ from typing import Optional
 
 import regex
 
-from .ocr import tesseract_available
+from .ocr import tesseract
 from .read import Document
 from .records import Evidence, Finding
 from .values import NUMBER, parse_number
 
 NUMBER_TEXT = regex.compile(NUMBER, regex.VERBOSE)
+log = logging.getLogger(__name__)
+
 SHORT_EVIDENCE = 40  # longer evidence is a sentence, not a number to re-read
 PAD = 5  # points of room beside the digits; the renderer adds 3 more
 
 
 def verify_findings(document: Document, findings: list[Finding]) -> list[Finding]:
     """Findings with error severity whose numbers read otherwise in the page image become warnings."""
-    if document.media_type != "application/pdf" or not tesseract_available():
+    if document.media_type != "application/pdf":
+        return findings
+    problem = tesseract().problem
+    if problem is not None:
+        _warn_not_reread(document, findings, problem)
         return findings
     return [_verified(document, f) if f.severity == "error" else f for f in findings]
+
+
+def _warn_not_reread(document: Document, findings: list[Finding], problem: str) -> None:
+    """Without Tesseract an error on a scanned page stays an error that a second reading might have made a
+    warning: the results differ, so say so."""
+    unchecked = [f for f in findings if f.severity == "error" and any(
+        e.provenance is not None and document.text_from_ocr(e.provenance.page) for e in f.evidence)]
+    if unchecked:
+        log.warning("%s: the numbers of %d error findings on scanned pages are not re-read from the page image. %s",
+                    document.path or "document", len(unchecked), problem)
 
 
 def _verified(document: Document, finding: Finding) -> Finding:

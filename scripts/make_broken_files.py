@@ -16,7 +16,10 @@ should have). Needs reportlab and Pillow (the ``test`` extra) and pypdf for the 
 | encrypted.pdf | a good PDF encrypted with a user password (pypdf, RC4-128) | encrypted |
 | no-pages.pdf | a well-formed PDF whose page tree is empty (written by hand) | empty |
 | image-only.pdf | one page holding only a picture of text (no text layer) | ok with Tesseract (``source.ocr``), else no_text_layer |
-| latin1.txt | text in latin-1 bytes, not UTF-8 | unreadable |
+| latin1.txt | text in latin-1 bytes, not UTF-8 | ok (read as cp1252, ``source.encoding``) |
+| picture.txt | a PNG image under a text name | unsupported |
+| binary.txt | bytes that are no text in any encoding | unreadable |
+| letter.docx | a Word document: not searched for in a folder | (no input; counted as skipped) |
 | no-permission.txt | a good text with mode 000 | unreadable; ok when run as root, who reads it anyway |
 | fifo.pdf | a named pipe (would block a reader forever) | unreadable |
 | dangling.pdf | a symlink to a file that does not exist | unreadable |
@@ -199,7 +202,10 @@ def make_broken_files(outdir: Path | str) -> dict[str, str]:
     write("encrypted.pdf", encrypted_pdf(good), "encrypted")
     write("no-pages.pdf", no_pages_pdf(), "empty")
     write("image-only.pdf", image_only_pdf(), "ok")  # no_text_layer without Tesseract
-    write("latin1.txt", "Fördermittel in Höhe von 385.000 EUR für die Ausländerbehörde.\n".encode("latin-1"), "unreadable")
+    write("latin1.txt", "Fördermittel in Höhe von 385.000 EUR für die Ausländerbehörde.\n".encode("latin-1"), "ok")
+    write("picture.txt", b"\x89PNG\r\n\x1a\n" + random.Random(8).randbytes(2_000), "unsupported")
+    write("binary.txt", bytes(range(256)) * 16, "unreadable")
+    (outdir / "letter.docx").write_bytes(b"PK\x03\x04" + random.Random(9).randbytes(2_000))
     locked = write("no-permission.txt", "\n\n".join(GOOD_TEXT).encode("utf-8"), "ok" if as_root else "unreadable")
     locked.chmod(0)
     write("pages-2000.pdf", many_pages_pdf(2000), "ok")

@@ -40,7 +40,9 @@ def test_extract_out_file(tmp_path):
         ("empty.txt", b"", "empty file"),
         ("random.pdf", b"\x00\x01garbage" * 50, "not a PDF"),
         ("truncated.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "corrupt PDF"),
-        ("latin1.txt", "Fördermittel in Höhe von 5.000 Euro".encode("latin-1"), "not UTF-8"),
+        ("scan.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "a PNG image, not a PDF or text"),
+        ("letter.docx", b"PK\x03\x04" + bytes(200), "an office document (.docx)"),
+        ("data.bin", bytes(range(256)) * 8, "binary file"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, name, content, status):

@@ -130,12 +130,27 @@ def test_the_tenor_is_the_part_that_decides_now():
     ("Die Bezirksregierung Arnsberg hat dem Kreis Soest bewilligt", "Bezirksregierung Arnsberg"),
     ("hat der Kreis Soest vom Landesamt für Soziales und Versorgung für den Zeitraum erhalten", "Landesamt für Soziales und Versorgung"),
     ("ist der Stadt für 2,5 Stellen bewilligt worden", None),
+    # an authority before the Land it acts for, before a council
+    ("Der Freistaat Thüringen beteiligt sich mit 40.000 €, die das Landesamt für Bau und Verkehr bewilligt hat",
+     "Landesamt für Bau und Verkehr"),
+    ("Der Stadtrat nahm zur Kenntnis, dass die Regierung von Oberfranken 12.000 € bewilligt hat", "Regierung von Oberfranken"),
+    ("Antwort des Kreisausschusses\nDer Zuschuss wurde bewilligt", None),
+    ("Die Investitions- und Förderbank Niedersachsen hat bewilligt", "Investitions- und Förderbank Niedersachsen"),
 ])
 def test_deciding_body_in_the_nominative(text, name):
     from kimextract.structure.authority import find_authority
 
     found = find_authority(text)
     assert (found[0] if found else None) == name
+
+
+def test_a_ministry_named_by_its_field_is_the_one_named_in_full():
+    from kimextract.structure.authority import find_authority, resolve_bare
+
+    text = "Ministerium für Arbeit und Soziales des Landes Musterland\nPressestelle\n\nDas Sozialministerium hat bewilligt."
+    name, start, _ = find_authority(text[60:])
+    assert name == "Sozialministerium"
+    assert resolve_bare(name, text, 60 + start) == "Ministerium für Arbeit und Soziales des Landes Musterland"
 
 
 def test_table_rows_align_from_the_right_and_keep_signs():

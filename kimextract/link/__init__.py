@@ -21,7 +21,7 @@ from ..resources import load_json
 from ..structure.authority import find_authority
 from .parts import bescheid_grants
 from .tables import list_grants, table_grants
-from .sentences import AUTHORITY, Sentence, decision_sentences, link_context, sentence_grants
+from .sentences import AUTHORITY, Sentence, decision_sentences, fill_gaps, link_context, sentence_grants
 
 __all__ = ["mentions_to_grants"]
 
@@ -33,15 +33,16 @@ CITES_DECIDER = regex.compile(r"(?i)bescheid\w*|\bdas\s+land\b|\bder\s+bund\b|\b
 # Papers about a body's own money: what its council 'festgesetzt' or approved is no grant to it.
 OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
 OWN_BODY = regex.compile(r"(?:Stadtrat|Gemeinderat|Kreistag|Kreisausschuss|Rat|Stadt|Gemeinde|Kreis|Landkreis|Markt)\b")
+FUNDING = regex.compile(r"(?i)zuwendung|f(?:ö|o)rder|zuschuss|bewillig|bescheid|zugesagt")  # what a funder's decision is about
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
 
 
 def _council_decides(structure, grants: list[Grant]) -> None:
     """A grant the minutes record without naming who decided or when is the body's whose session they record,
     decided on the day of the session."""
-    council = find_authority(structure.letter.subject or "") if structure.letter.subject else None
-    for grant in grants:
-        if grant.authority is None and council is not None:
+    council = find_authority(structure.letter.subject, council=True) if structure.letter.subject else None
+    for grant in grants:  # 'Stadtrat Hofmann' in the minutes is a member, not the council
+        if council is not None and (grant.authority is None or find_authority(grant.authority, council=True)):
             grant.authority = council[0]
         if grant.decision_date is None:
             grant.decision_date = structure.letter.date  # decided in the session the minutes record
@@ -74,16 +75,14 @@ def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
         if same is None:
             grants.append(row)
             continue
-        for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
-            if getattr(same, name) is None and getattr(row, name) is not None:
-                setattr(same, name, getattr(row, name))
+        fill_gaps(same, row)
     return sorted(grants, key=lambda g: g.provenance.start)
 
 
 def _may_decide(view: View, structure, sentence: Sentence) -> bool:
     """A proposal decides nothing, nor does a table read as text; a paper that is not about funding reports a
     decision only where the sentence names who made it."""
-    if structure.role_at(sentence.start) == "proposal" or any(t.start <= sentence.start < t.end for t in structure.tables):
+    if structure.role_at(sentence.start) == "proposal" or structure.in_table(sentence.start):
         return False  # a table's rows are read as rows (link/tables.py)
     if structure.kind.kind in REPORTS_DECISIONS or structure.kind.kind == "niederschrift" and RESOLUTION.search(
             view.text, max(0, sentence.start - 20), sentence.start + 1):
@@ -91,5 +90,6 @@ def _may_decide(view: View, structure, sentence: Sentence) -> bool:
     body = view.text[sentence.start:sentence.end]
     if structure.kind.kind in OWN_MONEY:  # a budget, a speech, accounts: only a funder's decision they report
         funder = find_authority(body)
-        return funder is not None and not OWN_BODY.match(funder[0])
+        return funder is not None and not OWN_BODY.match(funder[0]) and \
+            FUNDING.search(body, max(0, funder[1] - 150), funder[2] + 150) is not None  # the funder's own decision
     return bool(AUTHORITY.search(body) or CITES_DECIDER.search(body))

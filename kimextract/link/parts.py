@@ -25,6 +25,7 @@ from .sentences import (
     _sentence_at,
     _total_or_all,
     assign_positions,
+    fill_gaps,
     rate_per_post,
     decision_sentences,
     finish,
@@ -55,8 +56,13 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
     grant = _tenor_grant(view, mentions, context, structure, tenor, amount, kind)
-    if cited is not None and not any(g.amount == cited.value for g in earlier):
-        earlier.append(_cited_in_tenor(view, mentions, context, tenor, cited, amount, grant))
+    if cited is not None:
+        in_tenor = _cited_in_tenor(view, mentions, context, tenor, cited, amount, grant)
+        same = next((g for g in earlier if g.amount == cited.value), None)
+        if same is None:
+            earlier.append(in_tenor)
+        else:
+            fill_gaps(same, in_tenor)  # cited in the tenor and in the reasons: one decision
     if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments:
         earlier[-1].instalments, grant.instalments = grant.instalments, []  # a Festsetzung: paid on the earlier grant
     return finish(view, mentions, context, earlier + [grant])
@@ -119,7 +125,7 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
     # a change names its posts after its new amount ('von bisher … für 4,0 Stellen auf 280.000 € für 5,0 Stellen')
-    own = Sentence(starts[id(amount)], tenor.end) if kind == "change" else tenor
+    own = Sentence(starts[id(amount)], max(tenor.end, structure.section_at(tenor.start).end)) if kind == "change" else tenor
     assign_positions(grant, _positions(view, mentions, context, structure, own), evidence)
     grant.evidence = evidence
     grant.instalments = _table_instalments(view, mentions, context, structure)
@@ -207,11 +213,11 @@ def _positions(view: View, mentions: Mentions, context: Context, structure: Stru
     later = [(s.start, s.end) for s in structure.sections if s.start >= tenor.end and s.role not in ("notes", "remedy", "payment")]
     for spans in ([(tenor.start, tenor.end)], structure.spans("purpose"), structure.spans("financing"), later):
         found = [p for start, end in spans for p in _in(mentions.positions, starts, start, end)]
-        cells = [p for p in found if is_table_cell(p)]
+        cells = [p for p in found if is_table_cell(p) and structure.in_table(starts[id(p)])]
         totals = [p for p in cells if TOTAL_ROW.match(view.text, view.text.rfind("\n", 0, starts[id(p)]) + 1)]
         if totals:
             return totals[-1:]
-        prose = [p for p in found if not is_table_cell(p)]
+        prose = [p for p in found if p not in cells]
         if prose:
             sentence = _sentence_at(context.sents, starts[id(prose[0])])
             return _total_or_all(view, starts, [p for p in prose if sentence.start <= starts[id(p)] < sentence.end])

@@ -66,6 +66,8 @@ REFERS_TO_EARLIER = regex.compile(
     r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
     r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
 )
+# '80 % der zuwendungsfähigen Ausgaben von 390.000 €': the base of a share, not the amount granted
+SHARE_BASE = regex.compile(r"(?i)(?:%|Prozent)\s+(?:der|des)\s+[^.;€]{0,50}?(?:Ausgaben|Kosten|Gesamtkosten|Betrag\w*)\s+(?:von|in\s+H(?:ö|o)he\s+von|\()?\s*$")
 FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
@@ -294,7 +296,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     body = text[sentence.start:sentence.end]
     if amount is None:
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not is_table_cell(a)]
-        amount = max(amounts, key=lambda a: a.value)
+        granted = [a for a in amounts if not SHARE_BASE.search(text, max(0, starts[id(a)] - 80), starts[id(a)])]
+        amount = max(granted or amounts, key=lambda a: a.value)
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
@@ -302,7 +305,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
 
     grant.authority = resolve_bare(_authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start]),
                                    text, sentence.start)
-    if mentions.header.kind == "bescheid" and (grant.authority is None or FIRST_PERSON.search(body) or LOCAL_BODY.match(grant.authority)):
+    if mentions.header.kind == "bescheid" and (role == "decision" or grant.authority is None or FIRST_PERSON.search(body)
+                                               or LOCAL_BODY.match(grant.authority)):
         grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided
     elif grant.authority is None and BESCHEID_CITED.search(body):
         found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before
@@ -350,6 +354,13 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
     return grant
+
+
+def fill_gaps(grant: Grant, other: Grant) -> None:
+    """The fields the same decision's other mention gives where this one gives none."""
+    for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
+        if getattr(grant, name) is None and getattr(other, name) is not None:
+            setattr(grant, name, getattr(other, name))
 
 
 def rate_per_post(amount: Optional[Decimal], posts: Optional[Decimal]) -> Optional[Decimal]:
@@ -439,6 +450,8 @@ def _total_or_all(view: View, starts, positions: list[Position]) -> list[Positio
         end = view.from_original(position.provenance.end)
         if regex.search(r"(?i)\b(?:insgesamt|zusammen|gesamt|in\s+Summe)\s+(?:\w+\s+)?$", text[max(0, offset - 25):offset]):
             return [position]
+        if len(positions) > 1 and regex.search(r"(?i)\bauf\s+$", text[max(0, offset - 6):offset]):
+            return [position]  # 'von bisher 4,0 auf 5,5': the posts now funded
         if len(positions) > 1 and regex.match(r"[^.;:()\d]{0,80}?(?::|\(|,\s*und\s+zwar|,\s*davon|,\s*n(?:ä|a)mlich|,\s*darunter|,\s*bestehend\s+aus)", text[end:end + 110]):
             return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …'
     return positions
@@ -485,7 +498,9 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
             continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
-                   if a.value != grant.amount and a.per is None and not is_table_cell(a)]
+                   if a.value != grant.amount and a.per is None and not is_table_cell(a) and a.value > 0
+                   and (grant.amount is None or a.value < grant.amount)  # a payment is a part of what it pays
+                   and not REPAYMENT.search(text, max(0, starts[id(a)] - 40), starts[id(a)])]
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
                  if not d.derived and id(d) not in mentions.period_dates]
         if amounts:
@@ -510,6 +525,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
 
 
 LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
+REPAYMENT = regex.compile(  # 'eine Überzahlung von 15.000 €': money going back, no payment of the grant
+    r"(?i)(?:(?:Ü|U)berzahlung|Erstattung|R(?:ü|u)ckforderung|R(?:ü|u)ckzahlung|Zins)\w*\s+(?:\w+\s+){0,2}(?:von|in\s+H(?:ö|o)he\s+von)?\s*$")
 COUNTED = regex.compile(
     r"(?i)\b(?P<n>zwei|drei|vier|f(?:ü|u)nf|sechs|zw(?:ö|o)lf|\d{1,2})\s+(?:\w+\s+)?"
     r"(?:Raten|Teilbetr(?:ä|a)ge\w*|Abschl(?:ä|a)ge\w*|Abschlagszahlungen|Tranchen|Teilzahlungen)\b"

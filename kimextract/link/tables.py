@@ -18,10 +18,12 @@ DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|paus
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
-YEAR_HEADER = regex.compile(r"(?i)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
+YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
+STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
+NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
 
@@ -41,6 +43,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     # rows per module without dates of their own split the decision the caption names; rows per recipient or
     # Träger without dates are a distribution, no decisions
     decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) else None
+    period_around = _period_around(mentions, context, table) if decided_on else None
     grants, previous_end = [], table.start
     for row in table.rows:
         span = (previous_end, row.line.end)
@@ -62,7 +65,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
             grant.period = (periods[0].start, periods[0].end)
             grant.evidence["period"] = periods[0].provenance
         else:
-            grant.period = _year_period(view, table, span)
+            grant.period = _year_period(view, table, span) or period_around
         assign_positions(grant, _in(mentions.positions, starts, row.line.start, row.line.end)[:1], grant.evidence)
         grant.module = _module(view, table, span, amount)
         grants.append(grant)
@@ -120,13 +123,17 @@ def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
 
 
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
-    """The module of a row: the label's word under a 'Baustein'/'Modul' column head ('Jahr Baustein …' over
-    '2021 1 …'), else a module number that opens the label."""
-    heads = table.column_heads.split()
-    column = next((i for i, word in enumerate(heads) if MODULE_HEADER.match(word)), None)
-    label = view.text[span[0]:span[1]].split()
-    if column is not None and column < len(label) and regex.fullmatch(r"[1-3]|I{1,3}", label[column]):
-        return {"I": 1, "II": 2, "III": 3}.get(label[column]) or int(label[column])
+    """The module of a row: under a 'Baustein'/'Modul' column head, the row's standalone number 1–3 or I–III
+    (after the one of a 'Nr.' column before it: '2 04.03.2022 3 01.01.–31.12.2022 …'), else a module number
+    that opens the label."""
+    heads = table.column_heads
+    column = MODULE_HEADER.search(heads)
+    if column is not None:
+        numbered = NUMBER_HEAD.search(heads, 0, column.start()) is not None
+        cells = STANDALONE_MODULE.findall(view.text, span[0], span[1])
+        if len(cells) > numbered:
+            cell = cells[int(numbered)]
+            return {"I": 1, "II": 2, "III": 3}.get(cell) or int(cell)
     if MODULE_HEADER.search(table.header):
         match = LEADING_MODULE.match(view.text, span[0], span[1])
         if match:
@@ -142,6 +149,13 @@ def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tu
     if year is None:
         return None
     return dt.date(int(year.group()), 1, 1), dt.date(int(year.group()), 12, 31)
+
+
+def _period_around(mentions: Mentions, context: Context, table: Table) -> Optional[tuple]:
+    """The one funding period the text around a table of one decision's modules names ('Der
+    Bewilligungszeitraum reicht vom 01.01.2024 bis zum 31.12.2024'), for rows that give none."""
+    periods = {(p.start, p.end) for p in _in(mentions.periods, context.starts, max(0, table.start - 800), table.end + 800)}
+    return periods.pop() if len(periods) == 1 else None
 
 
 def _per_module(view: View, table: Table) -> bool:
@@ -165,4 +179,4 @@ def _authority_before(view: View, table: Table) -> Optional[str]:
     """The body the caption or the sentence before the table names ('hat die Bezirksregierung … folgende
     Zuwendungen bewilligt'), else the one the paper named last before it."""
     found = find_authority(view.text[max(0, table.start - 500):table.start]) or find_authority(view.text[:table.start], near=table.start)
-    return found[0] if found else None
+    return resolve_bare(found[0], view.text, table.start) if found else None

@@ -51,6 +51,9 @@ class Structure:
     def section_at(self, offset: int) -> Section:
         return self.sections[max(0, bisect.bisect_right(self._starts, offset) - 1)]
 
+    def in_table(self, offset: int) -> bool:
+        return any(table.start <= offset < table.end for table in self.tables)
+
     def role_at(self, offset: int) -> str:
         """The role of the part an offset lies in; the tenor and the intro of a Bescheid take precedence."""
         if self.tenor and self.tenor[0] <= offset < self.tenor[1]:

@@ -21,7 +21,11 @@ ADJECTIVE = r"(?:[A-ZÄÖÜ][a-zäöüß]+(?:isch|lich|al|iv|ell|er|sch)(?:e|en|
 # Adjectives from place names do not inflect: 'Thüringer', 'Kölner'.
 INFLECTING = regex.compile(r"(?:isch|lich|al|iv|ell|ig)(?:e|en|er|es|em)?$")
 STRONG_ENDING = {"m": "er", "f": "e", "n": "es"}
+RANKS = ("entity", "council", "local")  # after the authorities that decide (rank 0)
+COUNCIL = RANKS.index("council") + 1
 LOCAL = frozenset({"Landkreis", "Kreis", "Stadt", "Gemeinde"})
+# 'das Sozialministerium': a ministry by its field, the one the paper named in full
+COMPOUND_MINISTRY = regex.compile(r"(?<![\w-])(?:(?:das|dem|des|vom|beim)\s+)?(?P<name>[A-ZÄÖÜ][a-zäöüß]+ministeri)(?:ums?|en)\b")
 COMMON_NOUN = regex.compile(r"\w+(?:mittel|ung|ungen|heit|keit|schaft|ion|tät|tat|bescheid|betrag|antrag)\b")
 RECIPIENT_AFTER = regex.compile(r"(?:der|des|dem)\s+(?:Stadt|Gemeinde|Kreis|Landkreis|Kreises|Landkreises|Region)\b")
 COMPLEMENT_WORD = regex.compile(r"(?:f(?:ü|u)r|von|der|des)\s")
@@ -42,10 +46,10 @@ def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[st
     return pattern, heads, frozenset(deciders["needs_complement"]), frozenset(deciders["place_heads"])
 
 
-def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str, int, int]]:
+def find_authority(text: str, near: Optional[int] = None, council: bool = False) -> Optional[tuple[str, int, int]]:
     """The deciding body named in the text: (name in the nominative, start, end). A Land authority comes before
     a Kreis, a Stadt or a Gemeinde, which in a sentence about a grant is more often the recipient; with
-    ``near``, the one named closest to that offset.
+    ``near``, the one named closest to that offset; with ``council``, only a council ('Gemeinderat …').
 
     >>> find_authority("Mit Bescheid des Hessischen Ministeriums für Soziales und Integration vom 14.12.2021")[0]
     'Hessisches Ministerium für Soziales und Integration'
@@ -59,21 +63,41 @@ def find_authority(text: str, near: Optional[int] = None) -> Optional[tuple[str,
     for match in pattern.finditer(text):
         complement = (match["complement"] or "").strip()
         head = match["head"]
-        if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|des\s+[A-ZÄÖÜ]|der\s+[A-ZÄÖÜ])", complement):
+        if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|(?:des|der|von)\s+[A-ZÄÖÜ])", complement):
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
         if head in LOCAL and COMMON_NOUN.match(complement):
             continue  # 'der Kreis Fördermittel …': a noun, no place
         if RECIPIENT_AFTER.match(complement) or head not in place_heads and not COMPLEMENT_WORD.match(complement):
             complement = ""  # 'das Landesamt der Stadt …': the recipient follows; 'das Ministerium Anträge': no name
+        if regex.match(r"(?:Der|Die|Das|Den|Dem|Des)\b", complement):
+            continue  # 'des Kreisausschusses' / 'Der …' on the next line: no place
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
+        complement = regex.sub(r"^(von\s+[A-ZÄÖÜ][\w-]*)\s.*", r"\1", complement)  # 'Regierung von Mittelfranken': one place
         name = " ".join(adjectives + [head] + ([complement] if complement else []))
         found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
+    found += [(m["name"] + "um", m.start("name"), m.end(), "Ministerium") for m in COMPOUND_MINISTRY.finditer(text)
+              if not m["name"].startswith(("Bundes", "Staats"))]
     if not found:
         return None
-    funders = [f for f in found if f[3] not in LOCAL] or found
-    chosen = funders[0] if near is None else min(funders, key=lambda f: abs(f[1] - near))
+    rank = _ranks()
+    if council:
+        found = [f for f in found if rank(f[3]) == COUNCIL]
+        if not found:
+            return None
+    best = min(rank(f[3]) for f in found)
+    candidates = [f for f in found if rank(f[3]) == best]
+    chosen = min(candidates, key=lambda f: f[1]) if near is None else min(candidates, key=lambda f: abs(f[1] - near))
     return chosen[:3]
+
+
+@lru_cache(maxsize=1)
+def _ranks():
+    """An authority that decides before the Land it acts for, before a council, before a Kreis or Stadt (more
+    often the recipient); ranks in ``models/structure.json``."""
+    ranks = load_json("structure.json")["deciders"]["ranks"]
+    order = {head: rank for rank, group in enumerate(RANKS, 1) for head in ranks[group]}
+    return lambda head: order.get(head, 0)
 
 
 def _nominative(adjective: str, gender: str) -> str:
@@ -98,11 +122,12 @@ def resolve_bare(name: Optional[str], text: str, position: int) -> Optional[str]
     """A body named by its head alone ('die Bezirksregierung', 'das Ministerium') is the one the text named in
     full before ('Bezirksregierung Düsseldorf'), where there is one."""
     pattern, heads, _, _ = _data()
-    if name is None or name not in heads:
+    head = "Ministerium" if name is not None and COMPOUND_MINISTRY.fullmatch(name) else name
+    if head is None or head not in heads:
         return name
-    earlier = [m for m in pattern.finditer(text, 0, position) if m["head"] == name and (m["complement"] or "").strip()]
+    earlier = [m for m in pattern.finditer(text, 0, position) if m["head"] == head and (m["complement"] or "").strip()]
     for match in reversed(earlier):
         found = find_authority(text[match.start():match.end() + 1])
-        if found is not None and found[0] != name:
+        if found is not None and found[0] != head:
             return found[0]
     return name

@@ -26,9 +26,13 @@ INFO_LINE = regex.compile(
     r"|·|•|@"
 )
 OWN_REFERENCE_START = regex.compile(r"(?i)^\s*(?:Az\.?|Aktenzeichen|Gesch(?:ä|a)ftszeichen|GZ\.?|Unser\s+Zeichen|Reg\.?-?\s*Nr)\b")
-BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur)|,)$")  # a name the letterhead broke: it goes on
+BROKEN_NAME = regex.compile(r"(?i)(?:\b(?:und|des|der|für|fur|im)|\w+ischen|,)$")  # a name the letterhead broke: it goes on
 NAME_GOES_ON = regex.compile(r"^(?:des|der)\s+(?:Landes|Freistaates|Freien|Stadt|Kreises|Landkreises)\b")  # '… des Landes Schleswig-Holstein'
 NAME_LIKE = regex.compile(r"^[A-ZÄÖÜ][^\d:,;]{2,70}$")
+LOWER_START = regex.compile(r"^(?:und|sowie|f(?:ü|u)r|des|der|beim|im)\s")  # 'und Gleichstellung'
+LEGAL_FORM = regex.compile(r"\b(?:e\.\s?V\.|g?GmbH|AG|eG|KG|PartG(?:\s+mbB)?)(?=\s|$|·)")  # an association's or firm's letterhead
+FIRM = regex.compile(r"(?i)^(?:rechtsanw(?:ä|a)lt\w*|kanzlei|steuerberater\w*|wirtschaftspr(?:ü|u)f\w*)\b")
+DEPARTMENT = regex.compile(r"(?i)^(?:referat|abteilung|dezernat|fachbereich|fachdienst|sachgebiet|gesch(?:ä|a)ftsstelle|pressestelle|der|die)\b")
 REFERS_ON = regex.compile(r"(?i)^\s*(?:bezug|anlage\w*|ihr\w*\s+[\w-]+\s+vom|hier\s*:)")  # may run over two lines
 VERSION_LINE = regex.compile(r"(?i)^\s*(?:Fassung|Stand|Gültig|Gultig|vom|in\s+Kraft)\b")  # 'Fassung vom 1. März 2024'
 NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
@@ -61,7 +65,7 @@ def _cues() -> dict[str, regex.Pattern]:
     compiled["own_reference_value"] = regex.compile(  # a label of the paper's own number, and the number after it
         rf"(?i)(?:^|[\s(])(?P<label>{letter['own_reference']})\s*[:.]?\s*"
         rf"(?:\((?:bitte\s+)?bei\s+Antwort[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
-    compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
+    compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?:[\w-]+(?:er|isch|ische|isches|ischer)\s+){{0,2}}(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
     return compiled
 
 
@@ -226,41 +230,58 @@ def _first_date_of_head(candidates: list[Hit], content: list[Line], text: str) -
 
 
 def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
-    """The first issuing body of the letterhead; a return-address line is cut at its separators, and a name the
-    letterhead broke ('…, Gleichstellung,' / 'Flucht und Integration …'; 'Kreis' / 'Warendorf') is joined."""
+    """The issuing body at the top of the letterhead, with the lines its name runs over ('Niedersächsisches
+    Ministerium für Soziales, Arbeit, Gesundheit' / 'und Gleichstellung'); a return-address line is cut at its
+    separators; a name in capitals is spelled as a mixed-case line of the head writes it."""
     for index, line in enumerate(head[:14]):
-        stripped = line.text.strip()
-        match = cues["body"].match(stripped)
-        if not match:
+        if not _names_body(line.text.strip(), cues, index):
             continue
-        name = RETURN_ADDRESS_CUT.split(stripped, 1)[0].strip()
-        rest = [follower.text.strip() for follower in head[index + 1:index + 4]]
-        while rest and (BROKEN_NAME.search(name) or NAME_GOES_ON.match(rest[0])):
-            name = f"{name} {rest.pop(0)}"
-        name = name.strip(" ,")
-        if not match["rest"].strip() and rest and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", rest[0]) \
-                and not cues["body"].match(rest[0]) and not INFO_LINE.search(rest[0]):
-            name = f"{name} {rest[0]}"
-        if name.isupper():  # a letterhead in capitals: its spelling in a mixed-case line (OCR and repair keep umlauts there)
-            name = _mixed_case_spelling(name, head) or title_case(name)
-        offset = line.start + line.text.index(stripped[:5])
-        return regex.sub(r"\s+", " ", name), (offset, offset + len(name))
+        if index and FIRM.match(line.text.strip()) and NAME_LIKE.match(head[index - 1].text.strip()):
+            index -= 1  # 'HARTMANN & QUAST' / 'Rechtsanwälte PartG mbB': the firm's name stands above
+        block = _name_block(head, index, cues)
+        name = RETURN_ADDRESS_CUT.split(join_lines([l.text for l in block]), 1)[0].strip(" ,")
+        if any(line.text.isupper() for line in block):  # capitals: spelled as a mixed-case line writes it (OCR keeps umlauts there)
+            name = _mixed_case_spelling(name, head) or (title_case(name) if name.isupper() else name)
+        offset = block[0].start + len(block[0].text) - len(block[0].text.lstrip())
+        return name, (offset, block[-1].end)
     first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
     if first is not None and NAME_LIKE.match(first.text.strip()) and len(first.text.split()) <= 8 and not _kind_title(first.text):
         return first.text.strip(), (first.start, first.end)
     return None
 
 
+def _names_body(text: str, cues, index: int) -> bool:
+    """A line naming an authority, or at the top of the letterhead an association or a firm ('… e. V.')."""
+    return bool(cues["body"].match(text) or index < 2 and LEGAL_FORM.search(text) and NAME_LIKE.match(text.split("·")[0].strip()))
+
+
+def _name_block(head: list[Line], index: int, cues) -> list[Line]:
+    """The letterhead lines one name runs over: a line that breaks off ('… und', '… im Hessischen'), a line that
+    goes on ('und Gleichstellung', 'des Landes …'), capitals that go on in capitals, a body word alone above its
+    place ('Kreis' / 'Warendorf')."""
+    block = [head[index]]
+    for follower in head[index + 1:index + 4]:
+        last, text = block[-1].text.strip(), follower.text.strip()
+        if INFO_LINE.search(text) or DEPARTMENT.match(text) or _kind_title(text):
+            break
+        alone = len(block) == 1 and cues["body"].match(last) and not cues["body"].match(last)["rest"].strip()
+        goes_on = (BROKEN_NAME.search(last) or NAME_GOES_ON.match(text) or LOWER_START.match(text)
+                   or last.isupper() and text.isupper() and not cues["body"].match(text)
+                   or alone and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", text) and not cues["body"].match(text)
+                   or FIRM.match(text) and not FIRM.match(last))
+        if not goes_on:
+            break
+        block.append(follower)
+    return block
+
+
 def _mixed_case_spelling(name: str, head: list[Line]) -> Optional[str]:
-    """The same name as a mixed-case line of the head writes it ('BEZIRKSREGIERUNG MUNSTER' → 'Bezirksregierung
-    Münster' from the return-address line)."""
+    """The same name as the mixed-case lines of the head write it ('BEZIRKSREGIERUNG MUNSTER' → 'Bezirksregierung
+    Münster' from the return-address line), also where that line is wrapped."""
     pattern = regex.compile(r"\b" + r"\s+".join(_skeleton_pattern(word) for word in name.split()) + r"\b", regex.IGNORECASE)
-    for line in head:
-        if not line.text.isupper():
-            match = pattern.search(line.text)
-            if match:
-                return regex.sub(r"\s+", " ", match.group())
-    return None
+    mixed = " ".join(line.text for line in head if not line.text.isupper())
+    match = pattern.search(mixed)
+    return regex.sub(r"\s+", " ", match.group()) if match else None
 
 
 def _skeleton_pattern(word: str) -> str:

@@ -36,6 +36,9 @@ MAX_LABEL = 90
 COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|anerkannt|Differenz)\s*(?:\(?(?:in\s+)?(?:€|EUR)\)?)?\s*$")
 
 
+ENDS_IN_AMOUNT = regex.compile(r"\d[.,]\d+\s*$")
+
+
 @dataclass
 class Cell:
     start: int
@@ -72,8 +75,14 @@ class Table:
 
     @property
     def column_heads(self) -> str:
-        """The header's last line: the heads of the columns (above it may stand a caption)."""
-        return self.header.split("\n")[-1]
+        """The heads of the columns: the header's lines below its caption, joined where the heads wrap
+        ('Haushaltsjahr Bescheid vom geförderte Vollzeitstel-' / 'len' / 'Zuwendung in Euro')."""
+        heads: list[str] = []
+        for line in reversed(self.header.split("\n")):
+            if heads and (len(heads) == 3 or line.rstrip().endswith((":", ".")) or ENDS_IN_AMOUNT.search(line)):
+                break  # a caption, or the rows of the page before a repeated header
+            heads.insert(0, line)
+        return "\n".join(heads)
 
     def column(self, index: int) -> list[Optional[Cell]]:
         """The cells of one column (counted from the right, 0 = last), None where a row has none there."""
@@ -189,6 +198,8 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
     table = Table(lines[first].start, lines[last].end, header, rows)
     table.total_column = TOTAL_COLUMN.search(table.column_heads) is not None
     units = [m["unit"] for m in EURO_UNIT.finditer(" " + header)]
+    unbroken = regex.sub(r"-\n(?=[a-zäöü])", "", header)  # 'Vollzeitstel-' / 'len'
+
     lengths = Counter(len(row.cells) for row in rows if not row.total)
     width = max(lengths, key=lambda n: (lengths[n], n)) if lengths else table.width
     for row in rows:
@@ -200,7 +211,7 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
     for column, cells in columns.items():
         table.factors[column] = _factor(units, column, width)
         money_beside = any(looks_like_money(c) for other, cs in columns.items() if other != column for c in cs)
-        if STELLEN.search(header) and cells and all(_looks_like_posts(c) for c in cells) and (
+        if STELLEN.search(unbroken) and cells and all(_looks_like_posts(c) for c in cells) and (
                 any("," in c.text for c in cells) or not units or money_beside):
             table.stellen.add(column)
     for row in rows:  # a short row whose last number is money stands under the money column: 'Summe 1.045.000,00'

@@ -41,6 +41,12 @@ def _position_patterns() -> dict[str, regex.Pattern]:
             regex.IGNORECASE,
         ),
         "hours": regex.compile(r"(?<![\d,.])(?P<num>\d{1,2}(?:,\d+)?)\s+(?:Wochenstunden|Wochenarbeitsstunden|Stunden\s+(?:pro|je|in\s+der)\s+Woche)", regex.IGNORECASE),
+        # 'von 4,0 auf 4,5 Vollzeitstellen', '2,5 und 1,5 Stellen': the first number shares the noun of the second
+        "coordinated": regex.compile(r"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?)\s+(?:auf|und|bzw\.|oder|sowie)\s+(?:jeweils\s+)?$"),
+        # 'die Zahl der geförderten Vollzeitstellen erhöht sich von bisher 4,0 auf 5,5'
+        "noun_before": regex.compile(
+            rf"(?<![\w-])(?:[\w-]*?stellen|Stellenumfang|Stellenanteile?|{units})\b[^.;:\d€]{{0,60}}?\bvon\s+(?:bisher\s+)?"
+            r"(?P<old>\d+,\d+)\s+auf\s+(?P<new>\d+,\d+)(?![\d,]|\s*(?:%|€|[A-Za-zÄÖÜäöüß]))", regex.IGNORECASE),
         "role_share": regex.compile(r"(?<=[(,;]\s*|\bund\s+)(?P<num>\d+,\d+)\s+(?P<role>Verwaltungsassistenz|Assistenz|Koordination|Sachbearbeitung|Case[- ]?Management|Fallmanagement)\b", regex.IGNORECASE),
     }
 
@@ -64,7 +70,9 @@ def scan_positions(text: str) -> list[Hit]:
     ['1', '0.5', '6']
     >>> [str(h.value) for h in scan_positions("ein Stellenanteil von 50 %, 19,5 Wochenstunden")]
     ['0.5', '0.5']
-    >>> scan_positions("55.000 € je Stelle, drei Schnittstellen, § 25a, die Stellen")
+    >>> [str(h.value) for h in scan_positions("von 4,0 auf 4,5 Stellen; Vollzeitstellen von bisher 2,0 auf 3,5")]
+    ['4', '4.5', '2', '3.5']
+    >>> scan_positions("55.000 € je Stelle, drei Schnittstellen, § 25a, die Stellen, von 2,0 auf 2,5 Mio. €")
     []
     """
     patterns = _position_patterns()
@@ -95,6 +103,10 @@ def scan_positions(text: str) -> list[Hit]:
             value = parse_number(match["num"])
             if value <= 500:
                 add(match.start("num"), match.end(), value, each=bool(match["jew"]))
+                _add_coordinated(text, match.start(), patterns["coordinated"], add)
+    for match in patterns["noun_before"].finditer(text):
+        for group in ("old", "new"):
+            add(match.start(group), match.end(group), parse_number(match[group]))
     for match in patterns["worded"].finditer(text):
         if _is_position_noun(match["noun"]) and match["num"].lower() not in ("ein", "eine", "einer", "einen", "einem"):
             word = match["num"].lower()
@@ -112,6 +124,14 @@ def scan_positions(text: str) -> list[Hit]:
         add(match.start(), match.end(), parse_number(match["num"]), role=match["role"])
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _add_coordinated(text: str, start: int, pattern: regex.Pattern, add) -> None:
+    """The number joined to a position by 'auf', 'und', 'bzw.': 'von 4,0 auf 4,5 Stellen' names 4,0 posts too."""
+    match = pattern.search(text, max(0, start - 30), start)
+    if match is not None and match.end() == start and not _after_module_word(text, match.start("num")) \
+            and not regex.search(r"(?i)\b(?:Modul|Baustein)\w*\s+$", text[max(0, match.start() - 14):match.start()]):
+        add(match.start("num"), match.end("num"), parse_number(match["num"]))
 
 
 def _is_rate_denominator(text: str, start: int) -> bool:
