@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .errors import DataFileError, InputError, KimextractError
+from .errors import DataFileError, ExtractionTimeout, InputError, KimextractError, OutputError, TooLargeError
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,9 @@ __all__ = [
     "ErrorRecord",
     "KimextractError",
     "InputError",
+    "TooLargeError",
+    "ExtractionTimeout",
+    "OutputError",
     "DataFileError",
     "__version__",
 ]

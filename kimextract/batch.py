@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .discover import Input, content_sha256, discover
-from .pool import Pool, Result, Worker, default_workers, error_result
+from .pool import Pool, Result, Worker, default_max_memory, default_workers, error_result
 from .report import make_progress
-from .errors import BatchError
+from .errors import BatchError, OutputError
 from .write import DirSink, Done, LineSink, OutputLock, done_in_csv, done_in_dir, done_in_jsonl, input_key
 
 FORMATS = ("jsonl", "csv")
@@ -55,6 +55,14 @@ class BatchConfig:
     max_tasks_per_worker: int = MAX_TASKS_PER_WORKER  # 0: never replace a worker
     progress: str = "auto"  # auto | rich | plain | none
     fail_on: str = "error"  # error | warning | never: which findings make the exit code 1
+    max_memory: Optional[int] = None  # MiB of address space per worker; None: default_max_memory(), 0: no limit
+    follow_symlinks: bool = False  # write through symlinked subfolders of out_dir
+    csv_raw: bool = False  # CSV cells as they are, without neutralising formula characters
+
+    @property
+    def line_kind(self) -> str:
+        """The serialization the line output takes: jsonl, csv or csv-raw."""
+        return "csv-raw" if self.fmt == "csv" and self.csv_raw else self.fmt
 
     def check(self) -> None:
         if self.fmt not in FORMATS:
@@ -65,6 +73,8 @@ class BatchConfig:
             raise BatchError("--timeout must be positive (0: no limit)")
         if self.resume and self.out is None and self.out_dir is None:
             raise BatchError("--resume needs --out FILE or --out-dir DIR")
+        if self.max_memory is not None and self.max_memory < 0:
+            raise BatchError("--max-memory must be positive (0: no limit)")
         if self.fail_on not in FAIL_ON:
             raise BatchError(f"--fail-on takes {', '.join(FAIL_ON)}, not {self.fail_on!r}")
 
@@ -170,12 +180,12 @@ def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary
     outputs = []
     line_sink = None
     if config.out is not None or config.out_dir is None:
-        outputs.append(config.fmt)
+        outputs.append(config.line_kind)
         line_sink = LineSink(config.out, config.fmt, append=config.resume)
     dir_sink = None
     if config.out_dir is not None:
         outputs.append("json")
-        dir_sink = DirSink(config.out_dir, [item.name for item in inputs])
+        dir_sink = DirSink(config.out_dir, [item.name for item in inputs], config.follow_symlinks)
 
     progress = make_progress(config.progress, len(inputs), summary.skipped)
     pool: Optional[Pool] = None
@@ -184,18 +194,23 @@ def _run_locked(patterns, options, config: "BatchConfig", on_result) -> "Summary
         summary.workers = size
 
         def write(result: Result) -> None:
-            if line_sink is not None:
-                line_sink.write(result.outputs[config.fmt])
             if dir_sink is not None:
                 name = dir_sink.name_for(result.index, inputs[result.index].name, result.sha256)
-                dir_sink.write(name, result.outputs["json"])
+                try:
+                    dir_sink.write(name, result.outputs["json"])
+                except OutputError as exc:  # this input's file only: it gets an error record, the batch goes on
+                    result = error_result(result.index, result.path, exc.status, str(exc), outputs, result.sha256,
+                                          result.seconds)
+            if line_sink is not None:
+                line_sink.write(result.outputs[config.line_kind])
             summary.add(result)
             progress.done(result)
             if on_result is not None:
                 on_result(result)
 
         if size:
-            pool = Pool(size, options, tuple(outputs), config.max_tasks_per_worker)
+            max_memory = default_max_memory(size) if config.max_memory is None else config.max_memory
+            pool = Pool(size, options, tuple(outputs), config.max_tasks_per_worker, max_memory or None)
             _orchestrate(pool, inputs, todo, tuple(outputs), config, write)
             summary.worker_starts = pool.starts
     finally:
@@ -227,7 +242,7 @@ def _done_earlier(config: BatchConfig) -> Done:
         if config.out is not None and config.out.exists():
             return done_in_csv(config.out) if config.fmt == "csv" else done_in_jsonl(config.out)
         if config.out is None and config.out_dir is not None and config.out_dir.exists():
-            return done_in_dir(config.out_dir)
+            return done_in_dir(config.out_dir, config.follow_symlinks)
     return Done()
 
 
@@ -326,7 +341,7 @@ def _collect(pool: Pool, ready: set, inputs: list[Input], todo: list[int], outpu
                 pool.failed_starts = 0
                 continue
             if isinstance(message, tuple) and message[0] == "init_error":
-                raise BatchError(f"a worker could not start: {message[1]}")
+                raise BatchError(f"a worker could not start: {message[1]}{pool.memory_hint()}")
             _died(pool, worker, inputs, todo, outputs, settle)
         elif worker.process.sentinel in ready:
             _died(pool, worker, inputs, todo, outputs, settle)
@@ -353,12 +368,17 @@ def _died(pool: Pool, worker: Worker, inputs: list[Input], todo: list[int], outp
     if not worker.ready:
         pool.failed_starts += 1
         if pool.failed_starts >= 3:
-            raise BatchError(f"worker processes die as they start (exit code {code}); is kimextract installed correctly?")
+            raise BatchError(f"worker processes die as they start (exit code {code}); is kimextract installed correctly?"
+                             f"{pool.memory_hint()}")
     if worker.job is not None:
         index = todo[worker.job]
         path = inputs[index].path
-        how = f"signal {-code} ({signal.Signals(-code).name})" if code is not None and code < 0 and -code in signal.valid_signals() else f"exit code {code}"
-        settle(worker, error_result(index, path, "crashed", f"the worker process died ({how}) while reading this document",
-                                    outputs, content_sha256(path), time.monotonic() - worker.started))
+        if pool.max_memory and code == -signal.SIGABRT:
+            # Under a memory limit C++ code (PDFium) aborts when an allocation fails: the document was too large.
+            status, message = "too_large", f"the worker ran out of memory: over its limit of {pool.max_memory} MiB (--max-memory)"
+        else:
+            how = f"signal {-code} ({signal.Signals(-code).name})" if code is not None and code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+            status, message = "crashed", f"the worker process died ({how}) while reading this document"
+        settle(worker, error_result(index, path, status, message, outputs, content_sha256(path), time.monotonic() - worker.started))
     pool.replace(worker, kill=True)
 

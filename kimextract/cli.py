@@ -1,8 +1,9 @@
 """The command line: a thin typer app, one library call per command.
 
 Exit codes: 0 success; 1 ``check`` (and ``batch``) found an error-level finding; 2 bad usage, a bad
-configuration file or unreadable input, with one line on stderr; 3 ``batch``: some input failed; 4 an internal
-error (a bug: please report).
+configuration file, unreadable input or an output that cannot be written, with one line on stderr; 3 ``batch``:
+some input failed, ``extract``/``check``: a document over a limit (timeout, too_large); 4 an internal error (a
+bug: please report).
 
 Options the user picks from a list are enums, so that ``--help`` and shell completion show the choices. The
 library modules log to ``logging.getLogger(__name__)``; only this module configures logging (``-v``,
@@ -111,7 +112,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto):
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0):
     from .rules import Rule
     from .process import Options
 
@@ -119,7 +120,9 @@ def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: 
     unknown = sorted(set(disable or []) - known)
     if unknown:
         fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
-    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value)
+    if timeout < 0:
+        fail("--timeout must be positive (0: no limit)")
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None)
 
 
 def _warn_if_no_tesseract(paths: list[str]) -> None:
@@ -137,6 +140,7 @@ PathArg = Annotated[Path, typer.Argument(help="A .pdf or a text file (in any enc
 NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
 Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer (with Tesseract).")]
 Disable = Annotated[Optional[list[str]], typer.Option("--disable", metavar="RULE", help="Switch a rule off by its code, e.g. rate_changes_across_years (repeatable).")]
+Timeout = Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: exit 3.")]
 
 
 @app.command()
@@ -145,17 +149,18 @@ def extract(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
     no_repair: NoRepair = False,
     ocr: Ocr = OcrMode.auto,
+    timeout: Timeout = 0.0,
 ) -> None:
     """Extract one document and print its JSON record."""
     from .process import extract_file
     from .write import record_to_json, write_atomically
 
-    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr)))
+    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout)))
     text = record_to_json(record)
     if out is None:
         typer.echo(text)
     else:
-        write_atomically(out, text + "\n")
+        _run(lambda: write_atomically(out, text + "\n"))
 
 
 @app.command()
@@ -178,6 +183,7 @@ def check(
     disable: Disable = None,
     no_repair: NoRepair = False,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for findings of this level.")] = FailOn.error,
+    timeout: Timeout = 0.0,
 ) -> None:
     """Check documents for inconsistent amounts, shares and dates, or show a batch's findings again.
 
@@ -187,7 +193,7 @@ def check(
     from .report import findings_json, print_findings
     from .review import records_of
 
-    options = _options(no_repair, disable)
+    options = _options(no_repair, disable, timeout=timeout)
     _warn_if_no_tesseract([str(path) for path in paths])
     skipped: list[str] = []
     records = _run(lambda: list(records_of(paths, options, skipped)))
@@ -201,8 +207,8 @@ def check(
         typer.echo(findings_json(results))
     else:
         print_findings(results)
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
+    if failed:  # exit 3 when only limits stopped documents, as for extract
+        raise typer.Exit(EXIT_BAD_INPUT if any(r.status not in LIMIT_STATUSES for r in failed) else EXIT_INPUT_FAILED)
     levels = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on.value]
     if any(f.severity in levels for _, record in results for f in record.findings):
         raise typer.Exit(EXIT_FINDINGS)
@@ -225,11 +231,14 @@ def batch(
     resume: Annotated[bool, typer.Option("--resume", help="Skip inputs that already have a record in the output.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: a timeout record.")] = 600.0,
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
+    max_memory: Annotated[Optional[int], typer.Option("--max-memory", help="MiB of memory per worker (0: no limit; default: half the memory shared among the workers); over it: a too_large record.", show_default=False)] = None,
     ocr: Ocr = OcrMode.auto,
     disable: Disable = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level.")] = FailOn.error,
+    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Write through subfolders of --out-dir that are symlinks.")] = False,
+    csv_raw: Annotated[bool, typer.Option("--csv-raw", help="CSV cells as extracted: no apostrophe before a leading =, +, -, @.")] = False,
 ) -> None:
     """Extract many documents in parallel: one record per input, in input order.
 
@@ -241,7 +250,8 @@ def batch(
     options = _options(no_repair, disable, ocr)
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt.value, workers=workers, resume=resume, timeout=timeout or None,
-                         progress="none" if quiet else "auto", fail_on=fail_on.value)
+                         progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,
+                         follow_symlinks=follow_symlinks, csv_raw=csv_raw)
     _warn_if_no_tesseract(inputs)
     try:
         summary = _run(lambda: run_batch(inputs, options, config))
@@ -285,7 +295,10 @@ def _run(call: Any) -> Any:
     try:
         return call()
     except KimextractError as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_INPUT_FAILED if exc.status in LIMIT_STATUSES else EXIT_BAD_INPUT)
+
+
+LIMIT_STATUSES = ("timeout", "too_large")  # a document over a limit: exit 3, as batch for an error record
 
 
 def main() -> None:

@@ -30,6 +30,30 @@ class InputError(KimextractError):
         self.status = status
 
 
+class TooLargeError(InputError):
+    """The input is over a size limit: more pages than ``max_pages``, a file over 512 MiB, a PDF stream that
+    inflates beyond its cap, more characters per page or per document than the caps of :mod:`kimextract.read`,
+    or more memory than a worker may take (``batch --max-memory``). Status ``too_large``. An :class:`InputError`,
+    so code that catches those catches it too."""
+
+    def __init__(self, message: str, path: Path | str | None = None):
+        super().__init__(message, path, status="too_large")
+
+
+class ExtractionTimeout(KimextractError, TimeoutError):
+    """The document took longer than ``Options.timeout`` seconds (or ``--timeout``); the process that read it
+    was killed. Status ``timeout``. Also a builtin :class:`TimeoutError`, but named apart from it."""
+
+    status = "timeout"
+
+
+class OutputError(KimextractError):
+    """An output cannot be written: a full disk, no permission, a folder where the file should go, a symlinked
+    folder that kimextract does not write through. Status ``unwritable``."""
+
+    status = "unwritable"
+
+
 class DataFileError(KimextractError):
     """A data file under models/ is malformed; names the file and line."""
 

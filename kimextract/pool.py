@@ -3,23 +3,27 @@
 - :func:`process_input` runs in a worker: one input to a :class:`Result` (a record or an error record, already
   serialized for each output); it never raises;
 - :class:`Pool` starts the workers (from a fork server that has imported spaCy once), replaces one that is
-  killed, dies, or did its share of documents, and kills a worker together with its Tesseract.
+  killed, dies, or did its share of documents, and kills a worker together with its Tesseract;
+- :func:`extract_in_worker` runs one library call in such a worker under a time limit (``Options.timeout``).
 
 This module does not import spaCy: the workers do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import pickle
 import signal
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from .discover import check_file, content_sha256
-from .errors import InputError, KimextractError
+from .errors import ExtractionTimeout, InputError, KimextractError
 from .records import DocumentRecord, ErrorRecord, Source, source_path
 from .write import record_outputs
 
@@ -92,7 +96,9 @@ def extract_record(path: str | os.PathLike[str], options: Optional[Options] = No
         return record
     except KimextractError as exc:
         status = getattr(exc, "status", "unreadable") or "unreadable"
-        return _safe_error_record(path, status, exc.message if isinstance(exc, InputError) else str(exc))
+        return _safe_error_record(path, status, exc.message if isinstance(exc, (InputError, ExtractionTimeout)) else str(exc))
+    except MemoryError:
+        return _safe_error_record(path, "too_large", "needs more memory than this process may use (--max-memory)")
     except RecursionError:
         return _safe_error_record(path, "internal", "internal error: RecursionError (document too deeply nested)")
     except Exception as exc:  # noqa: BLE001 - a bug must cost one record, not the batch
@@ -155,13 +161,53 @@ def _cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def _worker_main(conn, options, outputs) -> None:
+def _limit_memory(mib: Optional[int]) -> None:
+    """Cap this process's address space (RLIMIT_AS; Tesseract started from here inherits it): an allocation
+    over it fails, as MemoryError in Python or as an abort in PDFium, instead of waking the OOM killer."""
+    if not mib:
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mib << 20 if hard == resource.RLIM_INFINITY else min(mib << 20, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+@dataclass
+class Call:
+    """A library call run in a worker (see :func:`extract_in_worker`): ``extract_file`` or ``extract_text``."""
+
+    function: str
+    argument: object  # a path, bytes, a stream read (extract_file) or a text (extract_text)
+    options: object
+    name: Optional[str] = None  # extract_file's name for bytes and streams
+
+    def run(self):
+        """The call's record, or the exception it raised (as something that can be pickled)."""
+        from . import process
+
+        options = dataclasses.replace(self.options, timeout=None)
+        try:
+            if self.function == "extract_file":
+                return process.extract_file(self.argument, options, name=self.name)
+            return process.extract_text(self.argument, options)
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller's process
+            try:
+                pickle.dumps(exc)
+                return exc
+            except Exception:  # noqa: BLE001
+                return KimextractError(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _worker_main(conn, options, outputs, max_memory: Optional[int] = None) -> None:
     """A worker process: build the pipeline once, then process one input per message until told to stop."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
         if hasattr(os, "setpgrp"):
             os.setpgrp()  # own process group: a timeout kills the worker together with its Tesseract
         os.dup2(2, 1)  # anything printed goes to stderr, never among the records on stdout
+        _limit_memory(max_memory)
+        options = dataclasses.replace(options, timeout=None)  # the limit is kept from outside: no worker in a worker
         try:
             from .nlp import build_pipeline
             from .process import extract_text
@@ -181,6 +227,9 @@ def _worker_main(conn, options, outputs) -> None:
                 return  # the main process is gone
             if job is None:
                 return
+            if isinstance(job, Call):
+                conn.send(job.run())
+                continue
             index, path = job
             cpu = _cpu_seconds()
             result = process_input(index, path, options, outputs)
@@ -215,13 +264,13 @@ class Worker:
 class Pool:
     """Worker processes with a per-job time limit: a worker over it, or one that dies, is replaced."""
 
-    def __init__(self, size: int, options, outputs: tuple[str, ...], max_tasks: int):
+    def __init__(self, size: int, options, outputs: tuple[str, ...], max_tasks: int, max_memory: Optional[int] = None):
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if self.ctx.get_start_method() == "forkserver":
             # spaCy is imported once in the fork server; each worker forked from it only builds the pipeline.
             self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process"])
-        self.options, self.outputs, self.max_tasks = options, outputs, max_tasks
+        self.options, self.outputs, self.max_tasks, self.max_memory = options, outputs, max_tasks, max_memory
         self.workers: list[Worker] = []
         self.retired: list[multiprocessing.Process] = []
         self.starts = self.failed_starts = 0
@@ -230,8 +279,8 @@ class Pool:
 
     def _start(self) -> Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        process = self.ctx.Process(target=_worker_main, args=(child, self.options, self.outputs), daemon=True,
-                                   name="kimextract-worker")
+        process = self.ctx.Process(target=_worker_main, args=(child, self.options, self.outputs, self.max_memory),
+                                   daemon=True, name="kimextract-worker")
         process.start()
         child.close()
         self.starts += 1
@@ -249,6 +298,10 @@ class Pool:
         else:
             worker.process.join(5)
         self.workers[self.workers.index(worker)] = self._start()
+
+    def memory_hint(self) -> str:
+        """A hint for an error of a worker that could not start: its memory limit may be too small."""
+        return f" (is --max-memory {self.max_memory} MiB too small?)" if self.max_memory else ""
 
     def retire(self, worker: Worker) -> None:
         """Stop a worker that did its share of documents, and start a fresh one."""
@@ -291,6 +344,81 @@ def _kill(process: multiprocessing.Process) -> None:
         process.kill()
     except (OSError, ValueError):
         pass
+
+
+# ---------------------------------------------------------------------------------------------------------
+# one library call under a time limit
+
+START_SECONDS = 300.0  # how long a worker may take to start; its start does not count against the document
+_helper: Optional[Pool] = None  # the worker of extract_in_worker, kept for the next call
+_helper_lock = threading.Lock()
+
+
+def extract_in_worker(function: str, argument, options, name: Optional[str] = None):
+    """``kimextract.process.<function>(argument, options)`` run in a worker process within ``options.timeout``
+    seconds: its record, or the exception it raised. A call over the time has its worker killed together with
+    its Tesseract, as in a batch, and raises :class:`ExtractionTimeout`; a worker that dies raises
+    :class:`InputError` with status ``crashed``. A worker that finished is kept for the next call."""
+    global _helper
+    path = name or (argument if function == "extract_file" and isinstance(argument, str) else None)
+    with _helper_lock:
+        if _helper is None:
+            _helper = Pool(1, options, (), max_tasks=0)
+        worker = _helper.workers[0]
+        try:
+            _await_start(worker)
+            worker.conn.send(Call(function, argument, options, name))
+            finished = worker.conn.poll(options.timeout)
+            outcome = worker.conn.recv() if finished else None
+        except (EOFError, OSError):
+            _drop_helper()
+            raise InputError("the worker process died while reading this document", path, status="crashed") from None
+        if not finished:
+            _drop_helper()
+            raise ExtractionTimeout(f"took longer than the limit of {options.timeout:g} s", path)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _drop_helper() -> None:
+    """Kill the helper worker (with its Tesseract); the next call starts a new one, not this one's exit."""
+    global _helper
+    _helper.close(kill=True)
+    _helper = None
+
+
+def _await_start(worker: Worker) -> None:
+    """Wait until a new worker has built its pipeline."""
+    while not worker.ready:
+        if not worker.conn.poll(START_SECONDS):
+            raise KimextractError(f"the worker process did not start within {START_SECONDS:g} s")
+        message = worker.conn.recv()
+        if message[0] == "init_error":
+            raise KimextractError(f"the worker process could not start: {message[1]}")
+        worker.ready = message[0] == "ready"
+
+
+def default_max_memory(workers: int) -> int:
+    """MiB of address space per worker: half the memory of the machine (or of its container) shared among the
+    workers, so that they leave room for everything else; never less than a worker needs for ordinary papers."""
+    return max(MIN_DEFAULT_MEMORY, machine_memory_mib() // (2 * max(1, workers)))
+
+
+MIN_DEFAULT_MEMORY = 1024  # a worker takes about 350 MiB of address space before its first document
+
+
+def machine_memory_mib() -> int:
+    """The physical memory, or the container's limit (cgroup v2) when that is lower, in MiB."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            limit = handle.read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total >> 20
 
 
 def default_workers() -> int:

@@ -20,13 +20,19 @@ OCR_MODES = ("auto", "always", "never")
 
 @dataclass
 class Options:
-    """How a document is processed."""
+    """How a document is processed.
+
+    ``timeout``: seconds a document may take (None: no limit). With a limit, :func:`extract_file` and
+    :func:`extract_text` run in a worker process (started on the first such call and kept), which is killed,
+    Tesseract and all, when the time is up: they raise :class:`~kimextract.errors.ExtractionTimeout`. ``batch``
+    takes its limit from ``--timeout`` instead."""
 
     repair: bool = True
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
     max_pages: Optional[int] = None
     ocr: str = "auto"  # auto | always | never: OCR pages without a text layer
     verify: bool = True  # re-read the numbers of error findings from the page image (PDF, with Tesseract)
+    timeout: Optional[float] = None
 
 
 def extract_file(source: DocumentSource, options: Optional[Options] = None, *, name: Optional[str] = None) -> DocumentRecord:
@@ -36,11 +42,22 @@ def extract_file(source: DocumentSource, options: Optional[Options] = None, *, n
     the text it gives). ``name`` names bytes and streams in the record's ``source.path`` and messages; a name
     ending in .pdf makes bytes without a PDF header a ``not_a_pdf`` error, as a file of that name would be.
 
-    Raises :class:`~kimextract.errors.InputError` for input that cannot be read as a document (missing, empty,
-    encrypted, corrupt, an image or office file, binary, too many pages: its ``status`` says which), for a
-    ``source`` of another type, for a stream that fails to read, and for options that are no :class:`Options`.
+    Raises, all of them :class:`~kimextract.errors.KimextractError`:
+
+    - :class:`~kimextract.errors.InputError` for input that cannot be read as a document (missing, empty,
+      encrypted, corrupt, an image or office file, binary: its ``status`` says which), for a ``source`` of
+      another type, for a stream that fails to read, and for options that are no :class:`Options`;
+    - :class:`~kimextract.errors.TooLargeError`, an InputError, for one over a size limit (``max_pages``, a file
+      over 512 MiB, the caps on inflated streams and characters in :mod:`kimextract.read`);
+    - :class:`~kimextract.errors.ExtractionTimeout`, also a builtin TimeoutError, when ``options.timeout`` runs
+      out.
+
     Never raises anything else on purpose; a bug may."""
     options = _checked(options)
+    if options.timeout:
+        from .pool import extract_in_worker
+
+        return extract_in_worker("extract_file", _portable(source, name), options, name)
     with _open_document(source, name, options.max_pages) as document:
         if options.ocr != "never" and document.media_type == "application/pdf":
             from .ocr import ocr_missing_pages
@@ -53,12 +70,17 @@ def extract_text(text: str, options: Optional[Options] = None) -> DocumentRecord
     """Extract everything from a text (pages separated by form feeds). Characters a text cannot hold in UTF-8
     (lone surrogates) are read as U+FFFD.
 
-    Raises :class:`~kimextract.errors.InputError` for a ``text`` that is no ``str`` and for options that are no
-    :class:`Options`; never spaCy's length error (there is no length limit)."""
+    Raises :class:`~kimextract.errors.InputError` for a ``text`` that is no ``str``, and otherwise what
+    :func:`extract_file` raises; never spaCy's length error."""
     if not isinstance(text, str):
         raise InputError(f"extract_text takes a str, not {type(text).__name__}; extract_file takes bytes, a path or a file")
+    options = _checked(options)
+    if options.timeout:
+        from .pool import extract_in_worker
+
+        return extract_in_worker("extract_text", text, options)
     text = LONE_SURROGATE.sub("\ufffd", text)  # one character for one: offsets hold
-    return process_document(text_to_document(text), _checked(options))
+    return process_document(text_to_document(text), options)
 
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -74,10 +96,7 @@ def _open_document(source: DocumentSource, name: Optional[str], max_pages: Optio
         return bytes_to_document(bytes(source), label, max_pages)
     if not callable(getattr(source, "read", None)):
         raise InputError(f"extract_file takes a path, bytes or a file opened for reading, not {type(source).__name__}")
-    try:
-        content = source.read()
-    except (OSError, ValueError) as exc:  # ValueError: a closed file
-        raise InputError(f"cannot read the stream: {exc}", label) from None
+    content = _read_stream(source, label)
     if isinstance(content, str):
         text = LONE_SURROGATE.sub("\ufffd", content)
         encoding = getattr(source, "encoding", None)
@@ -88,6 +107,37 @@ def _open_document(source: DocumentSource, name: Optional[str], max_pages: Optio
     raise InputError(f"the stream gave {type(content).__name__}, not bytes or str", label)
 
 
+def _read_stream(source, label: Optional[Path]) -> bytes | str:
+    try:
+        return source.read()
+    except (OSError, ValueError) as exc:  # ValueError: a closed file
+        raise InputError(f"cannot read the stream: {exc}", label) from None
+
+
+@dataclass
+class _ReadStream:
+    """A stream's content, read in this process, standing in for the stream in a worker process."""
+
+    content: bytes | str
+    name: Optional[str]
+    encoding: Optional[str]
+
+    def read(self) -> bytes | str:
+        return self.content
+
+
+def _portable(source: DocumentSource, name: Optional[str]):
+    """The source as it can travel to a worker process (pickled): a path as str, bytes as bytes, a stream read."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    if isinstance(source, (bytes, bytearray, memoryview)) or not callable(getattr(source, "read", None)):
+        return bytes(source) if isinstance(source, (bytearray, memoryview)) else source
+    label = name if name is not None else getattr(source, "name", None)
+    encoding = getattr(source, "encoding", None)
+    return _ReadStream(_read_stream(source, Path(label) if isinstance(label, str) else None),
+                       label if isinstance(label, str) else None, encoding if isinstance(encoding, str) else None)
+
+
 def _checked(options: Optional[Options]) -> Options:
     if options is None:
         return Options()
@@ -95,6 +145,9 @@ def _checked(options: Optional[Options]) -> Options:
         raise InputError(f"options must be kimextract.Options, not {type(options).__name__}")
     if options.ocr not in OCR_MODES:
         raise InputError(f"Options.ocr takes {', '.join(OCR_MODES)}, not {options.ocr!r}")
+    timeout = options.timeout
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
+        raise InputError(f"options.timeout must be a number of seconds above 0 or None, not {timeout!r}")
     return options
 
 

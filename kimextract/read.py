@@ -12,12 +12,13 @@ import codecs
 import hashlib
 import logging
 import re
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from .errors import InputError
+from .errors import InputError, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,12 @@ PDF_MAGIC = b"%PDF-"
 # pdfium marks a hyphen at a line end with U+FFFE and drops the line break; we write both back.
 PDFIUM_LINE_HYPHEN = "\ufffe"
 MAX_FILE_BYTES = 512 * 1024 * 1024
+# Caps on what a small file may inflate to, far above any real paper (a dense A4 page holds about 5,000
+# characters): over them an input is too_large instead of taking the worker's memory.
+MAX_STREAM_BYTES = 256 * 1024 * 1024  # one PDF stream (a page's content), inflated
+MAX_INFLATED_BYTES = 1024 * 1024 * 1024  # all streams of a PDF but its images, inflated
+MAX_PAGE_CHARS = 1_000_000  # characters on one PDF page
+MAX_DOCUMENT_CHARS = 50_000_000  # characters in one document
 OPEN_TEXT_PAGES = 8  # text pages kept open for boxes at once
 
 BBox = tuple[float, float, float, float]
@@ -120,7 +127,10 @@ class Document:
 
 def text_to_document(text: str, path: Optional[Path] = None, sha256: Optional[str] = None,
                      encoding: Optional[str] = None) -> Document:
-    """A plain text, pages split on form feeds; ``encoding``: the one its bytes were decoded from."""
+    """A plain text, pages split on form feeds; ``encoding``: the one its bytes were decoded from.
+    :class:`TooLargeError` over :data:`MAX_DOCUMENT_CHARS`."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise TooLargeError(f"{len(text)} characters, more than the limit of {MAX_DOCUMENT_CHARS}", path)
     pages = [Page(number=i + 1, text=part, has_text=bool(part.strip())) for i, part in enumerate(text.split(PAGE_BREAK))]
     return Document(path=path, media_type="text/plain", pages=pages, sha256=sha256, encoding=encoding)
 
@@ -220,7 +230,7 @@ def _read_bytes(path: Path) -> bytes:
             raise InputError("not a regular file (a pipe, socket or device)", path, status="unreadable")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}", path, status="too_large")
+            raise TooLargeError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}", path)
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", path, status="unreadable") from None
@@ -233,6 +243,7 @@ def _read_bytes(path: Path) -> bytes:
 def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optional[int]) -> Document:
     import pypdfium2 as pdfium
 
+    _check_streams(data, path)
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -243,12 +254,14 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         raise InputError("PDF has no pages", path, status="empty")
     if max_pages is not None and count > max_pages:
         pdf.close()
-        raise InputError(f"PDF has {count} pages, more than the limit of {max_pages}", path, status="too_large")
+        raise TooLargeError(f"PDF has {count} pages, more than the limit of {max_pages}", path)
     pages = []
+    chars = 0
     try:
         for index in range(count):
             page = pdf[index]
             textpage = page.get_textpage()
+            chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
             text, char_index = _normalise_page_text(textpage.get_text_range())
             textpage.close()  # opened again for boxes, a few pages at a time: memory stays flat for long PDFs
             page.close()
@@ -299,6 +312,72 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         return False
 
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
+
+
+def _checked_chars(count: int, number: int, before: int, path: Optional[Path], pdf) -> int:
+    """A page's character count, checked against the caps before its text is copied out of PDFium."""
+    if count > MAX_PAGE_CHARS:
+        problem = f"page {number} has {count} characters, more than the limit of {MAX_PAGE_CHARS}"
+    elif before + count > MAX_DOCUMENT_CHARS:
+        problem = f"more than the limit of {MAX_DOCUMENT_CHARS} characters"
+    else:
+        return count
+    pdf.close()
+    raise TooLargeError(problem, path)
+
+
+IMAGE = re.compile(rb"/Subtype\s*/Image")
+INFLATE_CHUNK = 1 << 16
+
+
+def _check_streams(data: bytes, path: Optional[Path]) -> None:
+    """Refuse a PDF with a stream that inflates beyond :data:`MAX_STREAM_BYTES` (a compression bomb) before
+    PDFium inflates it whole into memory: each stream is inflated here a chunk at a time, only counted. Image
+    streams are left out (PDFium decodes them only to render a page for OCR; the memory limit covers that).
+    All streams together may inflate to :data:`MAX_INFLATED_BYTES`."""
+    total = 0
+    for keyword, start in _stream_starts(data):
+        head = data.rfind(b"obj", max(0, keyword - 2048), keyword)
+        if head >= 0 and IMAGE.search(data, head, keyword):
+            continue
+        size = _inflated_size(data, start, min(MAX_STREAM_BYTES, MAX_INFLATED_BYTES - total))
+        total += size
+        if size > MAX_STREAM_BYTES or total > MAX_INFLATED_BYTES:
+            what = f"a stream inflates to more than {MAX_STREAM_BYTES >> 20} MiB" if size > MAX_STREAM_BYTES else \
+                f"its streams inflate to more than {MAX_INFLATED_BYTES >> 20} MiB"
+            raise TooLargeError(f"{what} (a compression bomb?)", path)
+
+
+def _stream_starts(data: bytes):
+    """(offset of the keyword, offset of the data) of each 'stream' keyword; bytes.find, as a regex over
+    megabytes of binary data is ten times slower."""
+    at = data.find(b"stream")
+    while at >= 0:
+        end = at + len(b"stream")
+        if data[max(0, at - 3):at] != b"end":
+            if data[end:end + 2] == b"\r\n":
+                yield at, end + 2
+            elif data[end:end + 1] == b"\n":
+                yield at, end + 1
+        at = data.find(b"stream", end)
+
+
+def _inflated_size(data: bytes, start: int, cap: int) -> int:
+    """How many bytes the zlib stream at ``start`` inflates to, counted up to just over ``cap``; 0 for data
+    that is no zlib stream (other filters, or none)."""
+    inflater = zlib.decompressobj()
+    size = 0
+    try:
+        for offset in range(start, len(data), INFLATE_CHUNK):
+            pending = data[offset:offset + INFLATE_CHUNK]
+            while pending:
+                size += len(inflater.decompress(pending, INFLATE_CHUNK * 16))
+                if size > cap or inflater.eof:
+                    return size
+                pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass
+    return size
 
 
 def _load_error(exc: Exception, data: bytes, path: Optional[Path]) -> InputError:

@@ -248,7 +248,7 @@ class ErrorRecord(Record):
     schema_version: str = SCHEMA_VERSION
     status: str = Field(
         description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unsupported (an image or "
-        "office file), unreadable; "
+        "office file), unreadable, unwritable (its --out-dir file cannot be written); "
         "crashed (the worker process died) or internal (a bug)"
     )
     source: Source

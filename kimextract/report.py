@@ -27,6 +27,11 @@ def findings_json(results: list[tuple[Path, DocumentRecord]]) -> str:
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # and tabs and newlines, which would split a log line
+
+
+def _escaped(match: re.Match) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def shown(text: object) -> str:
@@ -34,7 +39,16 @@ def shown(text: object) -> str:
     control characters shown as escapes (an ESC from a PDF never reaches the terminal)."""
     from rich.markup import escape
 
-    return escape(CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+    return escape(CONTROL.sub(_escaped, str(text)))
+
+
+def one_line(text: object) -> str:
+    """A path or a message for a plain log line: every control character, newlines too, shown as an escape.
+
+    >>> one_line("a\\nb\\x1b[2J.txt")
+    'a\\\\x0ab\\\\x1b[2J.txt'
+    """
+    return LINE_CONTROL.sub(_escaped, str(text))
 
 
 def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
@@ -120,9 +134,9 @@ class PlainProgress:
         head = f"[{self.count:>{self.width}}/{self.total}] {result.status}"
         if result.status == "ok":
             pages = f"{result.pages} page{'s' if result.pages != 1 else ''}" + (", OCR" if result.ocr else "")
-            self._print(f"{head} {result.path} ({pages}, {result.seconds:.2f} s)")
+            self._print(f"{head} {one_line(result.path)} ({pages}, {result.seconds:.2f} s)")
         else:
-            self._print(f"{head} {result.path}: {result.error}")
+            self._print(f"{head} {one_line(result.path)}: {one_line(result.error)}")
 
     def _print(self, text: str) -> None:
         sys.stderr.write(f"kimextract: {text}\n")
@@ -163,7 +177,7 @@ def summary_text(summary: Summary) -> str:
     """The summary printed at the end: documents by status, pages, findings by rule, the slowest documents."""
     lines = []
     rate = summary.pages / summary.seconds if summary.seconds else 0.0
-    lines.append(f"kimextract batch: {summary.inputs} input{'s' if summary.inputs != 1 else ''} → {summary.out}, "
+    lines.append(f"kimextract batch: {summary.inputs} input{'s' if summary.inputs != 1 else ''} → {one_line(summary.out)}, "
                  f"{summary.seconds:.1f} s with {summary.workers} worker{'s' if summary.workers != 1 else ''}")
     statuses = summary.statuses + summary.skipped_statuses
     by_status = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
@@ -183,11 +197,11 @@ def summary_text(summary: Summary) -> str:
     if summary.slowest:
         lines.append("  slowest:")
         for seconds, path, pages, ocr in sorted(summary.slowest, reverse=True):
-            lines.append(f"    {seconds:7.2f} s  {path} ({pages} page{'s' if pages != 1 else ''}{', OCR' if ocr else ''})")
+            lines.append(f"    {seconds:7.2f} s  {one_line(path)} ({pages} page{'s' if pages != 1 else ''}{', OCR' if ocr else ''})")
     if summary.failures:
         lines.append(f"  failed: {summary.failed}")
         for path, status, message in summary.failures:
-            lines.append(f"    {status}: {path}: {message}")
+            lines.append(f"    {status}: {one_line(path)}: {one_line(message)}")
         if summary.failed > len(summary.failures):
             lines.append(f"    … and {summary.failed - len(summary.failures)} more")
     if summary.peak_worker_kb:

@@ -9,9 +9,12 @@ record, fsync at least every :data:`SYNC_SECONDS`) or :class:`DirSink` (one JSON
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import secrets
+import stat
 import sys
 import time
 from collections import Counter
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .errors import BatchError
+from .errors import BatchError, OutputError
 from .records import DocumentRecord, ErrorRecord
 
 AnyRecord = Union[DocumentRecord, ErrorRecord]
@@ -37,9 +40,11 @@ def record_to_line(record: AnyRecord) -> str:
     return record.model_dump_json() + "\n"
 
 
-def record_to_csv_rows(record: AnyRecord) -> list[list[str]]:
-    """One row per amount; an error or a document without amounts gives one row with its status."""
-    base = [spreadsheet_safe(record.source.path or ""), record.source.sha256 or "", record.status]
+def record_to_csv_rows(record: AnyRecord, safe: bool = True) -> list[list[str]]:
+    """One row per amount; an error or a document without amounts gives one row with its status. Text cells
+    are :func:`spreadsheet_safe` unless ``safe`` is false (``--csv-raw``)."""
+    cell = spreadsheet_safe if safe else str
+    base = [cell(record.source.path or ""), record.source.sha256 or "", record.status]
     if isinstance(record, ErrorRecord) or not record.amounts:
         return [base + [""] * (len(CSV_COLUMNS) - 3)]
     rows = []
@@ -47,7 +52,7 @@ def record_to_csv_rows(record: AnyRecord) -> list[list[str]]:
         p = amount.provenance
         rows.append(base + [str(p.page), str(p.start), str(p.end), format(amount.value, "f"), amount.currency,
                             amount.qualifier or "", amount.per or "", "" if amount.module is None else str(amount.module),
-                            spreadsheet_safe(" ".join(amount.text.split()))])
+                            cell(" ".join(amount.text.split()))])
     return rows
 
 
@@ -68,13 +73,14 @@ def csv_text(rows: list[list[str]]) -> str:
 
 
 def record_outputs(record: AnyRecord, kinds: Iterable[str]) -> dict[str, str]:
-    """The record as text in each of ``kinds``: "jsonl" (one line), "csv" (its rows), "json" (indented)."""
+    """The record as text in each of ``kinds``: "jsonl" (one line), "csv" (its rows), "csv-raw" (its rows
+    without formula neutralising), "json" (indented)."""
     serialized = {}
     for kind in kinds:
         if kind == "jsonl":
             serialized[kind] = record_to_line(record)
-        elif kind == "csv":
-            serialized[kind] = csv_text(record_to_csv_rows(record))
+        elif kind in ("csv", "csv-raw"):
+            serialized[kind] = csv_text(record_to_csv_rows(record, safe=kind == "csv"))
         elif kind == "json":
             serialized[kind] = record_to_json(record) + "\n"
     return serialized
@@ -96,11 +102,83 @@ def schema_json() -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a whole file or nothing (see :func:`write_into`); :class:`OutputError` when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_into(path.parent, path.name, text, follow_symlinks=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_into(folder: Path, name: str, text: str, follow_symlinks: bool = False) -> None:
+    """Write ``folder/name`` (``name`` may hold subfolders, made as needed) whole or not at all: into a new
+    temporary file of an unpredictable name beside it, created with O_EXCL|O_NOFOLLOW, fsynced, then renamed
+    over the target. A symlink planted under the target's or any temporary name is replaced, never followed;
+    a subfolder that is a symlink is refused (:class:`OutputError`) unless ``follow_symlinks``. Every step
+    works relative to an open folder, so a folder swapped for a symlink meanwhile is not followed either.
+    Raises OSError when the file system refuses (full disk, a folder where the file should go …)."""
+    *subfolders, base = Path(name).parts
+    folder_fd = _open_folder(folder, subfolders, follow_symlinks)
+    try:
+        fd, tmp = _new_temporary(folder_fd)
+        try:
+            try:
+                _write_all(fd, text.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, base, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        except BaseException:
+            os.unlink(tmp, dir_fd=folder_fd)
+            raise
+    finally:
+        os.close(folder_fd)
+
+
+TEMPORARY_PREFIX = ".kimextract-"
+
+
+def _new_temporary(folder_fd: int) -> tuple[int, str]:
+    """A new file of a random name in the open folder (as tempfile.mkstemp makes one, but relative to a
+    folder descriptor), readable as the umask allows."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        name = f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(name, flags, 0o644, dir_fd=folder_fd), name
+        except FileExistsError:
+            continue
+
+
+def _open_folder(root: Path, subfolders: list[str], follow_symlinks: bool) -> int:
+    """A descriptor of ``root/sub/…``, each subfolder made if missing; the root, which the user named, may be
+    a symlink, a subfolder only with ``follow_symlinks``."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in subfolders:
+            if part in ("", ".", ".."):
+                raise OutputError(f"refusing the folder name {part!r} in an output path")
+            try:
+                os.mkdir(part, dir_fd=fd)
+            except FileExistsError:
+                pass
+            if not follow_symlinks and stat.S_ISLNK(os.lstat(part, dir_fd=fd).st_mode):
+                raise OutputError(f"the output folder {part} is a symbolic link; kimextract does not write through it "
+                                  "unless asked to (--follow-symlinks)")
+            nofollow = 0 if follow_symlinks else os.O_NOFOLLOW
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | nofollow, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -152,15 +230,15 @@ class LineSink:
         self.fd: Optional[int] = None
         self.last_sync = time.monotonic()
         self.dirty = False
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
-            self.fd = os.open(path, flags, 0o644)
-            empty = os.fstat(self.fd).st_size == 0
-        except OSError as exc:
-            raise BatchError(f"cannot write {path}: {exc.strerror or exc}") from None
+        empty = True  # standard output starts empty
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+                self.fd = os.open(path, flags, 0o644)
+                empty = os.fstat(self.fd).st_size == 0
+            except OSError as exc:
+                raise BatchError(f"cannot write {path}: {exc.strerror or exc}") from None
         if fmt == "csv" and empty:
             self.write(csv_text([CSV_COLUMNS]))
 
@@ -195,11 +273,15 @@ class LineSink:
                 self.fd = None
 
 
-class DirSink:
-    """One JSON file per input under a folder, each written whole (temporary file, fsync, rename)."""
+# A full disk or a broken file system stops the batch; any other refusal costs only that input's file.
+FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 
-    def __init__(self, folder: Path, names: list[str]):
-        self.folder = folder
+
+class DirSink:
+    """One JSON file per input under a folder, each written whole by :func:`write_into`."""
+
+    def __init__(self, folder: Path, names: list[str], follow_symlinks: bool = False):
+        self.folder, self.follow_symlinks = folder, follow_symlinks
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -217,19 +299,13 @@ class DirSink:
         return name + ".json"
 
     def write(self, name: str, text: str) -> None:
-        target = self.folder / name
-        tmp = target.with_name(target.name + ".tmp")
+        """Raises :class:`OutputError` when this file cannot be written (a folder of its name, a symlinked
+        subfolder, a name too long), :class:`BatchError` when no file can (a full disk)."""
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                os.write(fd, text.encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, target)
+            write_into(self.folder, name, text, self.follow_symlinks)
         except OSError as exc:
-            raise BatchError(f"cannot write {target}: {exc.strerror or exc}") from None
+            error = BatchError if exc.errno in FATAL_ERRNOS else OutputError
+            raise error(f"cannot write {self.folder / name}: {exc.strerror or exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -324,15 +400,26 @@ def done_in_csv(path: Path) -> Done:
     return done
 
 
-def done_in_dir(folder: Path) -> Done:
-    """Records in a folder of JSON files; temporary files of a write that was cut off are removed."""
+def done_in_dir(folder: Path, follow_symlinks: bool = False) -> Done:
+    """Records in a folder of JSON files; temporary files of a write that was cut off are removed. Symlinks
+    are neither read nor followed (subfolders only with ``follow_symlinks``)."""
     done = Done()
-    for path in sorted(folder.rglob("*.json.tmp")):
-        path.unlink(missing_ok=True)
-    for path in sorted(folder.rglob("*.json")):
-        try:
-            done.add_record(json.loads(path.read_bytes()))
-        except (OSError, ValueError, AttributeError):
-            continue
+    for path in sorted(_files_under(folder, follow_symlinks)):
+        if (path.name.startswith(TEMPORARY_PREFIX) and path.name.endswith(".tmp")) or path.name.endswith(".json.tmp"):
+            path.unlink(missing_ok=True)
+        elif path.name.endswith(".json"):
+            try:
+                done.add_record(json.loads(path.read_bytes()))
+            except (OSError, ValueError, AttributeError):
+                continue
     return done
+
+
+def _files_under(folder: Path, follow_symlinks: bool) -> Iterable[Path]:
+    """The regular files under ``folder``, not through symlinks (subfolders only with ``follow_symlinks``)."""
+    for parent, _, names in os.walk(folder, followlinks=follow_symlinks):
+        for name in names:
+            path = Path(parent) / name
+            if not path.is_symlink():
+                yield path
 
