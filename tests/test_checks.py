@@ -142,7 +142,7 @@ def test_misread_number_in_a_scan_becomes_a_warning_naming_both_readings():
     from kimextract import extract_file
 
     record = extract_file(CORPUS / "02-brms-zb-kim3-borken-2022" / "scan-eng.pdf")
-    [finding] = [f for f in record.findings if f.rule == Rule.TABLE_SUM.value]
+    [finding] = [f for f in record.findings if f.rule == Rule.FTE_SUM.value]  # the column holds posts
     assert finding.severity == "warning"
     assert "1,5 statt 15" in finding.message
     assert any(e.label == "Seitenbild" for e in finding.evidence)

@@ -200,7 +200,8 @@ def _column_sums(table: Table, column: int, of_cell: dict) -> Iterable[Finding]:
         mentioned = [of_cell.get(c.start) for _, c in parts if c is not None and c.value is not None]
         if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned:
             if abs(sum(_cell_value(m) for m in mentioned) - _cell_value(total)) > _tolerance(table, column, len(mentioned)):
-                yield sum_finding(Rule.TABLE_SUM, mentioned, total, _fmt(total), value=_cell_value)
+                rule = Rule.TABLE_SUM if isinstance(total, Amount) else Rule.FTE_SUM  # a column of posts
+                yield sum_finding(rule, mentioned, total, _fmt(total), value=_cell_value)
         subtotals = subtotals + [cell] if row.subtotal and cell is not None else []
         block = []
 
