@@ -9,6 +9,7 @@ from typing import Iterable, Optional
 import regex
 
 from ..extract import Mentions, View, is_table_cell
+from ..link.sentences import FIXES
 from ..records import Amount, Evidence, Finding, Grant
 from ..resources import domain_terms
 from ..rules import Rule
@@ -87,8 +88,9 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
     it) is left alone when its parts explain its amount.
     """
     for grant in grants:
-        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None or grant.kind == "change":
-            continue  # a fixing after the audit of expenses follows the expenses, not the rate
+        if grant.rate_per_fte is None or grant._scope is None or grant.amount is None or \
+                grant.kind == "change" and FIXES.search(grant.text):
+            continue  # a fixing after the audit of expenses follows the expenses, not the rate; an increase does
         start, end = grant._scope
         back = view.from_original
         stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]
