@@ -30,6 +30,7 @@ from .sentences import (
     decision_sentences,
     finish,
 )
+from .tables import module_rows
 
 # A sentence outside the tenor that cites an earlier decision: 'mit Bescheid vom …', 'hatte ich … bewilligt'.
 CITES_EARLIER = regex.compile(
@@ -65,7 +66,9 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
             fill_gaps(same, in_tenor)  # cited in the tenor and in the reasons: one decision
     if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments:
         earlier[-1].instalments, grant.instalments = grant.instalments, []  # a Festsetzung: paid on the earlier grant
-    return finish(view, mentions, context, earlier + [grant])
+    per_module = next((rows for table in structure.tables if tenor.start <= table.start < tenor.end
+                       for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
+    return finish(view, mentions, context, earlier + (per_module or [grant]))
 
 
 def _cited_in_tenor(view: View, mentions: Mentions, context: Context, tenor: Sentence, cited: Amount,

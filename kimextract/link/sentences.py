@@ -68,6 +68,8 @@ REFERS_TO_EARLIER = regex.compile(
 )
 # '80 % der zuwendungsfähigen Ausgaben von 390.000 €': the base of a share, not the amount granted
 SHARE_BASE = regex.compile(r"(?i)(?:%|Prozent)\s+(?:der|des)\s+[^.;€]{0,50}?(?:Ausgaben|Kosten|Gesamtkosten|Betrag\w*)\s+(?:von|in\s+H(?:ö|o)he\s+von|\()?\s*$")
+WITHDRAWN = regex.compile(r"(?i)[\d.,]+\s*(?:€|EUR|Euro)\s*(?:\([^)]*\)\s*)?(?:widerrufen|zur(?:ü|u)ckgefordert|gek(?:ü|u)rzt|erstattet)")
+GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss|Betrag)\w*|(?P<expenses>\w*(?:Ausgaben|Kosten))\b")
 FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
@@ -392,12 +394,21 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
     if not CHANGE_VERB.search(text, sentence.start, sentence.end):
         return None
     amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
-    changed = next((a for a in amounts if regex.search(r"(?i)\bauf\s*$", text[max(0, starts[id(a)] - 10):starts[id(a)]])), None)
+    changed = next((a for a in amounts if regex.search(r"(?i)\bauf\s*$", text[max(0, starts[id(a)] - 10):starts[id(a)]])
+                    and not _about_expenses(text, sentence.start, starts[id(a)])), None)
     if changed is None:
         return None
-    earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]
-               and not regex.search(r"(?i)\bum\s*$", text[max(0, starts[id(a)] - 8):starts[id(a)]])]  # 'um 110.000 €' is the difference
+    earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]  # 'um 110.000 €', '7.560 € widerrufen': differences
+               and not regex.search(r"(?i)\bum\s*$", text[max(0, starts[id(a)] - 8):starts[id(a)]])
+               and not WITHDRAWN.match(text, starts[id(a)], starts[id(a)] + 60)]
     return (earlier[-1] if earlier else None), changed
+
+
+def _about_expenses(text: str, start: int, offset: int) -> bool:
+    """'… der zuwendungsfähigen Ausgaben gewährt, die auf 268.500 € festgesetzt werden': what is set is the
+    expenses, the last thing named before the amount, not the grant."""
+    named = list(GRANT_OR_EXPENSES.finditer(text, max(start, offset - 160), offset))
+    return bool(named) and named[-1]["expenses"] is not None
 
 
 def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional[dt.date]:

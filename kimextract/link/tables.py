@@ -52,12 +52,8 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) or per_recipient else None
     module_before = _module_before(mentions, context, table.start) if per_recipient else None
     period_around = _period_around(mentions, context, table) if decided_on or in_session else None
-    grants, previous_end = [], table.start
-    for row in table.rows:
-        span = (previous_end, row.line.end)
-        previous_end = row.line.end + 1
-        if row.total:
-            continue
+    grants = []
+    for row, span in row_spans(table):
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
         dates = _decision_dates(mentions, starts, *span)
@@ -80,6 +76,38 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         grant.module = _module(view, table, span, amount) or module_before
         grants.append(grant)
     return grants
+
+
+def row_spans(table: Table):
+    """The rows of a table that are no total, each with its text from the end of the row above (a label the
+    layout wrapped stands in the lines above its numbers)."""
+    previous_end = table.start
+    for row in table.rows:
+        span = (previous_end, row.line.end)
+        previous_end = row.line.end + 1
+        if not row.total:
+            yield row, span
+
+
+def module_rows(view: View, mentions: Mentions, context: Context, table: Table, decision: Grant) -> list[Grant]:
+    """A decision made per module in a table ('Baustein | VZÄ | Festbetrag je VZÄ | Zuwendung in €'): one grant
+    per row, its amount the row's last, with the decision's date, authority and period."""
+    if not _per_module(view, table):
+        return []
+    grants = []
+    for row, span in row_spans(table):
+        amounts = [a for a in _in(mentions.amounts, context.starts, row.line.start, row.line.end) if a.per is None]
+        if not amounts:
+            continue
+        text, provenance = view.provenance(*span)
+        grant = Grant(text=text.strip(), provenance=provenance, kind=decision.kind, amount=amounts[-1].value,
+                      authority=decision.authority, decision_date=decision.decision_date, period=decision.period,
+                      module=_module(view, table, span, amounts[-1]))
+        grant.evidence = {**decision.evidence, "amount": amounts[-1].provenance}
+        assign_positions(grant, _row_posts(table, _in(mentions.positions, context.starts, row.line.start, row.line.end)), grant.evidence)
+        grant._scope = decision._scope
+        grants.append(grant)
+    return grants if len(grants) > 1 else []
 
 
 def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
