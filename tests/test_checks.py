@@ -57,6 +57,12 @@ CASES = [
      BESCHEID_HEAD.format(date="14.02.2022") + "Für den Zeitraum 01.01.2022 bis 31.12.2022 bewillige ich eine Zuwendung "
      "in Höhe von 80.000 €.\n\nDie Zuwendung wird in zwei Raten ausgezahlt: 40.000 € zum 01.03.2022 und 40.000 € zum 01.09.2022.\n\n"
      "Der Verwendungsnachweis ist bis zum 30.06.2023 vorzulegen."),
+    ("annual-rate-over-two-years", None,
+     BESCHEID_HEAD.format(date="14.02.2023") + "Für den Zeitraum 01.01.2023 bis 31.12.2024 bewillige ich eine Zuwendung "
+     "in Höhe von 240.000 € für 2,0 Stellen. Der Festbetrag beträgt 60.000 € je Stelle und Jahr."),
+    ("annual-rate-over-two-years-contradicted", Rule.RATE,
+     BESCHEID_HEAD.format(date="14.02.2023") + "Für den Zeitraum 01.01.2023 bis 31.12.2024 bewillige ich eine Zuwendung "
+     "in Höhe von 250.000 € für 2,0 Stellen. Der Festbetrag beträgt 60.000 € je Stelle und Jahr."),
     ("payment-outside-period", Rule.DATE_OUTSIDE_PERIOD,
      BESCHEID_HEAD.format(date="14.02.2022") + "Für den Zeitraum 01.01.2022 bis 31.12.2022 bewillige ich eine Zuwendung "
      "in Höhe von 80.000 €.\n\nDie Zuwendung wird in zwei Raten ausgezahlt: 40.000 € zum 01.03.2022 und 40.000 € zum 01.02.2023."),

@@ -81,6 +81,9 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
                            [evidence_of("Zeitraum", period, f"{period.start}/{period.end}")])
 
 
+PER_YEAR = regex.compile(r"(?i)[^.;]{0,12}?\b(?:und|pro|je|im)\s+(?:Jahr|Kalenderjahr|Haushaltsjahr)\b|\s*j(?:ä|a)hrlich")
+
+
 def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     """A grant's amount per FTE against the one rate per post the document states for its module.
 
@@ -102,7 +105,7 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
         if len({a.value for a in stated}) != 1:
             continue
         rate = stated[0]
-        if _rate_agrees(grant.rate_per_fte, rate) or _parts_explain(view, mentions, grant, rate):
+        if _rate_agrees(grant.rate_per_fte / _years_at_annual_rate(view, grant, rate), rate) or _parts_explain(view, mentions, grant, rate):
             continue
         composition = _near_composition(view, mentions, grant, rate)
         if composition is not None:  # posts at the rate plus lump sums, which miss the grant: the parts do not add up
@@ -176,6 +179,17 @@ def _near_composition(view: View, mentions: Mentions, grant: Grant, rate: Amount
     best = min(counts, key=lambda c: abs(rate.value * c + sum(o.value for o in others) - grant.amount))
     total = rate.value * best + sum(o.value for o in others)
     return (best, others) if abs(total - grant.amount) <= grant.amount / 10 else None
+
+
+def _years_at_annual_rate(view: View, grant: Grant, rate: Amount) -> Decimal:
+    """How many years a rate 'je Stelle und Jahr' is paid for over the grant's period (two for 2023–2024,
+    0,5 for six months); 1 for a rate without 'Jahr' or a grant without a period."""
+    end = view.from_original(rate.provenance.end)
+    if grant.period is None or not PER_YEAR.match(view.text, end, end + 30):
+        return Decimal(1)
+    start, stop = grant.period
+    months = (stop.year - start.year) * 12 + stop.month - start.month + (1 if stop.day >= 28 else 0)
+    return Decimal(max(months, 1)) / 12
 
 
 def _rate_agrees(rate: Decimal, stated: Amount) -> bool:

@@ -467,9 +467,15 @@ def _total_or_all(view: View, starts, positions: list[Position]) -> list[Positio
             return [position]
         if len(positions) > 1 and regex.search(r"(?i)\bauf\s+$", text[max(0, offset - 6):offset]):
             return [position]  # 'von bisher 4,0 auf 5,5': the posts now funded
-        if len(positions) > 1 and regex.match(r"[^.;:()\d]{0,80}?(?::|\(|,\s*und\s+zwar|,\s*davon|,\s*n(?:ä|a)mlich|,\s*darunter|,\s*bestehend\s+aus)", text[end:end + 110]):
-            return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …'
+        if len(positions) > 1 and BREAKDOWN_AFTER.match(text, end, end + 110):
+            return [position]  # '2,75 Stellen: … eine Vollzeitstelle und …', '3,0 Stellen zu je 62.000 €, davon …'
     return positions
+
+
+# what follows a total of posts before its parts: ':', '(', ', davon', ', und zwar' — past a rate ('zu je 62.000 €')
+BREAKDOWN_AFTER = regex.compile(
+    r"(?:(?!\.\s)[^;:()\d]|\d[\d.,]*\s*(?:€|EUR|Euro))"
+    r"{0,80}?(?::|\(|,\s*und\s+zwar|,\s*davon|,\s*n(?:ä|a)mlich|,\s*darunter|,\s*bestehend\s+aus)")
 
 
 def _funded_positions(view: View, mentions: Mentions, starts, sents: list[Sentence], start: int, limit: int) -> list[Position]:
