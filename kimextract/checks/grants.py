@@ -81,6 +81,7 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
                            [evidence_of("Zeitraum", period, f"{period.start}/{period.end}")])
 
 
+ADDED_PARTS = regex.compile(r"(?i)\bhinzu\s+komm|\bzuz(?:ü|u)glich\b|\bzzgl\.|\bsowie\s+(?:eine[rnms]?\s+)?(?:Sach|Overhead|Verwaltungs|Miet)\w*")
 PER_YEAR = regex.compile(r"(?i)[^.;]{0,12}?\b(?:und|pro|je|im)\s+(?:Jahr|Kalenderjahr|Haushaltsjahr)\b|\s*j(?:ä|a)hrlich")
 
 
@@ -105,6 +106,8 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
         if len({a.value for a in stated}) != 1:
             continue
         rate = stated[0]
+        if ADDED_PARTS.search(view.text, start, end) and rate.value * grant.positions <= grant.amount:
+            continue  # 'hinzu kommen Sachausgaben …': the posts at the rate are one part of the grant
         if _rate_agrees(grant.rate_per_fte / _years_at_annual_rate(view, grant, rate), rate) or _parts_explain(view, mentions, grant, rate):
             continue
         composition = _near_composition(view, mentions, grant, rate)
