@@ -103,7 +103,8 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
 
 # 'Zusammen ergeben sich 1,5 VZÄ': a sentence that sums up the shares of the sentences before it.
 SUMMING_SENTENCE = regex.compile(
-    r"(?i)(?:^|[.!?]\s+)(?:Zusammen|Insgesamt|In\s+Summe|Somit|Damit)\s+(?:ergeben\s+sich|ergibt\s+sich|sind\s+(?:das|es)|sind|macht\s+das|werden)\s+(?:\w+\s+)?$"
+    r"(?i)(?:^|[.!?]\s+)(?:(?:Zusammen|Insgesamt|In\s+Summe|Somit|Damit)\s+(?:ergeben\s+sich|ergibt\s+sich|sind\s+(?:das|es)|sind|macht\s+das)"
+    r"|(?:Zusammen|Insgesamt|In\s+Summe)\s+werden)\s+(?:\w+\s+)?$"  # 'Damit werden 2,0 Stellen … finanziert' sums nothing
 )
 
 
