@@ -41,7 +41,10 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for index, total in enumerate(prose):
         parts = _parts_after(view, prose, index, COMPLETE_PARTS_CUE)
-        if len(parts) >= 2 and abs(sum(p.value for p in parts) - total.value) >= CENT + _rounding_slack(parts):
+        summed = sum((p.value for p in parts), Decimal(0))
+        if _is_change_by(view, total):  # 'verringerte sich um 172 T€: … -2.184 T€ … 2.012 T€': the verb carries the sign
+            summed = abs(summed)
+        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts):
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for index, grant in enumerate(grants):
         following = grants[index + 1].provenance.start if index + 1 < len(grants) else None
@@ -51,12 +54,16 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
 
 
+def _is_change_by(view: View, amount: Amount) -> bool:
+    """'um 172 T€': a change, its sign in the verb ('verringerte sich', 'stieg')."""
+    start = view.from_original(amount.provenance.start)
+    return regex.search(r"(?i)\bum\s*$", view.text[max(0, start - 6):start]) is not None
+
+
 def _is_difference(view: View, amount: Amount) -> bool:
     """'um 25.000 € auf 100.000 €': the first is the change, not a part."""
-    start = view.from_original(amount.provenance.start)
     end = view.from_original(amount.provenance.end)
-    return regex.search(r"(?i)\bum\s*$", view.text[max(0, start - 6):start]) is not None and \
-        regex.match(r"\s*auf\b", view.text[end:end + 8]) is not None
+    return _is_change_by(view, amount) and regex.match(r"\s*auf\b", view.text[end:end + 8]) is not None
 
 
 def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | None = None) -> list[Amount]:
