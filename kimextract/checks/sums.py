@@ -18,6 +18,7 @@ TOTAL_CUE = regex.compile(
     r"(?i)(?:(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+|mithin\s+)?"
     r"|(?:Summe|Gesamt\w*|Insgesamt)\b[^\n.:]{0,60}:\s*)$"
 )
+PRODUCT = regex.compile(r"\d\s*[×x*·]\s*\d")
 # Words that announce a complete breakdown of the amount before them (not 'davon', which may list a few).
 COMPLETE_PARTS_CUE = regex.compile(
     r"(?i)[^.;]{0,60}?(?:setzt\s+sich\s+(?:\w+\s+){0,3}zusammen(?:\s+aus)?|verteilt\s+sich|aufgeteilt|besteht\s+aus|wie\s+folgt)\s*:?"
@@ -33,8 +34,8 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
     prose = [a for a in mentions.amounts if a.per is None and not is_table_cell(a)]
     for index, total in enumerate(prose):
         start = back(total.provenance.start)
-        if not TOTAL_CUE.search(text[max(0, start - 60):start]):
-            continue
+        if not TOTAL_CUE.search(text[max(0, start - 60):start]) or PRODUCT.search(text[max(0, start - 40):start]):
+            continue  # '24 × 5 × 9,50 Euro = 1 140 Euro' multiplies
         parts = [p for p in _parts_before(view, prose, index) if not _is_difference(view, p)]
         summed = sum((p.value for p in parts), Decimal(0))
         if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)):
