@@ -48,12 +48,13 @@ AUTHORITY = regex.compile(
     r"|\b(?:Jobcenter|Landschaftsverband|Bundesagentur\s+f(?:ü|u)r\s+Arbeit|Bundesamt\s+f(?:ü|u)r\s+Migration\s+und\s+Fl(?:ü|u)chtlinge)(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"
 )
 INSTALMENT = regex.compile(
-    r"(?i)\b(?:Rate|Raten|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Auszahlung\w*|ausgezahlt|zugewiesen|"
+    r"(?i)\b(?:Rate|Raten|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Restbetrag|Schlusszahlung|Auszahlung\w*|ausgezahlt|zugewiesen|"
     r"(?:ü|u)berwiesen|angewiesen)\b"
 )
 FRACTIONS = {"hälfte": Decimal("0.5"), "halfte": Decimal("0.5"), "drittel": Decimal(1) / 3, "viertel": Decimal("0.25")}
 PAYMENT = regex.compile(
-    r"(?i)\b(?:Rate|Raten|Abschlag\w*|Teilbetrag|Auszahlung\w*|ausgezahlt|auszuzahlen|zugewiesen|zuweisen|(?:ü|u)berwiesen|angewiesen|gezahlt)\b"
+    r"(?i)\b(?:Rate|Raten|Abschlag\w*|Teilbetrag|Auszahlung\w*|ausgezahlt|auszuzahlen|zugewiesen|zuweisen|(?:ü|u)berwiesen|angewiesen|gezahlt"
+    r"|abgerufen|abzurufen)\b"
 )
 PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt|(?:ü|u)berwiesen)\b")
 
@@ -400,7 +401,8 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
         return None
     earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]  # 'um 110.000 €', '7.560 € widerrufen': differences
                and not regex.search(r"(?i)\bum\s*$", text[max(0, starts[id(a)] - 8):starts[id(a)]])
-               and not WITHDRAWN.match(text, starts[id(a)], starts[id(a)] + 60)]
+               and not WITHDRAWN.match(text, starts[id(a)], starts[id(a)] + 60)
+               and not _about_expenses(text, sentence.start, starts[id(a)])]
     return (earlier[-1] if earlier else None), changed
 
 
@@ -522,6 +524,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
                    if a.value != grant.amount and a.per is None and not is_table_cell(a) and a.value > 0
                    and (grant.amount is None or a.value < grant.amount)  # a payment is a part of what it pays
                    and not REPAYMENT.search(text, max(0, starts[id(a)] - 40), starts[id(a)])]
+        if len(amounts) > 2 and TOTAL_BEFORE.search(text, max(0, starts[id(amounts[0])] - 30), starts[id(amounts[0])]):
+            amounts = amounts[1:]  # 'von insgesamt 520.000 €, nämlich 300.000 € … und 220.000 € …': the payments
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)
                  if not d.derived and id(d) not in mentions.period_dates]
         if amounts:
@@ -546,6 +550,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
 
 
 LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
+TOTAL_BEFORE = regex.compile(r"(?i)\b(?:insgesamt|zusammen|gesamt)\s*$")
 REPAYMENT = regex.compile(  # 'eine Überzahlung von 15.000 €': money going back, no payment of the grant
     r"(?i)(?:(?:Ü|U)berzahlung|Erstattung|R(?:ü|u)ckforderung|R(?:ü|u)ckzahlung|Zins)\w*\s+(?:\w+\s+){0,2}(?:von|in\s+H(?:ö|o)he\s+von)?\s*$")
 COUNTED = regex.compile(
