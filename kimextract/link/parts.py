@@ -5,6 +5,7 @@ reasons are grants of their own (``earlier``), with the fields of their own sent
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Optional
 
 import regex
@@ -64,8 +65,10 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
             earlier.append(in_tenor)
         else:
             fill_gaps(same, in_tenor)  # cited in the tenor and in the reasons: one decision
-    if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments:
-        earlier[-1].instalments, grant.instalments = grant.instalments, []  # a Festsetzung: paid on the earlier grant
+    paid = sum((i.amount for i in grant.instalments if i.amount is not None), Decimal(0))
+    if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments \
+            and paid != grant.amount:  # a Festsetzung: paid on the earlier grant, unless the payments make up the new one
+        earlier[-1].instalments, grant.instalments = grant.instalments, []
     per_module = next((rows for table in structure.tables if tenor.start <= table.start < tenor.end
                        for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
     return finish(view, mentions, context, earlier + (per_module or [grant]))
