@@ -1,4 +1,4 @@
-"""Re-read the numbers behind error findings from the page image.
+"""Re-read the numbers and dates behind error findings from the page image.
 
 An archived scan's text layer may misread a digit ('1,5' as '15'); an auditor then looks at the paper. Before
 kimextract calls an inconsistency an error, it does the same: on pages whose text came from OCR it renders the
@@ -22,6 +22,7 @@ from .records import Evidence, Finding
 from .values import NUMBER, parse_number
 
 NUMBER_TEXT = regex.compile(NUMBER, regex.VERBOSE)
+DATE_TEXT = regex.compile(r"(?<!\d)\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d(?!\d)")  # re-read digit by digit
 log = logging.getLogger(__name__)
 
 SHORT_EVIDENCE = 40  # longer evidence is a sentence, not a number to re-read
@@ -52,34 +53,47 @@ def _warn_not_reread(document: Document, findings: list[Finding], problem: str) 
 def _verified(document: Document, finding: Finding) -> Finding:
     misread = []
     for evidence in finding.evidence:
-        number = _number_of(evidence)
-        if number is None or evidence.provenance is None or not document.text_from_ocr(evidence.provenance.page):
+        if evidence.provenance is None or not document.text_from_ocr(evidence.provenance.page):
             continue  # a born-digital text layer is what the document says
-        seen = _read_number(document, evidence, number)
-        if seen is not None and parse_number(seen) != parse_number(number.group()) and _comparable(seen, number.group()):
-            misread.append((evidence, number.group(), seen))
+        for number in _numbers_of(evidence):
+            seen = _read_number(document, evidence, number)
+            if seen is not None and _differs(seen, number.group()) and _comparable(seen, number.group()):
+                misread.append((evidence, number.group(), seen))
     if not misread:
         return finding
     notes = ", ".join(f"{seen} statt {number} (S. {e.provenance.page})" for e, number, seen in misread)
     message = (f"{finding.message} Hinweis: Eine zweite Texterkennung des Seitenbilds liest {notes}; vermutlich ein Lesefehler im Textlayer. "
                "Bitte am Original prüfen.")
     evidence = finding.evidence + [
-        Evidence(label="Seitenbild", value=str(parse_number(seen)), text=seen, provenance=e.provenance) for e, _, seen in misread
+        Evidence(label="Seitenbild", value=seen if DATE_TEXT.fullmatch(seen) else str(parse_number(seen)), text=seen,
+                 provenance=e.provenance) for e, _, seen in misread
     ]
     return finding.model_copy(update={"severity": "warning", "message": message, "evidence": evidence})
 
 
-def _number_of(evidence: Evidence) -> Optional[regex.Match]:
+def _numbers_of(evidence: Evidence) -> list[regex.Match]:
+    """The dates of a short evidence ('01.09.2024 bis 31.08.2023'), else its number."""
     if len(evidence.text) > SHORT_EVIDENCE:
-        return None
-    return NUMBER_TEXT.search(evidence.text)
+        return []
+    dates = list(DATE_TEXT.finditer(evidence.text))
+    number = NUMBER_TEXT.search(evidence.text)
+    return dates or ([number] if number else [])
+
+
+def _differs(seen: str, read: str) -> bool:
+    if DATE_TEXT.fullmatch(read):
+        return _digits(seen) != _digits(read)
+    return parse_number(seen) != parse_number(read)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def _comparable(seen: str, number: str) -> bool:
     """A second reading counts only with as many digits as the first: '1,5' for '15' is a lost comma, while
     '1' for '215.625,03' or '11,45' for '1,45' (a neighbouring glyph read as a digit) says nothing."""
-    digits = lambda text: sum(ch.isdigit() for ch in text)  # noqa: E731
-    return digits(seen) == digits(number)
+    return len(_digits(seen)) == len(_digits(number))
 
 
 def _read_number(document: Document, evidence: Evidence, number: regex.Match) -> Optional[str]:
@@ -108,5 +122,6 @@ def _tesseract_number(png: bytes, digits_only: bool) -> Optional[str]:
         result = subprocess.run(command, input=png, capture_output=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"), timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = NUMBER_TEXT.search(result.stdout.decode("utf-8", errors="replace"))
+    text = result.stdout.decode("utf-8", errors="replace")
+    match = DATE_TEXT.search(text) or NUMBER_TEXT.search(text)
     return match.group() if match else None

@@ -155,6 +155,17 @@ def test_misread_number_in_a_scan_becomes_a_warning_naming_both_readings():
 
 
 @pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="needs Tesseract")
+def test_misread_date_in_a_scan_becomes_a_warning_naming_both_readings():
+    """The scan's text layer reads the period's end '31.08.2025' as '31.08.2023'; the page image shows 2025."""
+    from kimextract import extract_file
+
+    record = extract_file(CORPUS.parent / "blind-4" / "b4a-02-reg-oberbayern-jas" / "scan-deu.pdf")
+    reversed_ = [f for f in record.findings if f.rule == Rule.PERIOD_REVERSED.value]
+    assert reversed_ and all(f.severity == "warning" and "31.08.2025 statt 31.08.2023" in f.message for f in reversed_)
+    assert not [f for f in record.findings if f.severity == "error"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("tesseract") is None, reason="needs Tesseract")
 def test_a_real_inconsistency_in_a_scan_stays_an_error():
     from kimextract import extract_file
 

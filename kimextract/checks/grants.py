@@ -46,16 +46,27 @@ def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -
         if grant.period is None:
             continue
         start, end = grant.period
+        period = next((p for p in mentions.periods if p.provenance == grant.evidence.get("period")), None)
         for instalment in grant.instalments:
             if instalment.date and not start <= instalment.date <= end:
+                paid_on = _date_in(mentions, instalment)
                 yield finding(
                     Rule.DATE_OUTSIDE_PERIOD,
                     f"Zahlung am {instalment.date:%d.%m.%Y} liegt außerhalb des Förderzeitraums "
                     f"{start:%d.%m.%Y} bis {end:%d.%m.%Y}.",
-                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                    # the dates themselves, so that a reader (and the second reading of a scan) finds them
+                    [evidence_of("Zahlung", paid_on, instalment.date.isoformat()) if paid_on else
+                     Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                     evidence_of("Zeitraum", period, f"{start}/{end}") if period else
                      Evidence(label="Zeitraum", value=f"{start}/{end}", text=grant.text, provenance=grant.evidence.get("period", grant.provenance))],
                     grant.module,
                 )
+
+
+def _date_in(mentions: Mentions, instalment):
+    """The date mention of an instalment: its date, within the text that names the instalment."""
+    span = instalment.provenance
+    return next((d for d in mentions.dates if d.value == instalment.date and span.start <= d.provenance.start < span.end), None)
 
 
 def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
