@@ -162,9 +162,8 @@ def find_tables(lines: list[Line]) -> list[Table]:
         if not _is_row(row):
             index += 1
             continue
-        while index and _is_row(parse_row(lines[index - 1]), inside=True):  # rows with longer labels above
-            index -= 1
-            row = parse_row(lines[index])
+        while (above := _row_above(lines, index)) is not None:  # rows with longer labels above
+            index, row = above
         rows, last_row = [row], index
         header = _header(lines, index)
         probe = index + 1
@@ -180,6 +179,17 @@ def find_tables(lines: list[Line]) -> list[Table]:
             tables.append(_table(lines, index, last_row, header, rows))
         index = last_row + 1
     return tables
+
+
+def _row_above(lines: list[Line], index: int) -> Optional[tuple[int, Row]]:
+    """The row just above a table's first one, past the lines its label wrapped into ('feld triebskosten'),
+    never past the column heads."""
+    above = index - 1
+    while above >= 0 and index - above <= 3 and parse_row(lines[above]) is None and _is_bridge(lines[above]) \
+            and not lines[above].blank and not COLUMN_HEADS.search(lines[above].text.strip()):
+        above -= 1
+    row = parse_row(lines[above]) if above >= 0 else None
+    return (above, row) if _is_row(row, inside=True) else None
 
 
 def _header(lines: list[Line], first_row: int) -> str:
