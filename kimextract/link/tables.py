@@ -20,7 +20,9 @@ PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahl
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
 YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
-RECIPIENT_ITEM = regex.compile(r"(?m)^[ \t]*[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))[^\n]*\d[^\n]*$")
+# '- Region Hannover: 312.000 Euro …'; without its bullet (an OCR text layer drops it) only with the colon
+RECIPIENT_ITEM = regex.compile(
+    r"(?m)^[ \t]*(?:[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)[^\n]*\d[^\n]*$")
 RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
 STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
 NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
@@ -116,8 +118,11 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
     period from the text before the list."""
     starts, text, grants = context.starts, view.text, []
     deciders: dict[int, Optional[str]] = {}  # by the list's first item: who decided, named once for the list
-    for item in RECIPIENT_ITEM.finditer(text):
-        if mentions.structure.role_at(item.start()) == "proposal" or not RECIPIENT.match(item["name"]):
+    items = list(RECIPIENT_ITEM.finditer(text))
+    for index, item in enumerate(items):
+        name = item["name"] or item["bare"]
+        if mentions.structure.role_at(item.start()) == "proposal" or not RECIPIENT.match(name) or \
+                item["bare"] and not _in_a_list(text, items, index):
             continue
         amounts = [a for a in _in(mentions.amounts, starts, item.start(), item.end()) if a.per is None]
         if len(amounts) != 1:
@@ -142,6 +147,13 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         grant.module = amounts[0].module or _module_before(mentions, context, first)
         grants.append(grant)
     return grants
+
+
+def _in_a_list(text: str, items: list, index: int) -> bool:
+    """An item without a bullet counts where the line above or below is an item too."""
+    return any(0 <= other < len(items) and "\n" not in text[min(items[index].end(), items[other].end()) + 1:
+                                                              max(items[index].start(), items[other].start())]
+               for other in (index - 1, index + 1))
 
 
 def _decider_before(text: str, first: int) -> Optional[str]:
@@ -228,7 +240,7 @@ def _row_posts(table: Table, posts: list) -> list:
 def _decision_date_before(view: View, mentions: Mentions, context: Context, table: Table):
     """The date of the decision the text just before a table names ('Mit Bescheid vom 14.02.2023 hat die
     Bezirksregierung … bewilligt; die Mittel verteilen sich wie folgt:'), for rows that give none."""
-    window = (max(0, table.start - 600), table.start)
+    window = (max(0, table.start - 1000), table.start)
     if not DECIDED_CUE.search(view.text, *window):
         return None
     cited = [d for d in _decision_dates(mentions, context.starts, *window)

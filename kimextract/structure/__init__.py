@@ -75,8 +75,9 @@ def read_structure(text: str, date_hits: list[Hit]) -> Structure:
     sections = find_sections(lines, len(text))
     kind = classify(lines, text)
     letter = read_letter(lines, text, date_hits)
-    if letter.subject is None and kind.title is not None:
-        subject, span = subject_from_title(kind.title, lines)
+    if kind.title is not None and (letter.subject is None or kind.kind == "rede" and SPEECH_TITLE.match(kind.title.text)):
+        # a speech's title line names it; the lines above its salutation name the speaker and the occasion
+        subject, span = subject_from_title(kind.title, lines, kind.kind)
         letter = dataclasses.replace(letter, subject=subject, subject_span=span)
     structure = Structure(text, lines, sections, kind, letter, tables=find_tables(lines))
     if structure.decides:
@@ -106,6 +107,7 @@ def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tu
     return tenor, ((start, tenor[0]) if tenor[0] > start else None)
 
 
+SPEECH_TITLE = regex.compile(r"(?i)\s*(?:\w+)?rede\b|\s*ansprache|\s*gru(?:ß|ss)wort")
 AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
 SENTENCE_BREAK = regex.compile(r"(?<!\b[A-Z]\w{0,3}|\b\d{1,2})[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")  # not after 'Abs.', '1.'
 

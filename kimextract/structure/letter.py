@@ -35,6 +35,16 @@ FIRM = regex.compile(r"(?i)^(?:rechtsanw(?:ä|a)lt\w*|kanzlei|steuerberater\w*|w
 DEPARTMENT = regex.compile(r"(?i)^(?:referat|abteilung|dezernat|fachbereich|fachdienst|sachgebiet|gesch(?:ä|a)ftsstelle|pressestelle|der|die)\b")
 REFERS_ON = regex.compile(r"(?i)^\s*(?:bezug|anlage\w*|ihr\w*\s+[\w-]+\s+vom|hier\s*:)")  # may run over two lines
 VERSION_LINE = regex.compile(r"(?i)^\s*(?:Fassung|Stand|Gültig|Gultig|vom|in\s+Kraft)\b")  # 'Fassung vom 1. März 2024'
+# a prose sentence begins: 'Das Landesprogramm …', 'Ab dem Schuljahr …', 'Auf Grund von § 82 …'
+SENTENCE_START = regex.compile(
+    r"^(?:Der|Die|Das|Den|Dem|Des|Ein|Eine|Einen|Im|In|Am|An|Ab|Auf|Aufgrund|Aus|Mit|Nach|Seit|Bei|Für|Zu|Zur|Zum|Von|Vom"
+    r"|Wir|Ich|Sie|Es|Er|Wie|Als|Da|Dies|Diese|Dieser|Gemäß|Hiermit|Nachdem|Unter|Über|Vor|Bis|Es)\b")
+OCCASION = regex.compile(r"(?i)gesprochene\s+wort|\bsitzung\b.*\b(?:am|vom)\s+\d")  # a speech's occasion, not its title
+SENTENCE_INSIDE = regex.compile(r"[a-zäöüß]{2}\.\s+[A-ZÄÖÜ]")  # 'Auszug aus dem Anhang. Alle Beträge …' is prose
+NUMBERED_HEADING = regex.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÄÖÜ]")  # '2 Wirtschaftliche Lage der Gesellschaft'
+ENDS_IN_PREPOSITION = regex.compile(  # '… anlässlich der', '… für den Neubau des Beruflichen'
+    r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|die|das|den|dem|der|des|und|oder|sowie)$"
+    r"|\b(?:des|der|dem|den)\s+[A-ZÄÖÜ]\w*[a-zäöü]en$")
 NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
 
@@ -148,7 +158,42 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
         position -= 1
     if not block or len(block) > 4:
         return None
+    block += _going_on(block, lines, cues)  # 'Förderung … in der kommunalen' / 'Anschlussunterbringung – …'
     return join_lines([line.text for line in block]), (block[0].start, block[-1].end)
+
+
+def _going_on(block: list[Line], lines: list[Line], cues, limit: int = 4, headline: bool = False) -> list[Line]:
+    """The lines below a subject's block that go on with it (a title the layout wrapped), up to the first line
+    that begins a sentence, a part, a label or the letter, and never past a line that ends one. A headline goes
+    on only where its line breaks off."""
+    after = [line for line in lines if line.start > block[-1].start and not line.furniture]
+    more: list[Line] = []
+    for follower in after:
+        last = (more or block)[-1].text.rstrip()
+        if len(block) + len(more) >= limit or follower.blank or not _goes_on(last, follower, cues, headline):
+            break
+        more.append(follower)
+    return more
+
+
+def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
+    text = follower.text.strip()
+    if cues["salutation"].match(text) or cues["after_subject"].match(text) or NUMBERING.match(text) or NUMBERED_HEADING.match(text):
+        return False
+    if last.endswith(("-", "–")) and not last.endswith((" -", " –")) or text[:1].islower():
+        return True  # a word or a name the layout split ('Alb-Donau-' / 'Kreis'), a line that cannot begin anything
+    strong = (last.endswith((" –", " -", ",", ";", ":", "(")) or BROKEN_NAME.search(last) or last.count("(") > last.count(")")
+              or ENDS_IN_PREPOSITION.search(last))
+    if strong:
+        return not _ends_block(last)  # '… Hausbesuche im' / 'Landkreis Cochem-Zell …'
+    if (OWN_REFERENCE_START.match(text) or _kind_title(text) or NUMBER_LINE.match(text) or OCCASION.search(text)
+            or INFO_LINE.search(text) or _outside_subject(text, cues) or SENTENCE_INSIDE.search(text)
+            or SENTENCE_START.match(text) or heading_role(follower, None) is not None):
+        return False
+    if _ends_block(last) or last.endswith(("!", "?")):
+        return False
+    weak = regex.search(r"(?:^|\s)[a-zäöüß][\w-]*$", last) is not None  # 'in der kommunalen' / 'Anschlussunterbringung'
+    return weak or not headline
 
 
 def _outside_subject(text: str, cues) -> bool:
@@ -294,22 +339,21 @@ def _kind_title(text: str) -> bool:
     return classify_line(text) is not None
 
 
-def subject_from_title(title: Line, lines: list[Line]) -> tuple[str, tuple[int, int]]:
+def subject_from_title(title: Line, lines: list[Line], kind: str) -> tuple[str, tuple[int, int]]:
     """The subject of a paper without a Betreff: its title line, or, where that line only names the kind
-    ('Pressemitteilung'), the headline below it; a title the layout broke goes on in the next line."""
+    ('Pressemitteilung', 'Pressemitteilung Nr. 94/2024', 'Verwendungsnachweis'), the headline below it; a title
+    the layout broke goes on in the next lines. A court's decision is titled by its kind ('Urteil'), a speech
+    by its title line alone (what follows names the occasion)."""
+    cues = _cues()
     content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
     block = content[:1]
-    if len(title.text.split()) <= 2 and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
-        # 'Pressemitteilung': the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
-        below = [line for line in content[1:6] if not _outside_subject(line.text, _cues()) and not NUMBER_LINE.match(line.text)]
+    kind_only = len(regex.sub(r"\b(?:Nr\.|Nummer)\s*\S+|\d[\d./]*", "", title.text).split()) <= 2
+    if kind_only and kind not in ("gericht", "rede") and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
+        # the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
+        below = [line for line in content[1:6] if not _outside_subject(line.text, cues) and not NUMBER_LINE.match(line.text)
+                 and not OCCASION.search(line.text)]
         block = below[:1] or block
-    for follower in content[content.index(block[0]) + 1:content.index(block[0]) + 5]:
-        last = " ".join(line.text for line in block).rstrip()
-        open_bracket = last.count("(") > last.count(")")
-        if not (last.endswith(("-", "–", ",", ";", ":")) or BROKEN_NAME.search(last) or open_bracket or follower.text.strip()[:1] in "(„"
-                or regex.search(r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|die|das|den|dem)$", last)
-                or follower.text.strip()[:1].islower()):
-            break
-        block.append(follower)
+    if kind != "gericht":
+        block += _going_on(block, lines, cues, limit=5, headline=kind_only or kind == "rede")
     text = regex.sub(r"^[#\s]+", "", join_lines([line.text for line in block]))
     return text, (block[0].start, block[-1].end)
