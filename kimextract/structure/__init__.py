@@ -19,7 +19,7 @@ import regex
 from ..resources import load_json
 from ..values import Hit
 from .kinds import Kind, classify
-from .letter import Letter, join_lines, read_letter, subject_from_title
+from .letter import Letter, join_lines, names_kind_only, read_letter, subject_from_title
 from .lines import Line, split_lines
 from .sections import Section, find_sections
 from .tables import Cell, Row, Table, find_tables
@@ -74,9 +74,11 @@ def read_structure(text: str, date_hits: list[Hit]) -> Structure:
     lines = split_lines(text)
     sections = find_sections(lines, len(text))
     kind = classify(lines, text)
-    letter = read_letter(lines, text, date_hits)
-    if kind.title is not None and (letter.subject is None or kind.kind == "rede" and SPEECH_TITLE.match(kind.title.text)):
-        # a speech's title line names it; the lines above its salutation name the speaker and the occasion
+    letter = read_letter(lines, text, date_hits, kind.title)
+    if kind.title is not None and (letter.subject is None or kind.kind == "rede" and SPEECH_TITLE.match(kind.title.text)
+                                   or kind.kind in TITLED_KINDS and not names_kind_only(kind.title)):
+        # a speech's title line names it (the lines above its salutation name the speaker and the occasion), so
+        # does the title of a Satzung, a Richtlinie or a budget (above its preamble)
         subject, span = subject_from_title(kind.title, lines, kind.kind)
         letter = dataclasses.replace(letter, subject=subject, subject_span=span)
     structure = Structure(text, lines, sections, kind, letter, tables=find_tables(lines))
@@ -107,6 +109,7 @@ def _tenor(structure: Structure) -> tuple[Optional[tuple[int, int]], Optional[tu
     return tenor, ((start, tenor[0]) if tenor[0] > start else None)
 
 
+TITLED_KINDS = frozenset({"haushalt", "richtlinie", "verordnung"})
 SPEECH_TITLE = regex.compile(r"(?i)\s*(?:\w+)?rede\b|\s*ansprache|\s*gru(?:ß|ss)wort")
 AMOUNT_LIKE = regex.compile(r"(?<![\d.])(?:\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+,\d{2})(?![\d.])|\d+(?:,\d+)?\s*(?:Mio|T€|TEUR|€|EUR|Euro)\b")
 SENTENCE_BREAK = regex.compile(r"(?<!\b[A-Z]\w{0,3}|\b\d{1,2})[.!?]\s+(?=[A-ZÄÖÜ])|\n\s*\n")  # not after 'Abs.', '1.'

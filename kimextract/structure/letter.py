@@ -41,9 +41,11 @@ SENTENCE_START = regex.compile(
     r"|Wir|Ich|Sie|Es|Er|Wie|Als|Da|Dies|Diese|Dieser|Gemäß|Hiermit|Nachdem|Unter|Über|Vor|Bis|Es)\b")
 OCCASION = regex.compile(r"(?i)gesprochene\s+wort|\bsitzung\b.*\b(?:am|vom)\s+\d")  # a speech's occasion, not its title
 SENTENCE_INSIDE = regex.compile(r"[a-zäöüß]{2}\.\s+[A-ZÄÖÜ]")  # 'Auszug aus dem Anhang. Alle Beträge …' is prose
+LABEL_ALONE = regex.compile(r"(?i)^(?:[\w.-]+\s*){1,3}:$|^(?:beratungsfolge|gremium)\b")  # 'Beratungsfolge:', a Vorlage's head
+COURT_DECISION = regex.compile(r"(?i)urteil|beschluss|gerichtsbescheid|teilurteil|versäumnisurteil")
 NUMBERED_HEADING = regex.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÄÖÜ]")  # '2 Wirtschaftliche Lage der Gesellschaft'
 ENDS_IN_PREPOSITION = regex.compile(  # '… anlässlich der', '… für den Neubau des Beruflichen'
-    r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|die|das|den|dem|der|des|und|oder|sowie)$"
+    r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|vor|nach|bei|zu|aus|um|unter|gegen|ohne|die|das|den|dem|der|des|und|oder|sowie)$"
     r"|\b(?:des|der|dem|den)\s+[A-ZÄÖÜ]\w*[a-zäöü]en$")
 NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
@@ -79,7 +81,8 @@ def _cues() -> dict[str, regex.Pattern]:
     return compiled
 
 
-def read_letter(lines: list[Line], text: str, date_hits: list[Hit]) -> Letter:
+def read_letter(lines: list[Line], text: str, date_hits: list[Hit], title: Optional[Line] = None) -> Letter:
+    """The letter's head; ``title`` is the paper's title line, below which a Vorlage's Betreff stands."""
     cues = _cues()
     content = [line for line in lines if not line.blank and not line.furniture]
     salutation = next((line for line in content[:80] if cues["salutation"].match(line.text)), None)
@@ -87,7 +90,9 @@ def read_letter(lines: list[Line], text: str, date_hits: list[Hit]) -> Letter:
                     and (salutation is None or line.start > salutation.start)), None)
     head = [line for line in content if salutation is None or line.start < salutation.start][:HEAD_LINES]
     # an unlabelled Betreff stands above the salutation, or in a paper without one above its first heading
-    anchor = salutation or next((line for line in content[:HEAD_LINES] if heading_role(line, None) is not None), None)
+    below_title = title.start if title is not None else -1
+    anchor = salutation or next((line for line in content[:HEAD_LINES] if line.start > below_title and heading_role(line, None) is not None
+                                 and not INFO_LINE.search(line.text) and not _kind_title(line.text)), None)
     subject = _subject(lines, [line for line in head if anchor is None or line.start < anchor.start], anchor, cues)
     reference = _reference(head, subject, text, cues, is_letter=salutation is not None)
     date_hit = _date(head, closing, content, text, date_hits, cues)
@@ -152,8 +157,10 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
     block: list[Line] = []
     while position and len(block) < 5:
         line = head[position - 1]
-        if _outside_subject(line.text, cues) or _kind_title(line.text) and len(line.text.split()) <= 3:
-            break
+        if _outside_subject(line.text, cues) or _kind_title(line.text) and (
+                len(line.text.split()) <= 3 or block and not block[0].text.strip()[:1].islower()
+                and not ENDS_IN_PREPOSITION.search(line.text.rstrip())):
+            break  # 'Teilwiderrufs- und Erstattungsbescheid' or 'Bescheid über den teilweisen Widerruf …' above the Betreff
         block.insert(0, line)
         position -= 1
     if not block or len(block) > 4:
@@ -187,6 +194,7 @@ def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
     if strong:
         return not _ends_block(last)  # '… Hausbesuche im' / 'Landkreis Cochem-Zell …'
     if (OWN_REFERENCE_START.match(text) or _kind_title(text) or NUMBER_LINE.match(text) or OCCASION.search(text)
+            or LABEL_ALONE.match(text)
             or INFO_LINE.search(text) or _outside_subject(text, cues) or SENTENCE_INSIDE.search(text)
             or SENTENCE_START.match(text) or heading_role(follower, None) is not None):
         return False
@@ -200,7 +208,7 @@ def _outside_subject(text: str, cues) -> bool:
     """Lines of the info column, the address or the date line, which stand above an unlabelled Betreff."""
     return bool(INFO_LINE.search(text) or cues["body"].match(text.strip()) or OWN_REFERENCE_START.match(text)
                 or VERSION_LINE.match(text)
-                or regex.match(r"^\s*(?:[\w .-]{1,30},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
+                or regex.match(r"^\s*(?:[\w ./-]{1,40},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
 
 
 def _ends_block(text: str) -> bool:
@@ -339,6 +347,11 @@ def _kind_title(text: str) -> bool:
     return classify_line(text) is not None
 
 
+def names_kind_only(title: Line) -> bool:
+    """'Pressemitteilung', 'Pressemitteilung Nr. 94/2024', 'Beschlussvorlage': a title that only names the kind."""
+    return len(regex.sub(r"\b(?:Nr\.|Nummer)\s*\S+|\d[\d./]*", "", title.text).split()) <= 2
+
+
 def subject_from_title(title: Line, lines: list[Line], kind: str) -> tuple[str, tuple[int, int]]:
     """The subject of a paper without a Betreff: its title line, or, where that line only names the kind
     ('Pressemitteilung', 'Pressemitteilung Nr. 94/2024', 'Verwendungsnachweis'), the headline below it; a title
@@ -347,13 +360,15 @@ def subject_from_title(title: Line, lines: list[Line], kind: str) -> tuple[str, 
     cues = _cues()
     content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
     block = content[:1]
-    kind_only = len(regex.sub(r"\b(?:Nr\.|Nummer)\s*\S+|\d[\d./]*", "", title.text).split()) <= 2
+    if kind == "gericht":  # 'Im Namen des Volkes' / 'Urteil': the decision's kind
+        return next(((line.text.strip(), (line.start, line.end)) for line in content[:8] if COURT_DECISION.fullmatch(line.text.strip())),
+                    (title.text.strip(), (title.start, title.end)))
+    kind_only = names_kind_only(title)
     if kind_only and kind not in ("gericht", "rede") and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
         # the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
-        below = [line for line in content[1:6] if not _outside_subject(line.text, cues) and not NUMBER_LINE.match(line.text)
-                 and not OCCASION.search(line.text)]
+        below = [line for line in content[1:12] if not _outside_subject(line.text, cues) and not NUMBER_LINE.match(line.text)
+                 and not OCCASION.search(line.text) and not _kind_title(line.text) and not cues["salutation"].match(line.text)]
         block = below[:1] or block
-    if kind != "gericht":
-        block += _going_on(block, lines, cues, limit=5, headline=kind_only or kind == "rede")
+    block += _going_on(block, lines, cues, limit=5, headline=kind in ("pressemitteilung", "rede"))
     text = regex.sub(r"^[#\s]+", "", join_lines([line.text for line in block]))
     return text, (block[0].start, block[-1].end)
