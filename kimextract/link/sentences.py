@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
-from ..structure.authority import find_authority, resolve_bare
+from ..structure.authority import find_authority, rank_of, resolve_bare
 
 DECISION = regex.compile(
     r"""(?ix)
@@ -71,11 +71,14 @@ REFERS_TO_EARLIER = regex.compile(
 SHARE_BASE = regex.compile(r"(?i)(?:%|Prozent)\s+(?:der|des)\s+[^.;€]{0,50}?(?:Ausgaben|Kosten|Gesamtkosten|Betrag\w*)\s+(?:von|in\s+H(?:ö|o)he\s+von|\()?\s*$")
 WITHDRAWN = regex.compile(r"(?i)[\d.,]+\s*(?:€|EUR|Euro)\s*(?:\([^)]*\)\s*)?(?:widerrufen|zur(?:ü|u)ckgefordert|gek(?:ü|u)rzt|erstattet)")
 GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss|Betrag)\w*|(?P<expenses>\w*(?:Ausgaben|Kosten))\b")
+DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
+ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
+DECIDER_LABEL = regex.compile(r"(?im)^[ \t]*(?:Bewilligungsbeh(?:ö|o)rde|Bewilligungsstelle|Zuwendungsgeber(?:in)?|Zuwendungsbeh(?:ö|o)rde)\s*:")
 FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
-CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*$")
+CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*:?\s*$")
 
 
 @dataclass
@@ -321,7 +324,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
 
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):
         before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
-        if not regex.search(r"(?i)\b(?:vom|datiert|am)\s*$", before) or date.derived or id(date) in mentions.period_dates:
+        if not DATED_BY.search(before) or date.derived or id(date) in mentions.period_dates:
             continue
         if regex.search(r"(?i)\b(?:Antrag\w*|Schreiben|Mail|Verwendungsnachweis\w*|Nachweis\w*)\s+vom\s*$", before):
             continue  # the date of an application or a letter, not of the decision
@@ -336,6 +339,10 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
+    if mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis on the decision its head cites
+        grant.decision_date = grant.decision_date or _referenced_decision_date(text, mentions, starts)
+        if grant.authority is None or rank_of(grant.authority) > 0:
+            grant.authority = _labelled_decider(text) or grant.authority
     if grant.module is None:
         numbers = {m.number for m in mentions.modules}
         grant.module = numbers.pop() if len(numbers) == 1 else None
@@ -411,6 +418,13 @@ def _about_expenses(text: str, start: int, offset: int) -> bool:
     expenses, the last thing named before the amount, not the grant."""
     named = list(GRANT_OR_EXPENSES.finditer(text, max(start, offset - 160), offset))
     return bool(named) and named[-1]["expenses"] is not None
+
+
+def _labelled_decider(text: str) -> Optional[str]:
+    """The body a form's label names: 'Bewilligungsbehörde: Regierungspräsidium Stuttgart'."""
+    label = DECIDER_LABEL.search(text)
+    found = find_authority(text[label.end():label.end() + 150]) if label else None
+    return found[0] if found and rank_of(found[0]) == 0 else None
 
 
 def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional[dt.date]:

@@ -12,7 +12,7 @@ from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
 from ..structure.authority import find_authority, rank_of, resolve_bare
-from .sentences import Context, _in, assign_positions
+from .sentences import DATED_BY, Context, _in, assign_positions
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
@@ -244,7 +244,7 @@ def _decision_date_before(view: View, mentions: Mentions, context: Context, tabl
     if not DECIDED_CUE.search(view.text, *window):
         return None
     cited = [d for d in _decision_dates(mentions, context.starts, *window)
-             if regex.search(r"(?i)\b(?:vom|am)\s*$", view.text[max(0, context.starts[id(d)] - 8):context.starts[id(d)]])]
+             if DATED_BY.search(view.text, max(0, context.starts[id(d)] - 10), context.starts[id(d)])]
     return cited[-1] if cited else None
 
 
