@@ -91,9 +91,11 @@ def _digits(text: str) -> str:
 
 
 def _comparable(seen: str, number: str) -> bool:
-    """A second reading counts only with as many digits as the first: '1,5' for '15' is a lost comma, while
-    '1' for '215.625,03' or '11,45' for '1,45' (a neighbouring glyph read as a digit) says nothing."""
-    return len(_digits(seen)) == len(_digits(number))
+    """A second reading counts with as many digits as the first ('1,5' for '15' is a lost comma) or one fewer
+    in a well-formed number ('5.875' for '53.875': the text layer read a glyph twice); '1' for '215.625,03' or
+    '11,45' for '1,45' (a neighbouring glyph read as a digit) says nothing."""
+    seen_digits, digits = len(_digits(seen)), len(_digits(number))
+    return seen_digits == digits or seen_digits == digits - 1 and NUMBER_TEXT.fullmatch(seen) is not None and "." in seen
 
 
 def _read_number(document: Document, evidence: Evidence, number: regex.Match) -> Optional[str]:
