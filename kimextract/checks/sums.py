@@ -18,6 +18,7 @@ TOTAL_CUE = regex.compile(
     r"(?i)(?:(?:insgesamt|zusammen|gesamt|in\s+Summe|Summe|somit|ergibt|=)\s*(?:von\s+|also\s+|rund\s+|mithin\s+)?"
     r"|(?:Summe|Gesamt\w*|Insgesamt)\b[^\n.:]{0,60}:\s*)$"
 )
+SUB_PART = regex.compile(r"(?i)\b(?:darunter|davon|einschlie(?:ß|ss)lich|inklusive)\b[^.;€]{0,30}$")
 PRODUCT = regex.compile(r"\d\s*[×x*·]\s*\d")
 # Words that announce a complete breakdown of the amount before them (not 'davon', which may list a few).
 COMPLETE_PARTS_CUE = regex.compile(
@@ -38,7 +39,8 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
             continue  # '24 × 5 × 9,50 Euro = 1 140 Euro' multiplies
         parts = [p for p in _parts_before(view, prose, index) if not _is_difference(view, p)]
         summed = sum((p.value for p in parts), Decimal(0))
-        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)):
+        if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)) \
+                and not _sum_of_sentence_before(view, prose, index, parts, total):
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
     for index, total in enumerate(prose):
         parts = _parts_after(view, prose, index, COMPLETE_PARTS_CUE)
@@ -53,6 +55,19 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
         if len(parts) >= 2 and sum(p.value for p in parts) != grant.amount:
             total = next(a for a in mentions.amounts if a.provenance.start >= grant.provenance.start and a.value == grant.amount)
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
+
+
+def _sum_of_sentence_before(view: View, prose: list, index: int, parts: list, total: Amount) -> bool:
+    """'… entfallen 118.000 € (Ansatz 2023: 96.500 €) auf …, darunter 24.000 € … Für … sind 21.300 € und …
+    137.200 € vorgesehen, zusammen 276.500 €': the first part stands in the sentence before, without the
+    amounts in brackets and those it contains ('darunter')."""
+    text, back = view.text, view.from_original
+    first = prose.index(parts[0])
+    sentence_start = max(0, back(parts[0].provenance.start) - 400)
+    before = [p for p in prose[:first] if back(p.provenance.start) >= sentence_start
+              and not SUB_PART.search(text, max(0, back(p.provenance.start) - 40), back(p.provenance.start))
+              and text.count("(", sentence_start, back(p.provenance.start)) == text.count(")", sentence_start, back(p.provenance.start))]
+    return bool(before) and sum((p.value for p in before[-1:] + parts), Decimal(0)) == total.value
 
 
 def _is_change_by(view: View, amount: Amount) -> bool:
@@ -76,6 +91,9 @@ def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | 
     cue = PARTS_CUE.search(text, back(grant.provenance.start), limit)
     if not cue:
         return []
+    named = [a for a in mentions.amounts if back(grant.provenance.start) <= back(a.provenance.start) < cue.start() and a.per is None]
+    if named and named[-1].value != grant.amount:
+        return []  # 'insgesamt 265.800 €. Das Land trägt davon …': the parts of another amount
     stop = PART_BREAK.search(text, cue.end())
     stop_at = stop.start() + 1 if stop else len(text)
     return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None

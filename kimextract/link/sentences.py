@@ -30,11 +30,12 @@ DECISION = regex.compile(
     | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe)\b                  # 'Der Gemeinderat gewährt … einen Zuschuss' 
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
-    | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt)\b
+    | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt|verringert|vermindert)\b
     """
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|angehoben|aufgestockt|ge(?:ä|a)ndert)\b")
+CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben"
+                            r"|aufgestockt|verringert|vermindert|abgesenkt|ge(?:ä|a)ndert)\b")
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
@@ -48,12 +49,14 @@ AUTHORITY = regex.compile(
     r"|\b(?:Jobcenter|Landschaftsverband|Bundesagentur\s+f(?:ü|u)r\s+Arbeit|Bundesamt\s+f(?:ü|u)r\s+Migration\s+und\s+Fl(?:ü|u)chtlinge)(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"
 )
 INSTALMENT = regex.compile(
-    r"(?i)\b(?:Rate|Raten|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Restbetrag|Schlusszahlung|Auszahlung\w*|ausgezahlt|zugewiesen|"
+    r"(?i)\b(?:(?:Schluss|Teil|Jahres|Abschlags|Rest|Erst)?raten?|Abschlag\w*|H(?:ä|a)lfte|Drittel|Viertel|Teilbetrag|Restbetrag|"
+    r"(?:Abschlags|Teil|Schluss|Rest)zahlung\w*|Auszahlung\w*|ausgezahlt|zugewiesen|"
     r"(?:ü|u)berwiesen|angewiesen)\b"
 )
 FRACTIONS = {"hälfte": Decimal("0.5"), "halfte": Decimal("0.5"), "drittel": Decimal(1) / 3, "viertel": Decimal("0.25")}
 PAYMENT = regex.compile(
-    r"(?i)\b(?:Rate|Raten|Abschlag\w*|Teilbetrag|Auszahlung\w*|ausgezahlt|auszuzahlen|zugewiesen|zuweisen|(?:ü|u)berwiesen|angewiesen|gezahlt"
+    r"(?i)\b(?:(?:Schluss|Teil|Jahres|Abschlags|Rest|Erst)?raten?|Abschlag\w*|Teilbetrag|(?:Abschlags|Teil|Schluss|Rest)zahlung\w*|Auszahlung\w*"
+    r"|ausgezahlt|auszuzahlen|zugewiesen|zuweisen|(?:ü|u)berwiesen|angewiesen|gezahlt"
     r"|abgerufen|abzurufen)\b"
 )
 PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt|(?:ü|u)berwiesen)\b")
