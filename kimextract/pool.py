@@ -214,7 +214,7 @@ def _worker_main(conn, options, outputs, max_memory: Optional[int] = None) -> No
 
             build_pipeline()
             extract_text(WARM_UP, options)  # loads the lazily read data files once, not in the first document
-            import pypdfium2  # noqa: F401
+            import pypdfium2  # noqa: F401  (the PDF library loaded now, not in the first PDF's time)
         except Exception as exc:  # noqa: BLE001
             conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
             return
