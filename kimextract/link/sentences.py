@@ -30,6 +30,7 @@ DECISION = regex.compile(
     | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe)\b                  # 'Der Gemeinderat gewährt … einen Zuschuss' 
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
+    | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt|verringert|vermindert)\b
     """
 )
@@ -38,7 +39,7 @@ CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?
                             r"|aufgestockt|verringert|vermindert|abgesenkt|ge(?:ä|a)ndert)\b")
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
-    r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich)\b"
+    r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
     r"|\b(?:kann|können|konnen|könnten)\b[^.;]{0,160}\b(?:gew(?:ä|a)hrt|bewilligt|gef(?:ö|o)rdert)\s+werden\b"  # a rule, not a decision
     r"|\blehne\s+ich\b|\blehnen\s+wir\b|\babgelehnt\b"  # a refusal
 )
@@ -317,7 +318,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
 
     grant.authority = resolve_bare(_authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start]),
-                                   text, sentence.start)
+                                   text, sentence.start, sender=mentions.header.authority)
     if mentions.header.kind == "bescheid" and (role == "decision" or grant.authority is None or FIRST_PERSON.search(body)
                                                or LOCAL_BODY.match(grant.authority)):
         grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided

@@ -23,11 +23,12 @@ YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förder
 # '- Region Hannover: 312.000 Euro …'; without its bullet (an OCR text layer drops it) only with the colon
 RECIPIENT_ITEM = regex.compile(
     r"(?m)^[ \t]*(?:[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)[^\n]*\d[^\n]*$")
-RECIPIENT = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt|Landeshauptstadt)\b|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
 STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
 NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
-PUBLIC_BODY = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion|Hansestadt"
-                           r"|Landeshauptstadt|[A-ZÄÖÜ][\w-]*kreis)\b")
+# a Kreis, Stadt or Gemeinde ('Ortenaukreis', 'Stadtkreis Heilbronn'); a recipient may also be an association or firm
+PUBLIC_BODY = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Stadtkreis|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion"
+                           r"|Hansestadt|Landeshauptstadt|[A-ZÄÖÜ][\w-]*kreis)\b")
+RECIPIENT = regex.compile(rf"{PUBLIC_BODY.pattern}|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
 TOTAL_HEAD = regex.compile(r"(?i)\b(?:gesamt|insgesamt|Summe)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 

@@ -128,10 +128,10 @@ def title_case(name: str) -> str:
     return " ".join(w.lower() if i and w.lower() in SMALL_WORDS else w for i, w in enumerate(words))
 
 
-def resolve_bare(name: Optional[str], text: str, position: int, first: bool = False) -> Optional[str]:
+def resolve_bare(name: Optional[str], text: str, position: int, first: bool = False, sender: Optional[str] = None) -> Optional[str]:
     """A body named by its head alone ('die Bezirksregierung', 'das Ministerium') is the one the text named in
     full before ('Bezirksregierung Düsseldorf'), where there is one: the last before ``position``, or with
-    ``first`` the first."""
+    ``first`` the first; else the paper's ``sender`` where it has that head (a letterhead in capitals)."""
     pattern, heads, *_ = _data()
     head = "Ministerium" if name is not None and COMPOUND_MINISTRY.fullmatch(name) else name
     if head is None or head not in heads:
@@ -141,4 +141,4 @@ def resolve_bare(name: Optional[str], text: str, position: int, first: bool = Fa
         found = find_authority(text[match.start():match.end() + 3])
         if found is not None and found[0] != head:
             return found[0]
-    return name
+    return sender if sender and sender.startswith(f"{head} ") else name
