@@ -299,7 +299,8 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
         return name, (offset, block[-1].end)
     first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
     if first is not None and NAME_LIKE.match(first.text.strip()) and len(first.text.split()) <= 8 and not _kind_title(first.text):
-        return first.text.strip(), (first.start, first.end)
+        name = first.text.strip()
+        return (_mixed_case_spelling(name, head) or title_case(name)) if name.isupper() else name, (first.start, first.end)
     return None
 
 

@@ -43,6 +43,10 @@ def _date_patterns() -> dict[str, regex.Pattern]:
         "range": regex.compile(between + left + any_(1) + connector + full(2), flags),
         # 'vom 01.07. bis 31.12.': a range without a year, which takes it from context.
         "yearless_range": regex.compile(rf"(?<=\b(?:vom|Zeitraum|zwischen(?:\s{{1,4}}dem)?)\s{{1,4}}){between}{left}" + part(1) + connector + part(2), flags),
+        # 'Der Bewilligungszeitraum beginnt am 1. Januar 2023 und endet am 31. Dezember 2023.'
+        "begins_ends": regex.compile(
+            r"\b(?:beginnt|beginnend|beginnen)\s+(?:am\s+|mit\s+dem\s+)" + left + any_(1)
+            + r"\s+und\s+(?:endet|enden)\s+(?:am\s+|mit\s+dem\s+)" + full(2), flags),
         "full": regex.compile(left + full(1), flags),
         "list": regex.compile(
             rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
@@ -101,6 +105,8 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
     []
     >>> [h.value.isoformat() for h in scan_dates("im Jahr 2021 … zum 30.06. zugewiesen")]
     ['2021-06-30']
+    >>> [h.details["period"] is not None for h in scan_dates("beginnt am 1. Januar 2023 und endet am 31. Dezember 2023")]
+    [True, True]
     """
     patterns = _date_patterns()
     hits: list[Hit] = []
@@ -114,6 +120,10 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
         if second is None:
             continue
         _add_range(hits, taken, match, second)
+    for match in patterns["begins_ends"].finditer(text):
+        second = _make_date(match, 2, None)
+        if second is not None and free(*match.span()):
+            _add_range(hits, taken, match, second)
     for match in patterns["yearless_range"].finditer(text):
         if free(*match.span()):
             second = _make_date(match, 2, _context_year(hits, match.start(), default_year, text))
