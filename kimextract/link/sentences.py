@@ -27,12 +27,13 @@ DECISION = regex.compile(
       \bBescheid\w*\b(?:(?!\bAntrag\b).){0,120}?\bvom\b      # 'Mit Bescheid der Bezirksregierung … vom'
     | \b(?:bewillig(?:t|te|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
     | \b(?:Zuschuss|Zuwendung|Förderung|Forderung|Beihilfe)\b(?:(?!\.\s).){0,120}?\bgew(?:ä|a)hrt\b   # 'wird … ein Zuschuss von 450 Euro gewährt'
-    | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe)\b                  # 'Der Gemeinderat gewährt … einen Zuschuss' 
+    | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe|\w*[Ff]inanzierung)\b  # 'Der Gemeinderat gewährt … einen Zuschuss' 
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt|verringert|vermindert)\b
-    """
+    """,
+    regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
 CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben"
@@ -73,7 +74,8 @@ REFERS_TO_EARLIER = regex.compile(
 )
 # '80 % der zuwendungsfähigen Ausgaben von 390.000 €': the base of a share, not the amount granted
 SHARE_BASE = regex.compile(r"(?i)(?:%|Prozent)\s+(?:der|des)\s+[^.;€]{0,50}?(?:Ausgaben|Kosten|Gesamtkosten|Betrag\w*)\s+(?:von|in\s+H(?:ö|o)he\s+von|\()?\s*$")
-WITHDRAWN = regex.compile(r"(?i)[\d.,]+\s*(?:€|EUR|Euro)\s*(?:\([^)]*\)\s*)?(?:widerrufen|zur(?:ü|u)ckgefordert|gek(?:ü|u)rzt|erstattet)")
+# '41.250,00 EUR mit Wirkung für die Vergangenheit widerrufen' (not '312.000 € wird teilweise widerrufen': the grant)
+WITHDRAWN = regex.compile(r"(?i)[\d.,]+\s*(?:€|EUR|Euro)(?:(?!teilweise|anteilig)[^.;\d]){0,60}?\b(?:widerru|zur(?:ü|u)ckgefordert|gek(?:ü|u)rzt|erstattet)")
 GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss|Betrag)\w*|(?P<expenses>\w*(?:Ausgaben|Kosten))\b")
 DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
 ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
@@ -293,8 +295,13 @@ def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict
     body = text[sentence.start:sentence.end]
     if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
-    return any(a.per is None and not is_table_cell(a) and not _is_rate(text, starts, a)
+    return any(a.per is None and not is_table_cell(a) and not _is_rate(text, starts, a) and not _share_base(text, starts[id(a)])
                for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
+
+
+def _share_base(text: str, offset: int) -> bool:
+    """'80 % der zuwendungsfähigen Aus-' / 'gaben von 390.000 €': the base of a share, not an amount granted."""
+    return SHARE_BASE.search(regex.sub(r"-\s*\n\s*", "", text[max(0, offset - 90):offset])) is not None
 
 
 def _is_rate(text: str, starts, amount: Amount) -> bool:
@@ -310,7 +317,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     body = text[sentence.start:sentence.end]
     if amount is None:
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not is_table_cell(a)]
-        granted = [a for a in amounts if not SHARE_BASE.search(text, max(0, starts[id(a)] - 80), starts[id(a)])]
+        granted = [a for a in amounts if not _share_base(text, starts[id(a)])]
         amount = max(granted or amounts, key=lambda a: a.value)
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
@@ -341,6 +348,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
             break
     if grant.decision_date is None and role != "change" and (role == "earlier" or REFERS_TO_EARLIER.search(body)):
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
+    if grant.decision_date is None and role != "change":
+        grant.decision_date = _dated_just_before(text, mentions, starts, sents, sentence)
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis on the decision its head cites
@@ -422,6 +431,21 @@ def _about_expenses(text: str, start: int, offset: int) -> bool:
     expenses, the last thing named before the amount, not the grant."""
     named = list(GRANT_OR_EXPENSES.finditer(text, max(start, offset - 160), offset))
     return bool(named) and named[-1]["expenses"] is not None
+
+
+def _dated_just_before(text: str, mentions: Mentions, starts, sents, sentence: Sentence) -> Optional[dt.date]:
+    """'… hat den Antrag mit Zuwendungsbescheid vom 12.12.2023 bewilligt. Sie gewährt … 178.200 €': the
+    sentence before, naming the Bescheid and its date but no amount, dates the decision."""
+    index = bisect.bisect_right(sents.starts, sentence.start) - 2 if isinstance(sents, Sentences) else -1
+    if index < 0:
+        return None
+    before = sents[index]
+    body = text[before.start:before.end]
+    if not BESCHEID_CITED.search(body) or _in(mentions.amounts, starts, before.start, before.end):
+        return None
+    dates = [d for d in _in(mentions.dates, starts, before.start, before.end)
+             if DATED_BY.search(text, max(0, starts[id(d)] - 10), starts[id(d)]) and id(d) not in mentions.period_dates]
+    return dates[-1].value if dates else None
 
 
 def _labelled_decider(text: str) -> Optional[str]:
