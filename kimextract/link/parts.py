@@ -132,7 +132,8 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         evidence["period"] = period.provenance
     # a change names its posts after its new amount ('von bisher … für 4,0 Stellen auf 280.000 € für 5,0 Stellen')
     own = Sentence(starts[id(amount)], max(tenor.end, structure.section_at(tenor.start).end)) if kind == "change" else tenor
-    assign_positions(grant, _positions(view, mentions, context, structure, own), evidence)
+    changed_posts = _posts_changed(view, mentions, context, structure, tenor) if kind == "change" else []
+    assign_positions(grant, changed_posts or _positions(view, mentions, context, structure, own), evidence)
     grant.evidence = evidence
     grant.instalments = _table_instalments(view, mentions, context, structure)
     payment_parts = structure.spans("payment", "tenor")
@@ -209,6 +210,17 @@ def _period(view: View, mentions: Mentions, context: Context, structure: Structu
                 r"(?i)zeitraum|laufzeit|f(?:ö|o)rderjahr", view.text[max(0, offset - 80):offset]):
             return period
     return None
+
+
+def _posts_changed(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Position]:
+    """The posts a change sets in its decision: 'Die Zahl der geförderten Vollzeitstellen wird von bisher 3,0
+    auf 4,5 erhöht' (a part of their own, before or after the part with the new amount)."""
+    start = structure.intro[0] if structure.intro else tenor.start
+    decision_parts = [(s.start, s.end) for s in structure.sections if s.role == "tenor"] + [(start, tenor.end)]
+    begin, end = min(a for a, _ in decision_parts), max(b for _, b in decision_parts)
+    return [p for p in _in(mentions.positions, context.starts, begin, end)
+            if regex.search(r"(?i)\bvon\s+(?:bisher\s+)?\d+(?:,\d+)?\s*(?:\w+\s+)?auf\s+$",
+                            view.text[max(0, context.starts[id(p)] - 40):context.starts[id(p)]])][:1]
 
 
 def _positions(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Position]:

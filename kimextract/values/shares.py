@@ -42,11 +42,15 @@ def _position_patterns() -> dict[str, regex.Pattern]:
         ),
         "hours": regex.compile(r"(?<![\d,.])(?P<num>\d{1,2}(?:,\d+)?)\s+(?:Wochenstunden|Wochenarbeitsstunden|Stunden\s+(?:pro|je|in\s+der)\s+Woche)", regex.IGNORECASE),
         # 'von 4,0 auf 4,5 Vollzeitstellen', '2,5 und 1,5 Stellen': the first number shares the noun of the second
-        "coordinated": regex.compile(r"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?)\s+(?:auf|und|bzw\.|oder|sowie)\s+(?:jeweils\s+)?$"),
+        "coordinated": regex.compile(r"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?)\s+(?:auf|und|bzw\.|oder|sowie|statt)\s+(?:jeweils\s+)?$"),
         # 'die Zahl der geförderten Vollzeitstellen erhöht sich von bisher 4,0 auf 5,5'
         "noun_before": regex.compile(
             rf"(?<![\w-])(?:[\w-]*?stellen|Stellenumfang|Stellenanteile?|{units})\b[^.;:\d€]{{0,60}}?\bvon\s+(?:bisher\s+)?"
-            r"(?P<old>\d+,\d+)\s+auf\s+(?P<new>\d+,\d+)(?![\d,]|\s*(?:%|€|[A-Za-zÄÖÜäöüß]))", regex.IGNORECASE),
+            r"(?P<old>\d+,\d+)\s+auf\s+(?P<new>\d+,\d+)(?![\d,]|\s*(?:%|€|EUR|Euro|Mio|Mrd|Tsd|T€|Prozent))", regex.IGNORECASE),
+        # 'Geförderte Stellen: 3,0', 'Geförderter Stellenumfang: 1,5 VZÄ' (a form's label before the number)
+        "labelled": regex.compile(
+            rf"(?<![\w-])(?:[\w-]*?stellen|[\w-]*?stellenumfang|Stellenanteile?|{units})\s*:\s*(?P<num>\d{{1,3}}(?:,\d+)?)(?![\d.,]|\s*(?:%|€|EUR|Euro))",
+            regex.IGNORECASE),
         "role_share": regex.compile(r"(?<=[(,;]\s*|\bund\s+)(?P<num>\d+,\d+)\s+(?P<role>Verwaltungsassistenz|Assistenz|Koordination|Sachbearbeitung|Case[- ]?Management|Fallmanagement)\b", regex.IGNORECASE),
     }
 
@@ -72,6 +76,8 @@ def scan_positions(text: str) -> list[Hit]:
     ['0.5', '0.5']
     >>> [str(h.value) for h in scan_positions("von 4,0 auf 4,5 Stellen; Vollzeitstellen von bisher 2,0 auf 3,5")]
     ['4', '4.5', '2', '3.5']
+    >>> [str(h.value) for h in scan_positions("Geförderte Stellen: 3,0 (davon 2,0 Stellen …); Stellen: 12 %")]
+    ['3', '2']
     >>> scan_positions("55.000 € je Stelle, drei Schnittstellen, § 25a, die Stellen, von 2,0 auf 2,5 Mio. €")
     []
     """
@@ -104,6 +110,8 @@ def scan_positions(text: str) -> list[Hit]:
             if value <= 500:
                 add(match.start("num"), match.end(), value, each=bool(match["jew"]))
                 _add_coordinated(text, match.start(), patterns["coordinated"], add)
+    for match in patterns["labelled"].finditer(text):
+        add(match.start("num"), match.end("num"), parse_number(match["num"]))
     for match in patterns["noun_before"].finditer(text):
         for group in ("old", "new"):
             add(match.start(group), match.end(group), parse_number(match[group]))
