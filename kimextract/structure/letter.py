@@ -32,17 +32,9 @@ NAME_LIKE = regex.compile(r"^[A-ZÄÖÜ][^\d:,;]{2,70}$")
 LOWER_START = regex.compile(r"^(?:und|sowie|f(?:ü|u)r|des|der|beim|im)\s")  # 'und Gleichstellung'
 LEGAL_FORM = regex.compile(r"\b(?:e\.\s?V\.|g?GmbH|AG|eG|KG|PartG(?:\s+mbB)?)(?=\s|$|·)")  # an association's or firm's letterhead
 FIRM = regex.compile(r"(?i)^(?:rechtsanw(?:ä|a)lt\w*|kanzlei|steuerberater\w*|wirtschaftspr(?:ü|u)f\w*)\b")
-DEPARTMENT = regex.compile(r"(?i)^(?:referat|abteilung|dezernat|fachbereich|fachdienst|sachgebiet|gesch(?:ä|a)ftsstelle|pressestelle|der|die)\b")
 REFERS_ON = regex.compile(r"(?i)^\s*(?:bezug|anlage\w*|ihr\w*\s+[\w-]+\s+vom|hier\s*:)")  # may run over two lines
 VERSION_LINE = regex.compile(r"(?i)^\s*(?:Fassung|Stand|Gültig|Gultig|vom|in\s+Kraft)\b")  # 'Fassung vom 1. März 2024'
-# a prose sentence begins: 'Das Landesprogramm …', 'Ab dem Schuljahr …', 'Auf Grund von § 82 …'
-SENTENCE_START = regex.compile(
-    r"^(?:Der|Die|Das|Den|Dem|Des|Ein|Eine|Einen|Im|In|Am|An|Ab|Auf|Aufgrund|Aus|Mit|Nach|Seit|Bei|Für|Zu|Zur|Zum|Von|Vom"
-    r"|Wir|Ich|Sie|Es|Er|Wie|Als|Da|Dies|Diese|Dieser|Gemäß|Hiermit|Nachdem|Unter|Über|Vor|Bis|Es)\b")
-OCCASION = regex.compile(r"(?i)gesprochene\s+wort|\bsitzung\b.*\b(?:am|vom)\s+\d")  # a speech's occasion, not its title
 SENTENCE_INSIDE = regex.compile(r"[a-zäöüß]{2}\.\s+[A-ZÄÖÜ]")  # 'Auszug aus dem Anhang. Alle Beträge …' is prose
-LABEL_ALONE = regex.compile(r"(?i)^(?:[\w.-]+\s*){1,3}:$|^(?:beratungsfolge|gremium)\b")  # 'Beratungsfolge:', a Vorlage's head
-COURT_DECISION = regex.compile(r"(?i)urteil|beschluss|gerichtsbescheid|teilurteil|versäumnisurteil")
 NUMBERED_HEADING = regex.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÄÖÜ]")  # '2 Wirtschaftliche Lage der Gesellschaft'
 ENDS_IN_PREPOSITION = regex.compile(  # '… anlässlich der', '… für den Neubau des Beruflichen'
     r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|vor|nach|bei|zu|aus|um|unter|gegen|ohne|die|das|den|dem|der|des|und|oder|sowie)$"
@@ -184,6 +176,7 @@ def _going_on(block: list[Line], lines: list[Line], cues, limit: int = 4, headli
 
 
 def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
+    """Whether a line goes on with the subject line above it (``last``)."""
     text = follower.text.strip()
     if cues["salutation"].match(text) or cues["after_subject"].match(text) or NUMBERING.match(text) or NUMBERED_HEADING.match(text):
         return False
@@ -193,10 +186,10 @@ def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
               or ENDS_IN_PREPOSITION.search(last))
     if strong:
         return not _ends_block(last)  # '… Hausbesuche im' / 'Landkreis Cochem-Zell …'
-    if (OWN_REFERENCE_START.match(text) or _kind_title(text) or NUMBER_LINE.match(text) or OCCASION.search(text)
-            or LABEL_ALONE.match(text)
+    if (OWN_REFERENCE_START.match(text) or _kind_title(text) or NUMBER_LINE.match(text) or cues["occasion"].search(text)
+            or cues["label_alone"].match(text)
             or INFO_LINE.search(text) or _outside_subject(text, cues) or SENTENCE_INSIDE.search(text)
-            or SENTENCE_START.match(text) or heading_role(follower, None) is not None):
+            or cues["sentence_start"].match(text) or heading_role(follower, None) is not None):
         return False
     if _ends_block(last) or last.endswith(("!", "?")):
         return False
@@ -316,7 +309,7 @@ def _name_block(head: list[Line], index: int, cues) -> list[Line]:
     block = [head[index]]
     for follower in head[index + 1:index + 4]:
         last, text = block[-1].text.strip(), follower.text.strip()
-        if INFO_LINE.search(text) or DEPARTMENT.match(text) or _kind_title(text):
+        if INFO_LINE.search(text) or cues["department"].match(text) or _kind_title(text):
             break
         alone = len(block) == 1 and cues["body"].match(last) and not cues["body"].match(last)["rest"].strip()
         goes_on = (BROKEN_NAME.search(last) or NAME_GOES_ON.match(text) or LOWER_START.match(text)
@@ -362,13 +355,13 @@ def subject_from_title(title: Line, lines: list[Line], kind: str) -> tuple[str, 
     content = [line for line in lines if not line.blank and not line.furniture and line.start >= title.start]
     block = content[:1]
     if kind == "gericht":  # 'Im Namen des Volkes' / 'Urteil': the decision's kind
-        return next(((line.text.strip(), (line.start, line.end)) for line in content[:8] if COURT_DECISION.fullmatch(line.text.strip())),
+        return next(((line.text.strip(), (line.start, line.end)) for line in content[:8] if cues["court_decision"].fullmatch(line.text.strip())),
                     (title.text.strip(), (title.start, title.end)))
     kind_only = names_kind_only(title)
-    if kind_only and kind not in ("gericht", "rede") and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
+    if kind_only and kind != "rede" and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
         # the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
         below = [line for line in content[1:12] if not _outside_subject(line.text, cues) and not NUMBER_LINE.match(line.text)
-                 and not OCCASION.search(line.text) and not _kind_title(line.text) and not cues["salutation"].match(line.text)]
+                 and not cues["occasion"].search(line.text) and not _kind_title(line.text) and not cues["salutation"].match(line.text)]
         block = below[:1] or block
     block += _going_on(block, lines, cues, limit=5, headline=kind in ("pressemitteilung", "rede"))
     text = regex.sub(r"^[#\s]+", "", join_lines([line.text for line in block]))
