@@ -19,6 +19,7 @@ TOTAL_CUE = regex.compile(
     r"|(?:Summe|Gesamt\w*|Insgesamt)\b[^\n.:]{0,60}:\s*)$"
 )
 SUB_PART = regex.compile(r"(?i)\b(?:darunter|davon|einschlie(?:ß|ss)lich|inklusive)\b[^.;€]{0,30}$")
+MALFORMED_NUMBER = regex.compile(r"\d[\d.,]*[.,]{2}[\d.,]*\d|\d[\d.,]{3,}\s*$")  # '1,.181,75', a number ending a line
 PRODUCT = regex.compile(r"\d\s*[×x*·]\s*\d")
 # Words that announce a complete breakdown of the amount before them (not 'davon', which may list a few).
 COMPLETE_PARTS_CUE = regex.compile(
@@ -209,12 +210,12 @@ def check_table_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Ite
     of_cell = {view.from_original(m.provenance.start): m for m in mentions.amounts + mentions.positions}
     for table in mentions.structure.tables:
         for column in range(table.width):
-            yield from _column_sums(table, column, of_cell)
+            yield from _column_sums(table, column, of_cell, view.text)
         if table.total_column:
             yield from _row_sums(table, of_cell)
 
 
-def _column_sums(table: Table, column: int, of_cell: dict) -> Iterable[Finding]:
+def _column_sums(table: Table, column: int, of_cell: dict, text: str) -> Iterable[Finding]:
     block: list = []
     subtotals: list = []
     for row, cell in zip(table.rows, table.column(column)):
@@ -225,12 +226,26 @@ def _column_sums(table: Table, column: int, of_cell: dict) -> Iterable[Finding]:
         parts = block or [(None, s) for s in subtotals]
         aligned = all(r is None or r.columns == row.columns for r, _ in parts)
         mentioned = [of_cell.get(c.start) for _, c in parts if c is not None and c.value is not None]
-        if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned:
+        if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned \
+                and not _unread_row(text, [r for r, _ in parts if r is not None], row):
             if abs(sum(_cell_value(m) for m in mentioned) - _cell_value(total)) > _tolerance(table, column, len(mentioned)):
                 rule = Rule.TABLE_SUM if isinstance(total, Amount) else Rule.FTE_SUM  # a column of posts
                 yield sum_finding(rule, mentioned, total, _fmt(total), value=_cell_value)
         subtotals = subtotals + [cell] if row.subtotal and cell is not None else []
         block = []
+
+
+def _unread_row(text: str, rows: list, total) -> bool:
+    """A line among the rows above a total that holds a number no row was read from ('Fahrtkosten … 1.200,00
+    1,.181,75' in an OCR text layer): the block is not whole, so its sum says nothing."""
+    if not rows:
+        return False
+    read = {row.line.start for row in rows}
+    start = rows[0].line.start
+    for line in regex.finditer(r"[^\n]*\n?", text[start:total.line.start]):
+        if start + line.start() not in read and MALFORMED_NUMBER.search(line.group()):
+            return True
+    return False
 
 
 def _row_sums(table: Table, of_cell: dict) -> Iterable[Finding]:

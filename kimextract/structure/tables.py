@@ -108,6 +108,8 @@ def parse_row(line: Line) -> Optional[Row]:
     while index >= 0:
         token = tokens[index]
         word = token.group().rstrip(",")
+        if index == len(tokens) - 1 and regex.fullmatch(r"[\d.,]*\d\.", word):
+            word = word[:-1]  # '… 40 117.': a full stop or an OCR speck after the last cell
         if UNIT_TOKEN.match(word) and index > 0 and NUMBER_CELL.match(tokens[index - 1].group()):
             index -= 1  # '199.500 €': the unit belongs to the number before it
             continue
