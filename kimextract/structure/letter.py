@@ -20,6 +20,8 @@ from .sections import NUMBERING, heading_role
 HEAD_LINES = 60  # the header of a paper without a salutation
 # a file number runs to the end of its line, or to two spaces, a comma, a semicolon or 'vom'
 REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
+FILE_NUMBER = regex.compile(r"\d[/.-]|[/.-]\d|\d{3}")  # 'BV/2022/0281', '15-1/912-24', 'SR 31/2023', '1002847563'
+PROSE_IN_VALUE = regex.compile(r"(?<![\w/-])[a-zäöüß]{3,}\b|€")  # 'nichts anderes bestimmt ist', '55.600 € verrechnet'
 COURT_REFERENCE = regex.compile(r"\b\d{1,3}\s+[A-Z][A-Za-z]{0,3}\s+\d{1,5}/\d{2,4}(?:\.[A-Z]+)?\b")
 INFO_LINE = regex.compile(
     r"(?ix)^[ \t]*(?:[\w. -]{1,30}:\s|\d{5}\s|Postfach|Tel|Fax|E-?Mail|www\.|Zimmer|Durchwahl|Auskunft|Ansprechpartner|Sachbearbeit)"
@@ -229,8 +231,9 @@ def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = Fal
                 value, start = candidate, follower.start + follower.text.index(candidate)
             value = regex.sub(r"\s+[–-]\s+\D*$|\s*·.*$", "", value).strip(" .,;")  # 'BV 0417/2021 – öffentlich', '58/2024 · Hannover'
 
-            if not regex.search(r"\d", value) or regex.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", value):
-                continue  # a date, not a number
+            if not regex.search(r"\d", value) or regex.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", value) or not FILE_NUMBER.search(value) \
+                    or PROSE_IN_VALUE.search(value):
+                continue  # a date, a paragraph's 'Nr. 1 VwGO' or 'Nr. 3.3 nichts anderes …', not a file number
             paper_number = regex.match(r"(?i)vorlage|drucksache|drs|ds", match["label"]) is not None
             # a Vorlage is known by its number; a letter by its file number (a Drucksache it names is the question's)
             rank = 2 if match["label"].lower().startswith("nr") else (0 if paper_number != is_letter else 1)
