@@ -15,6 +15,7 @@ from ..structure.authority import find_authority, rank_of, resolve_bare
 from .sentences import DATED_BY, Context, _in, assign_positions
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
+SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|zuerkannt")  # 'beschließt, … folgende Zuschüsse zu gewähren:'
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
@@ -46,7 +47,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     """A row with a decision date and an amount is a decision; its label may stand in the lines above it. In
     minutes, the rows under 'Der Ausschuss bewilligt … folgende Zuschüsse:' are decided in the session."""
     starts = context.starts
-    in_session = mentions.structure.kind.kind == "niederschrift" and DECIDED_CUE.search(view.text, max(0, table.start - 300), table.start)
+    in_session = mentions.structure.kind.kind == "niederschrift" and SESSION_DECIDES.search(view.text, max(0, table.start - 300), table.start)
     authority = None if in_session else _authority_before(view, table)  # minutes: the council, filled in later
     # rows per module without dates of their own split the decision the caption names, rows per Kreis or Stadt
     # are the decisions an authority's caption names ('Die Bewilligungsbescheide datieren vom …'); rows per
