@@ -20,6 +20,9 @@ from .sections import NUMBERING, heading_role
 HEAD_LINES = 60  # the header of a paper without a salutation
 # a file number runs to the end of its line, or to two spaces, a comma, a semicolon or 'vom'
 REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
+LABEL_ROW = regex.compile(  # a row of column labels over the values of a Vorlage's head
+    r"(?i)(?:(?:vorlage(?:n)?(?:-?nr\.?)?|drucksache(?:n)?(?:-?nr\.?)?|datum|aktenzeichen|federführung|verfasser\w*|amt|status|"
+    r"öffentlichkeit)\s*){2,6}")
 FILE_NUMBER = regex.compile(r"\d[/.-]|[/.-]\d|\d{3}")  # 'BV/2022/0281', '15-1/912-24', 'SR 31/2023', '1002847563'
 PROSE_IN_VALUE = regex.compile(r"(?<![\w/-])[a-zäöüß]{3,}\b|€")  # 'nichts anderes bestimmt ist', '55.600 € verrechnet'
 COURT_REFERENCE = regex.compile(r"\b\d{1,3}\s+[A-Z][A-Za-z]{0,3}\s+\d{1,5}/\d{2,4}(?:\.[A-Z]+)?\b")
@@ -239,6 +242,11 @@ def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = Fal
             rank = 2 if match["label"].lower().startswith("nr") else (0 if paper_number != is_letter else 1)
             found.append((rank, value, (start, start + len(value))))
             break
+    under = _value_under_label(head, "vorlage", "drucksache")
+    if under is not None and not found:
+        value = under.text.split()[0]
+        if FILE_NUMBER.search(value):
+            found.append((0, value, (under.start + under.text.index(value), under.start + under.text.index(value) + len(value))))
     if not found:
         court = next((COURT_REFERENCE.search(line.text) for line in head[:25] if COURT_REFERENCE.search(line.text)), None)
         return (court.group(), (0, 0)) if court else None
@@ -251,6 +259,11 @@ def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: 
     closing at the end of a letter."""
     head_end = head[-1].end if head else 0
     candidates = [h for h in date_hits if "period" not in h.details and not h.details.get("derived")]
+    below_labels = _value_under_label(head, "datum")  # 'Vorlage Datum Federführung' / 'BV/2022/0281 25.10.2022 …'
+    if below_labels is not None:
+        hit = next((h for h in candidates if below_labels.start <= h.start < below_labels.end), None)
+        if hit is not None:
+            return hit
     for pattern, within in ((cues["date_label"], head_end), (cues["date_line"], head_end)):
         for hit in candidates:
             if hit.start >= within:
@@ -265,6 +278,16 @@ def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: 
                 if cues["date_line"].search(text[line_start:hit.start]) or cues["date_label"].search(text[line_start:hit.start]):
                     return hit
     return _first_date_of_head(candidates, content, text)
+
+
+def _value_under_label(head: list[Line], *labels: str) -> Optional[Line]:
+    """The line of values under a row of labels in a Vorlage's head ('Vorlage Datum Federführung'), where the
+    row holds one of ``labels``."""
+    for line, below in zip(head, head[1:]):
+        words = line.text.lower().split()
+        if LABEL_ROW.fullmatch(line.text.strip()) and any(w.startswith(labels) for w in words):
+            return below
+    return None
 
 
 def _first_date_of_head(candidates: list[Hit], content: list[Line], text: str) -> Optional[Hit]:
