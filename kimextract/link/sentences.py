@@ -22,6 +22,9 @@ from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
 from ..structure.authority import find_authority, rank_of, resolve_bare
 
+# the verbs that set a grant to a new amount ('wird … auf 280.000 € erhöht')
+SET_TO = (r"festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt"
+          r"|verringert|vermindert")
 DECISION = regex.compile(
     r"""(?ix)
       \bBescheid\w*\b(?:(?!\bAntrag\b).){0,120}?\bvom\b      # 'Mit Bescheid der Bezirksregierung … vom'
@@ -31,13 +34,12 @@ DECISION = regex.compile(
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
-    | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt|verringert|vermindert)\b
+    | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
     """,
     regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(r"(?i)\b(?:festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben"
-                            r"|aufgestockt|verringert|vermindert|abgesenkt|ge(?:ä|a)ndert)\b")
+CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert)\b")
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
@@ -433,19 +435,27 @@ def _about_expenses(text: str, start: int, offset: int) -> bool:
     return bool(named) and named[-1]["expenses"] is not None
 
 
-def _dated_just_before(text: str, mentions: Mentions, starts, sents, sentence: Sentence) -> Optional[dt.date]:
+def _dated_just_before(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence) -> Optional[dt.date]:
     """'… hat den Antrag mit Zuwendungsbescheid vom 12.12.2023 bewilligt. Sie gewährt … 178.200 €': the
     sentence before, naming the Bescheid and its date but no amount, dates the decision."""
-    index = bisect.bisect_right(sents.starts, sentence.start) - 2 if isinstance(sents, Sentences) else -1
+    index = bisect.bisect_right(sents.starts, sentence.start) - 2
     if index < 0:
         return None
     before = sents[index]
-    body = text[before.start:before.end]
-    if not BESCHEID_CITED.search(body) or _in(mentions.amounts, starts, before.start, before.end):
+    if not BESCHEID_CITED.search(text, before.start, before.end) or _in(mentions.amounts, starts, before.start, before.end):
         return None
-    dates = [d for d in _in(mentions.dates, starts, before.start, before.end)
-             if DATED_BY.search(text, max(0, starts[id(d)] - 10), starts[id(d)]) and id(d) not in mentions.period_dates]
+    dates = cited_dates(text, mentions, starts, before.start, before.end)
     return dates[-1].value if dates else None
+
+
+def decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
+    """The dates of a stretch of text that can date a decision: calendar dates, not the ends of a period."""
+    return [d for d in _in(mentions.dates, starts, start, end) if not d.derived and id(d) not in mentions.period_dates]
+
+
+def cited_dates(text: str, mentions: Mentions, starts, start: int, end: int) -> list:
+    """Those dates of a stretch that something is dated by ('Bescheid vom 14.02.2023', 'vom: 03.03.2023')."""
+    return [d for d in decision_dates(mentions, starts, start, end) if DATED_BY.search(text, max(0, starts[id(d)] - 10), starts[id(d)])]
 
 
 def _labelled_decider(text: str) -> Optional[str]:

@@ -12,7 +12,7 @@ from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
 from ..structure.authority import find_authority, rank_of, resolve_bare
-from .sentences import DATED_BY, Context, _in, assign_positions
+from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
 SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|zuerkannt")  # 'beschließt, … folgende Zuschüsse zu gewähren:'
@@ -60,7 +60,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     for row, span in row_spans(table):
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
-        dates = _decision_dates(mentions, starts, *span)
+        dates = decision_dates(mentions, starts, *span)
         if not amounts or not (dates or decided_on or in_session):
             continue
         amount = amounts[0]
@@ -137,7 +137,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         if deciders[first] is None:
             continue
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
-        decided = _decision_dates(mentions, starts, max(0, item.start() - 1500), item.start())
+        decided = decision_dates(mentions, starts, max(0, item.start() - 1500), item.start())
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
                       authority=deciders[first] or None,
@@ -167,11 +167,6 @@ def _decider_before(text: str, first: int) -> Optional[str]:
         return None
     found = find_authority(before, near=cues[-1].start())
     return resolve_bare(found[0], text, first) if found else ""
-
-
-def _decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:
-    """The dates of a stretch of text that can date a decision: calendar dates, not the ends of a period."""
-    return [d for d in _in(mentions.dates, starts, start, end) if not d.derived and id(d) not in mentions.period_dates]
 
 
 def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> Optional[int]:
@@ -245,8 +240,7 @@ def _decision_date_before(view: View, mentions: Mentions, context: Context, tabl
     window = (max(0, table.start - 1000), table.start)
     if not DECIDED_CUE.search(view.text, *window):
         return None
-    cited = [d for d in _decision_dates(mentions, context.starts, *window)
-             if DATED_BY.search(view.text, max(0, context.starts[id(d)] - 10), context.starts[id(d)])]
+    cited = cited_dates(view.text, mentions, context.starts, *window)
     return cited[-1] if cited else None
 
 

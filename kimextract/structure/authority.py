@@ -35,8 +35,9 @@ SMALL_WORDS = {"von", "für", "fur", "und", "der", "des", "die", "das", "im", "i
 @lru_cache(maxsize=1)
 def _data() -> tuple[regex.Pattern, dict[str, str], frozenset[str], frozenset[str], frozenset[str]]:
     deciders = load_json("structure.json")["deciders"]
-    heads: dict[str, str] = deciders["heads"]
-    names = "|".join(regex.escape(h) for h in sorted(heads, key=len, reverse=True))
+    # longest first: 'Landesverwaltungsamt' before 'Landesamt', in the pattern and in rank_of
+    heads: dict[str, str] = dict(sorted(deciders["heads"].items(), key=lambda item: len(item[0]), reverse=True))
+    names = "|".join(regex.escape(h) for h in heads)
     pattern = regex.compile(
         rf"(?<![\w-]){ARTICLE}?(?P<adjectives>{ADJECTIVE}{{0,2}})(?P<head>{names})(?P<inflection>es|s|n)?\b"
         rf"(?P<complement>\s+(?:f(?:ü|u)r|von|der|des)\s+.+?(?={deciders['complement_end']})"
@@ -97,7 +98,7 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
 def rank_of(name: str) -> int:
     """The rank of a named body: 0 for an authority that decides, then the Land, a council, a Kreis or Stadt."""
     _, heads, *_ = _data()
-    head = next((h for h in sorted(heads, key=len, reverse=True) if name.startswith(h) or f" {h}" in name), None)
+    head = next((h for h in heads if name.startswith(h) or f" {h}" in name), None)
     return _ranks()(head) if head else 0
 
 

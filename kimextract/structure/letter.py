@@ -312,14 +312,14 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
             index -= 1  # 'HARTMANN & QUAST' / 'Rechtsanwälte PartG mbB': the firm's name stands above
         block = _name_block(head, index, cues)
         name = RETURN_ADDRESS_CUT.split(join_lines([l.text for l in block]), 1)[0].strip(" ,")
-        if any(line.text.isupper() for line in block):  # capitals: spelled as a mixed-case line writes it (OCR keeps umlauts there)
-            name = _mixed_case_spelling(name, head) or (title_case(name) if name.isupper() else name)
+        if any(line.text.isupper() for line in block):
+            name = _spelled(name, head)
         offset = block[0].start + len(block[0].text) - len(block[0].text.lstrip())
         return name, (offset, block[-1].end)
     first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
     if first is not None and NAME_LIKE.match(first.text.strip()) and len(first.text.split()) <= 8 and not _kind_title(first.text):
         name = first.text.strip()
-        return (_mixed_case_spelling(name, head) or title_case(name)) if name.isupper() else name, (first.start, first.end)
+        return _spelled(name, head) if name.isupper() else name, (first.start, first.end)
     return None
 
 
@@ -346,6 +346,12 @@ def _name_block(head: list[Line], index: int, cues) -> list[Line]:
             break
         block.append(follower)
     return block
+
+
+def _spelled(name: str, head: list[Line]) -> str:
+    """A letterhead name with capitals, as a mixed-case line of the head writes it (OCR keeps umlauts there),
+    else in title case where it is all capitals."""
+    return _mixed_case_spelling(name, head) or (title_case(name) if name.isupper() else name)
 
 
 def _mixed_case_spelling(name: str, head: list[Line]) -> Optional[str]:
