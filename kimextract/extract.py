@@ -50,8 +50,8 @@ QUIET_ZONE = regex.compile(
 )
 
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
-IN_WORDS = regex.compile(
-    r"\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
+IN_WORDS = regex.compile(  # 'in Worten: …', or the words in brackets right after the digits
+    r"(?:\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?|(?<=(?:€|EUR|Euro)\s*)\()\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
     r"(?:\s*(?:und|,)\s*(?P<cents>[\wäöüß]+)\s+Cent)?",
     regex.IGNORECASE,
 )

@@ -98,7 +98,7 @@ def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | 
     stop = PART_BREAK.search(text, cue.end())
     stop_at = stop.start() + 1 if stop else len(text)
     return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None
-            and a.value < (grant.amount or 0) and not is_table_cell(a)]
+            and a.value < (grant.amount or 0) and not is_table_cell(a) and not _is_factor(view, a)]
 
 
 def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -180,7 +180,15 @@ def _parts_after(view: View, items: list, index: int, cue: regex.Pattern) -> lis
         return []
     stop = PART_BREAK.search(text, announced.end())
     stop_at = stop.start() + 1 if stop else len(text)
-    return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None]
+    return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None
+            and not _is_factor(view, item)]
+
+
+def _is_factor(view: View, item) -> bool:
+    """'12 × 285,00 € = 3.420,00 €': the price multiplied is no part; the product after '=' is."""
+    start, end = view.from_original(item.provenance.start), view.from_original(item.provenance.end)
+    return bool(regex.search(r"\d\s*[×x*·]\s*$", view.text[max(0, start - 12):start])
+                or regex.match(r"\s*[×x*·]\s*\d", view.text[end:end + 12]))
 
 
 def _rounding_slack(parts: list[Amount]) -> Decimal:

@@ -39,7 +39,7 @@ DECISION = regex.compile(
     regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert)\b")
+CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b")  # '… setze ich … auf … fest'
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
@@ -82,7 +82,7 @@ GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss
 DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
 ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
 DECIDER_LABEL = regex.compile(r"(?im)^[ \t]*(?:Bewilligungsbeh(?:ö|o)rde|Bewilligungsstelle|Zuwendungsgeber(?:in)?|Zuwendungsbeh(?:ö|o)rde)\s*:")
-FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
+FIXES = regex.compile(r"(?i)festgesetzt|festsetz|\bsetze\s+ich\b|\bsetzen\s+wir\b")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")

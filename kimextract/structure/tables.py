@@ -227,10 +227,31 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
         if STELLEN.search(unbroken) and cells and all(_looks_like_posts(c) for c in cells) and (
                 any("," in c.text for c in cells) or not units or money_beside):
             table.stellen.add(column)
+    _keep_post_columns(table, columns)
     for row in rows:  # a short row whose last number is money stands under the money column: 'Summe 1.045.000,00'
         if len(row.cells) < width and 0 in table.stellen and row.cells[-1].value is not None and not _looks_like_posts(row.cells[-1]):
             row.columns = [k + 1 for k in row.columns]
+        elif len(row.cells) < width and len(table.stellen) == 1 and _posts_then_money(row.cells):
+            row.columns[0] = next(iter(table.stellen))  # 'Gesamt 3,0 186.000': the posts under the posts column
     return table
+
+
+# heads of columns of whole numbers that count something else beside the posts ('Baustein', 'Monate')
+COUNT_HEADS = regex.compile(r"(?i)\b(?:Baustein|Modul|Monate?|Anzahl|Nr\.?|Personen|Teilnehmende|Fälle)\b")
+
+
+def _keep_post_columns(table: Table, columns: dict[int, list[Cell]]) -> None:
+    """Of the columns of small numbers under a posts header, those that hold posts: where one has decimals
+    ('5,0'), a column of whole numbers beside it counts something else ('Baustein 2'); so does a column of whole
+    numbers where the heads name a count ('Monate 12')."""
+    decimal = {k for k in table.stellen if any("," in c.text for c in columns[k])}
+    if decimal or COUNT_HEADS.search(table.column_heads):
+        table.stellen = decimal
+
+
+def _posts_then_money(cells: list[Cell]) -> bool:
+    return len(cells) >= 2 and "," in cells[0].text and _looks_like_posts(cells[0]) and all(
+        c.value is not None and looks_like_money(c) and not _looks_like_posts(c) for c in cells[1:])
 
 
 def _factor(units: list[str], column: int, width: int) -> Optional[int]:

@@ -146,7 +146,11 @@ def _shared_scale(text: str, second: Hit) -> Decimal:
 
 
 def _after_in_worten(text: str, start: int) -> bool:
-    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", text[max(0, start - 30):start]))
+    """Words that restate the digits before them: 'in Worten: …', or in brackets right after the amount
+    ('4.750,00 € (viertausendsiebenhundertfünfzig Euro)')."""
+    before = text[max(0, start - 30):start]
+    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", before)
+                or regex.search(r"\d\s*(?:€|EUR|Euro)\s*\(\s*$", before))
 
 
 @lru_cache(maxsize=None)
