@@ -67,6 +67,7 @@ PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt
 
 
 # A sentence about one payment ('Die zweite Rate wird auf … erhöht') changes no decision.
+PAGE_FOOTER = regex.compile(r"^\s*Seite\s+\d+\s+von\s+\d+[^\n]*\n")  # a page break inside the text before a sentence
 ABOUT_A_PAYMENT = regex.compile(r"(?i)\s*(?:\d+\.\s+\w+\s+)?(?:Die|Der)\s+(?:\w+\s+)?(?:Rate|Teilbetrag|Abschlag|Auszahlung|Abschlagszahlung)\b")
 
 # 'mit dem oben genannten Bescheid habe ich … bewilligt': a decision made earlier, dated where it is cited.
@@ -294,7 +295,7 @@ def _in(items, starts: Offsets, start: int, end: int) -> list:
 
 
 def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict[int, int]) -> bool:
-    body = text[sentence.start:sentence.end]
+    body = PAGE_FOOTER.sub("", text[sentence.start:sentence.end], count=1)
     if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
     return any(a.per is None and not is_table_cell(a) and not _is_rate(text, starts, a) and not _share_base(text, starts[id(a)])

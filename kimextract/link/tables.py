@@ -82,16 +82,34 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         else:
             grant.period = _year_period(view, table, span) or period_around
         assign_positions(grant, _row_posts(table, _in(mentions.positions, starts, row.line.start, row.line.end)), grant.evidence)
-        grant.module = _module(view, table, span, amount) or module_before
+        grant.module = _module(view, table, span, amount) or module_before or _module_in_caption(mentions, context, table)
         grants.append(grant)
     return grants
+
+
+def _module_in_caption(mentions: Mentions, context: Context, table: Table) -> Optional[int]:
+    """The one module the table's caption and heads name ('folgende Bescheide für den Baustein 2 erlassen:')."""
+    header_start = max(0, table.start - len(table.header) - 1)
+    before = mentions.structure.text[max(0, header_start - 300):header_start]  # the caption may begin a line above
+    ends = list(SENTENCE_END.finditer(before))
+    caption_start = header_start - len(before) + (ends[-1].end() if ends else 0)
+    numbers = {h.value for h in mentions.module_hits if caption_start <= h.start < table.start}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+NUMBERS_ONLY = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 
 
 def row_spans(table: Table):
     """The rows of a table that are no total, each with its text from the end of the row above (a label the
     layout wrapped stands in the lines above its numbers)."""
     previous_end = table.start
+    above = table.header.split("\n")[-2:]
+    while above and NUMBERS_ONLY.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
+        previous_end -= len(above.pop()) + 1
     for row in table.rows:
+        if not row.label and len(row.cells) == 1 and len(row.cells[0].text) <= 2:
+            continue  # '21': the end of a year the layout wrapped, part of the next row's label
         span = (previous_end, row.line.end)
         previous_end = row.line.end + 1
         if not row.total:

@@ -21,7 +21,7 @@ def _date_patterns() -> dict[str, regex.Pattern]:
     left = r"(?<![\d.,/§])"
 
     def full(n: int) -> str:
-        numeric = rf"(?P<d{n}>{day})\.\s?(?P<m{n}>{month})\.\s?(?P<y{n}>\d{{4}}|\d{{2}})(?!\d|\.\d|[-/][A-Za-z])"
+        numeric = rf"(?P<d{n}>{day})\.\s?(?P<m{n}>{month})\.\s?(?P<y{n}>\d{{4}}|(?:19|20)\n\d{{2}}(?=\s)|\d{{2}})(?!\d|\.\d|[-/][A-Za-z])"  # '31.12.20' / '21': a year a table cell wrapped
         named = rf"(?P<d{n}>{day})\.\s*(?P<mn{n}>{months})\.?\s+(?P<y{n}>\d{{4}})(?!\d)"
         return f"(?:{numeric}|{named})"
 
@@ -70,7 +70,7 @@ NEXT_YEAR = regex.compile(r"\s+des\s+(?:Folgejahres|Folgejahrs|folgenden\s+Jahre
 def _year(text: Optional[str]) -> Optional[int]:
     if text is None:
         return None
-    year = int(text)
+    year = int(text.replace("\n", ""))
     if year >= 100:
         return year
     return year + 2000 if year < 70 else year + 1900  # '3.2.21' is 2021, '26.04.99' is 1999
