@@ -149,6 +149,12 @@ def _is_bridge(line: Line) -> bool:
     return line.blank or line.furniture or (len(text) <= 70 and not SENTENCE.search(text) and not text.endswith(":"))
 
 
+def _repeats_header(line: Line, header: str) -> bool:
+    """The column heads repeated after a page break ('Ausgabeart lt. Bescheid in € lt. Abrechnung in €')."""
+    text = line.text.strip()
+    return bool(text) and text in (h.strip() for h in header.split("\n"))
+
+
 def _starts_other_table(line: Line, header: str) -> bool:
     """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
     repeated after a page break opens another table."""
@@ -174,7 +180,7 @@ def find_tables(lines: list[Line]) -> list[Table]:
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
                 last_row = probe
-            elif not _is_bridge(lines[probe]) or _starts_other_table(lines[probe], header):
+            elif not (_is_bridge(lines[probe]) or _repeats_header(lines[probe], header)) or _starts_other_table(lines[probe], header):
                 break
             probe += 1
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):

@@ -170,11 +170,21 @@ def _add_range(hits: list[Hit], taken: list, match: regex.Match, second: dt.date
         return
     if first > second and not match.groupdict().get("y1"):
         first = first.replace(year=first.year - 1)
+    y1, y2 = match.groupdict().get("y1") or "", match.groupdict().get("y2") or ""
+    if first > second and len(y1) == 4 and len(y2) == 2 and y1.startswith(y2):
+        second = _with_year(second, first.year)  # '01.07.2021–31.12.20' / '21': a cell cut the year, not a reversed range
     span = (match.start("d1"), match.end())
     details = {"period": span, "year_from_context": year_from_context}
     hits.append(Hit("date", match.start("d1"), _group_end(match, 1), first, dict(details)))
     hits.append(Hit("date", match.start("d2"), _group_end(match, 2), second, dict(details)))
     taken.append(span)
+
+
+def _with_year(date: dt.date, year: int) -> dt.date:
+    try:
+        return date.replace(year=year)
+    except ValueError:  # 29 February
+        return date.replace(year=year, day=28)
 
 
 def _group_end(match: regex.Match, n: int) -> int:
