@@ -168,6 +168,12 @@ class Finding(Record):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class ArchiveFinding(Finding):
+    """A finding across the documents of an archive; its evidence names the document of every value."""
+
+    decision: Optional[str] = Field(default=None, description="the decision the papers state: its file number, or body, date and module")
+
+
 class RepairRecord(Record):
     original: str
     repaired: str
