@@ -22,7 +22,7 @@ CITED_REFERENCE = regex.compile(
     r"(?P<value>[A-Z0-9][\w./-]*\d[\w./-]*)"
 )
 LOCAL_BODY = (r"(?:Kreis|Landkreis|Stadt|Gemeinde|St(?:ä|a)dteregion|Markt|Hansestadt|Kreisstadt)\s+[A-ZÄÖÜ][\wäöüß-]+"
-              r"|(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜ][\wäöüß]*[Kk]reis(?:es)?\b|M(?:ä|a)rkische[nr]?\s+Kreis(?:es)?")
+              r"|(?:[A-ZÄÖÜ][\wäöüß]*-)+Kreis(?:es)?\b|[A-ZÄÖÜ][\wäöüß]+kreis(?:es)?\b|[A-ZÄÖÜ][\wäöüß]*ische[nr]?\s+Kreis(?:es)?")
 # 'wurden dem Kreis Soest … bewilligt', 'an die Stadt Hagen', 'für den Rhein-Erft-Kreis'
 RECIPIENT = regex.compile(rf"\b(?:dem|der|an\s+den|an\s+die|für\s+den|für\s+die)\s+(?P<body>{LOCAL_BODY})")
 BARE_RECIPIENT = regex.compile(r"\b(?:dem|der)\s+(?P<head>Kreis|Stadt|Gemeinde|St(?:ä|a)dteregion)\b(?!\s+[A-ZÄÖÜ])")
@@ -87,7 +87,11 @@ def _addressee(structure) -> Optional[str]:
 
 
 def _nominative(name: str) -> str:
-    """'Märkischen Kreises' -> 'Märkischer Kreis', 'Rhein-Erft-Kreises' -> 'Rhein-Erft-Kreis'."""
+    """'Märkischen Kreises' -> 'Märkischer Kreis', 'Rhein-Erft-Kreises' -> 'Rhein-Erft-Kreis'.
+
+    >>> _nominative("Oberbergischen Kreises"), _nominative("Rhein-Erft-Kreises"), _nominative("Kreis Soest")
+    ('Oberbergischer Kreis', 'Rhein-Erft-Kreis', 'Kreis Soest')
+    """
     name = regex.sub(r"\s+", " ", name)
     name = name[:-2] if name.lower().endswith("kreises") else name
-    return regex.sub(r"^M(ä|a)rkische[nr]?\b", r"M\1rkischer", name)
+    return regex.sub(r"ische[nr]?(?=\s+Kreis$)", "ischer", name)
