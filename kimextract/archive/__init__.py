@@ -47,7 +47,7 @@ def build_archive(inputs: list[str], db: Path, options: object = None, workers: 
         started = time.monotonic()
         summary.findings = check_archive(connection)
         summary.check_seconds = time.monotonic() - started
-        summary.documents = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
+        summary.documents = connection.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     finally:
         connection.close()
     return summary

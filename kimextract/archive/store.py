@@ -46,7 +46,7 @@ def open_archive(path: Path) -> duckdb.DuckDBPyConnection:
         connection.close()
         raise InputError("not a kimextract archive (a DuckDB file with other tables)", path)
     if "archive_meta" in tables:
-        version = connection.execute("SELECT schema_version FROM archive_meta").fetchone()[0]
+        version = connection.execute("SELECT schema_version FROM archive_meta").fetchall()[0][0]
         if version != SCHEMA_VERSION:
             connection.close()
             raise InputError(f"the archive was made with schema {version}, this kimextract writes {SCHEMA_VERSION}: "
