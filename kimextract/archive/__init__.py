@@ -66,13 +66,13 @@ def check_archive(connection) -> list[ArchiveFinding]:
 def _records(inputs: list[str], known: set[str], options, workers, summary: ArchiveSummary) -> Iterator[AnyRecord]:
     """Records read back from results files; documents not in the archive run through the batch."""
     from ..discover import content_sha256, discover
-    from ..review import is_results_file, read_results
+    from ..review import is_results_file
 
     documents = []
     for name in inputs:
         path = Path(name)
         if is_results_file(path):
-            yield from read_results(path)
+            yield from _unknown_results(path, known, summary)
             continue
         for item in discover([name]):
             if content_sha256(item.path) in known:
@@ -81,6 +81,22 @@ def _records(inputs: list[str], known: set[str], options, workers, summary: Arch
                 documents.append(item.path)
     if documents:
         yield from _batch(documents, options, workers)
+
+
+def _unknown_results(path: Path, known: set[str], summary: ArchiveSummary) -> Iterator[AnyRecord]:
+    """The records of a results file whose document the archive does not hold, validated only then."""
+    from ..review import read_results
+
+    for record in read_results(path, wanted=lambda data: _key(data) not in known):
+        if record is None:
+            summary.skipped += 1
+        else:
+            yield record
+
+
+def _key(data: dict) -> str:
+    source = data.get("source") or {}
+    return source.get("sha256") or f"path:{source.get('path') or ''}"
 
 
 def _batch(paths: list[str], options, workers: Optional[int]) -> Iterator[AnyRecord]:

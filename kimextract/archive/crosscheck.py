@@ -265,7 +265,7 @@ def _field_findings(group: list[Statement], label: str) -> list[ArchiveFinding]:
                         label, own.module))
             continue
         stating = [s for s in group if _value(s, name) is not None]
-        if any(_differ(name, a, b) for a in stating for b in stating if a.document_id != b.document_id):
+        if _disagree(name, stating):
             values = ", ".join(dict.fromkeys(_shown(name, _value(s, name)) for s in stating))
             found.append(_finding(rule, f"Die Papiere nennen für die Entscheidung {label} verschiedene {FIELD_LABELS[name]}: {values}.",
                                   [_evidence(s, FIELD_LABELS[name], _shown(name, _value(s, name)), s.places.get(name)) for s in stating],
@@ -273,11 +273,21 @@ def _field_findings(group: list[Statement], label: str) -> list[ArchiveFinding]:
     return found
 
 
+def _disagree(name: str, stating: list[Statement]) -> bool:
+    """Two papers give different values: each distinct value is compared once, not every pair of papers."""
+    first_of = {}
+    for s in stating:
+        first_of.setdefault((_value(s, name), s.approximate), s)
+    distinct = list(first_of.values())
+    return any(_differ(name, a, b) and a.document_id != b.document_id for i, a in enumerate(distinct) for b in distinct[i + 1:])
+
+
 def _instalment_findings(group: list[Statement], label: str) -> list[ArchiveFinding]:
     """An instalment of one date with different amounts in two papers."""
     found = []
     own = next((s for s in group if s.own), None)
-    pairs = [(own, s) for s in group if s is not own] if own else [(a, b) for i, a in enumerate(group) for b in group[i + 1:]]
+    # without the Bescheid: each paper against the first of the others that gives a different amount that day
+    pairs = [(own, s) for s in group if s is not own] if own else _first_disagreeing(group)
     for a, b in pairs:
         if a.document_id == b.document_id:
             continue
@@ -290,6 +300,20 @@ def _instalment_findings(group: list[Statement], label: str) -> list[ArchiveFind
                     [_evidence(a, "Rate", f"{day}: {_euro(dated_a[date][0])}", dated_a[date][1]),
                      _evidence(b, "Rate", f"{day}: {_euro(amount)}", place)], label, (own or a).module))
     return found
+
+
+def _first_disagreeing(group: list[Statement]) -> list[tuple[Statement, Statement]]:
+    seen: dict[tuple[dt.date, Decimal], Statement] = {}
+    pairs = []
+    for s in group:
+        for date, amount, _ in s.instalments:
+            if date is None or amount is None:
+                continue
+            other = next((t for (d, a), t in seen.items() if d == date and a != amount and t.document_id != s.document_id), None)
+            if other is not None:
+                pairs.append((other, s))
+            seen.setdefault((date, amount), s)
+    return list(dict.fromkeys(pairs))
 
 
 def _absent_finding(group: list[Statement], label: str) -> list[ArchiveFinding]:
