@@ -271,7 +271,7 @@ class ExportFormat(str, Enum):
 @app.command()
 def archive(
     inputs: Annotated[list[str], typer.Argument(help="Results files (.jsonl from batch, .json records), documents or folders (run through the batch).", metavar="INPUT", show_default=False)],
-    db: Annotated[Path, typer.Option("--db", help="The DuckDB database file (made if missing; a second run adds new documents only).", show_default=False)],
+    db: Annotated[Optional[Path], typer.Option("--db", help="The DuckDB database file (made if missing; a second run adds new documents only). Without it, --export writes the tables of these inputs alone.", show_default=False)] = None,
     export_dir: Annotated[Optional[Path], typer.Option("--export", help="Also write every table of the archive into this folder (see --format).", show_default=False)] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="For --export: parquet (typed), csv (comma, decimal point, ISO dates) or excel (BOM, ';', decimal comma).")] = ExportFormat.parquet,
     findings_out: Annotated[Optional[Path], typer.Option("--findings", help="Write the findings across documents to this file as JSON lines.", show_default=False)] = None,
@@ -295,8 +295,15 @@ def archive(
     from .archive.export import archive_tables, export
     from .archive.store import open_archive
     from .report import print_archive_findings
+    import tempfile
+
     from .write import write_atomically
 
+    if db is None and export_dir is None:
+        fail("give the database file (--db FILE), or a folder for the tables (--export DIR)")
+    scratch = tempfile.TemporaryDirectory(prefix="kimextract-archive-") if db is None else None
+    if scratch is not None:
+        db = Path(scratch.name) / "archive.duckdb"
     summary = _run(lambda: build_archive(inputs, db, _options(), workers))
     lines = "".join(f.model_dump_json() + "\n" for f in summary.findings)
     if findings_out is not None:
@@ -309,11 +316,13 @@ def archive(
             finally:
                 connection.close()
         _run(write_tables)
+    if scratch is not None:
+        scratch.cleanup()
     if as_json:
         sys.stdout.write(lines)
     else:
         print_archive_findings(summary.findings)
-    typer.echo(f"kimextract: {db}: {summary.documents} documents ({summary.added} added, {summary.skipped} already held), "
+    typer.echo(f"kimextract: {db if scratch is None else 'archive'}: {summary.documents} documents ({summary.added} added, {summary.skipped} already held), "
                f"loaded in {summary.load_seconds:.1f} s, checked in {summary.check_seconds:.1f} s; "
                f"{len(summary.findings)} findings across documents", err=True)
     levels = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on.value]

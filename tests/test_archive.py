@@ -238,3 +238,45 @@ def test_the_schema_has_an_id_enums_and_decimal_patterns():
     assert "module_year_total_differs" in schema["$defs"]["Finding"]["properties"]["rule"]["enum"]
     assert "timeout" in schema["$defs"]["ErrorRecord"]["properties"]["status"]["enum"]
     assert schema["$defs"]["Amount"]["properties"]["value"]["pattern"].startswith("^-?")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the command
+
+
+def _cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "kimextract.cli", "archive", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_prints_findings_as_json_lines_and_exits_1_for_errors(results, tmp_path):
+    db, findings = tmp_path / "archive.duckdb", tmp_path / "cross.jsonl"
+    result = _cli(str(results), "--db", str(db), "--json", "--findings", str(findings))
+    assert result.returncode == 1, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert printed == [json.loads(line) for line in findings.read_text(encoding="utf-8").splitlines()]
+    assert len(printed) == len(GOLD["findings"]) and "27 documents (27 added" in result.stderr
+    again = _cli(str(results), "--db", str(db), "--json", "--fail-on", "never")
+    assert again.returncode == 0 and "(0 added, 27 already held)" in again.stderr
+
+
+def test_the_command_exports_tables_without_a_database_file(results, tmp_path):
+    result = _cli(str(results), "--export", str(tmp_path / "tables"), "--format", "csv", "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.stem for p in (tmp_path / "tables").iterdir()) == sorted(TABLES)
+
+
+def test_the_command_refuses_bad_input_in_one_line(results, tmp_path):
+    missing = _cli(str(results))
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    not_a_database = _cli(str(results), "--db", str(results))
+    assert not_a_database.returncode == 2 and "not a kimextract archive" in not_a_database.stderr
+    assert "Traceback" not in not_a_database.stderr
+
+
+def test_pandas_reads_the_batch_results_with_the_version_as_text(results):
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_json(results, lines=True)
+    assert set(frame["schema_version"]) == {"2.0.0"}

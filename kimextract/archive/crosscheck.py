@@ -14,7 +14,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional
+from functools import lru_cache
+from typing import NamedTuple, Optional
 
 import duckdb
 import regex
@@ -37,6 +38,15 @@ KIND_NAMES = {"bescheid": "Bescheid", "berichtsvorlage": "Berichtsvorlage", "bes
               "verwendungsnachweis": "Verwendungsnachweis"}
 
 
+class Place(NamedTuple):
+    """A value's place as a row of the database gives it; a :class:`Provenance` only where evidence needs one."""
+
+    page: int
+    start: int
+    end: int
+    bbox: Optional[tuple[float, float, float, float]]
+
+
 @dataclass
 class Statement:
     """One paper's statement of a decision: a grant with the document it stands in."""
@@ -57,9 +67,9 @@ class Statement:
     positions: Optional[Decimal]
     period: Optional[tuple[dt.date, dt.date]]
     text: str
-    place: Provenance
-    places: dict[str, Provenance] = field(default_factory=dict)
-    instalments: list[tuple[Optional[dt.date], Optional[Decimal], Provenance]] = field(default_factory=list)
+    place: Place
+    places: dict[str, Place] = field(default_factory=dict)
+    instalments: list[tuple[Optional[dt.date], Optional[Decimal], Place]] = field(default_factory=list)
     approximate: bool = False
 
     @property
@@ -76,10 +86,9 @@ class Statement:
         return KIND_NAMES.get(self.document_kind or "", "Papier")
 
 
-def _provenance(row: dict) -> Provenance:
+def _provenance(row: dict) -> Place:
     box = (row["x0"], row["top"], row["x1"], row["bottom"])
-    return Provenance(page=row["page"] or 1, start=row["start"] or 0, end=row["end"] or 0,
-                      bbox=None if any(v is None for v in box) else box)
+    return Place(row["page"] or 1, row["start"] or 0, row["end"] or 0, None if None in box else box)
 
 
 def _fetch(connection: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
@@ -93,7 +102,7 @@ def load_statements(connection: duckdb.DuckDBPyConnection) -> list[Statement]:
     grants = _fetch(connection, """
         SELECT g.*, d.path, d.sha256, d.kind AS document_kind, d.date AS document_date
         FROM grants g JOIN documents d USING (document_id) ORDER BY d.path, g.document_id, g.grant_index""")
-    places: dict[tuple[str, int], dict[str, Provenance]] = defaultdict(dict)
+    places: dict[tuple[str, int], dict[str, Place]] = defaultdict(dict)
     for row in _fetch(connection, "SELECT * FROM grant_evidence"):
         places[(row["document_id"], row["grant_index"])][row["field"]] = _provenance(row)
     paid: dict[tuple[str, int], list] = defaultdict(list)
@@ -121,11 +130,13 @@ def load_statements(connection: duckdb.DuckDBPyConnection) -> list[Statement]:
 # which statements are one decision
 
 
+@lru_cache(maxsize=4096)
 def _reference_key(reference: str) -> str:
     """'Az. 36.08.02-KIM1-09/21' and '36.08.02 - KIM1 - 09/21' are one file number."""
     return regex.sub(r"[\s.\-/_]", "", reference).upper()
 
 
+@lru_cache(maxsize=4096)
 def _authority_key(authority: str) -> str:
     return regex.sub(r"\s+", " ", authority).strip().lower()
 
@@ -238,9 +249,9 @@ def _decision_label(group: list[Statement]) -> str:
     return ", ".join(p for p in parts if p) + (f", Modul {own.module}" if own.module is not None else "")
 
 
-def _evidence(s: Statement, label: str, value: str, place: Optional[Provenance] = None) -> Evidence:
+def _evidence(s: Statement, label: str, value: str, place: Optional[Place] = None) -> Evidence:
     return Evidence(label=f"{s.paper}: {label}", value=value, text=" ".join(s.text.split())[:300],
-                    provenance=place or s.place, path=s.path, sha256=s.sha256)
+                    provenance=Provenance(**(place or s.place)._asdict()), path=s.path, sha256=s.sha256)
 
 
 def _finding(rule: ArchiveRule, message: str, evidence: list[Evidence], decision: str, module: Optional[int]) -> ArchiveFinding:
@@ -337,24 +348,28 @@ def _superseded(statements: list[Statement]) -> set[tuple[str, int]]:
     return {(s.document_id, s.grant_index) for s in statements if s.kind == "earlier" and (s.document_id, s.module) in changed}
 
 
+def _year_decisions(statements: list[Statement], groups: list[list[Statement]]) -> dict[tuple[int, int], list[Statement]]:
+    """Per (module, year): each decision in force, as its Bescheid states it (else its first statement)."""
+    superseded = _superseded(statements)
+    by_year: dict[tuple[int, int], list[Statement]] = defaultdict(list)
+    for group in groups:
+        if any((s.document_id, s.grant_index) in superseded for s in group):
+            continue
+        decision = next((s for s in group if s.own), group[0])
+        if decision.module is not None and decision.period and decision.amount is not None:
+            by_year[(decision.module, decision.period[0].year)].append(decision)
+    return by_year
+
+
 def _total_findings(statements: list[Statement], groups: list[list[Statement]]) -> list[ArchiveFinding]:
     """A later paper's total of a module's decisions for a year against the sum of those decisions."""
-    superseded = _superseded(statements)
+    by_year = _year_decisions(statements, groups)
     found = []
     for total in (s for s in statements if s.total and s.module is not None and s.amount is not None):
         year = _year_of(total)
-        if year is None:
-            continue
-        summed = []
-        for group in groups:
-            if any((s.document_id, s.grant_index) in superseded for s in group):
-                continue
-            decision = next((s for s in group if s.own), group[0])
-            if (decision.module == total.module and decision.period and decision.period[0].year == year
-                    and decision.amount is not None and decision.document_id != total.document_id
-                    and _same_party(decision.recipient, total.recipient) and _same_party(decision.authority, total.authority)
-                    and (total.document_date is None or decision.decision_date is None or decision.decision_date <= total.document_date)):
-                summed.append(decision)
+        summed = [d for d in by_year.get((total.module, year), []) if d.document_id != total.document_id
+                  and _same_party(d.recipient, total.recipient) and _same_party(d.authority, total.authority)
+                  and (total.document_date is None or d.decision_date is None or d.decision_date <= total.document_date)]
         if not summed:
             continue
         amount = sum((d.amount for d in summed), Decimal(0))

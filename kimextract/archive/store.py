@@ -44,7 +44,7 @@ def open_archive(path: Path) -> duckdb.DuckDBPyConnection:
     tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if tables and "archive_meta" not in tables:
         connection.close()
-        raise InputError("not a kimextract archive (a DuckDB file with other tables)", path)
+        raise InputError("not a kimextract archive (neither a new file nor a database made by kimextract archive)", path)
     if "archive_meta" in tables:
         version = connection.execute("SELECT schema_version FROM archive_meta").fetchall()[0][0]
         if version != SCHEMA_VERSION:

@@ -76,12 +76,18 @@ def document_id(record: AnyRecord) -> str:
     return record.source.sha256 or f"path:{record.source.path or ''}"
 
 
-def _money(value: Optional[Decimal]) -> Optional[Decimal]:
-    return None if value is None else value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+# Decimals travel to Arrow as text and are cast there: many times faster than converting Decimal objects.
+def _money(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN), "f")
 
 
-def _share(value: Optional[Decimal]) -> Optional[Decimal]:
-    return None if value is None else value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+def _share(value: Optional[Decimal]) -> Optional[str]:
+    return None if value is None else format(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN), "f")
+
+
+def _staging(schema: pa.Schema) -> pa.Schema:
+    """The schema with decimal columns as text, as the rows hold them."""
+    return pa.schema([pa.field(f.name, pa.string() if pa.types.is_decimal(f.type) else f.type) for f in schema])
 
 
 def _place(provenance: Optional[Provenance]) -> dict:
@@ -150,7 +156,7 @@ class Rows:
                                     "confidence": r.confidence, "reason": r.reason, "text": r.text, **_place(r.provenance)})
 
     def tables(self, names: Iterable[str] = TABLES) -> dict[str, pa.Table]:
-        return {name: pa.Table.from_pylist(self.rows[name], schema=SCHEMAS[name]) for name in names}
+        return {name: pa.Table.from_pylist(self.rows[name], schema=_staging(SCHEMAS[name])).cast(SCHEMAS[name]) for name in names}
 
 
 def _document_row(key: str, record: AnyRecord) -> dict:
