@@ -63,6 +63,7 @@ class Statement:
     decision_date: Optional[dt.date]
     module: Optional[int]
     recipient: Optional[str]
+    programme: Optional[str]
     amount: Optional[Decimal]
     positions: Optional[Decimal]
     period: Optional[tuple[dt.date, dt.date]]
@@ -120,7 +121,7 @@ def load_statements(connection: duckdb.DuckDBPyConnection) -> list[Statement]:
             document_id=row["document_id"], path=row["path"], sha256=row["sha256"], document_kind=row["document_kind"],
             document_date=row["document_date"], grant_index=row["grant_index"], kind=row["kind"],
             reference=row["reference"], authority=row["authority"], decision_date=row["decision_date"],
-            module=row["module"], recipient=row["recipient"], amount=row["amount"], positions=row["positions"],
+            module=row["module"], recipient=row["recipient"], programme=row["programme"], amount=row["amount"], positions=row["positions"],
             period=period, text=row["text"] or "", place=_provenance(row), places=places[key], instalments=paid[key],
             approximate=amount_place is not None and (row["document_id"], amount_place.start) in approximate))
     return statements
@@ -159,16 +160,39 @@ class Clusters:
 
 
 def _resolve_modules(statements: list[Statement]) -> None:
-    """A statement without a module takes the one module its file number, or its body and date, has elsewhere."""
-    by_identity: dict[tuple, set[int]] = defaultdict(set)
+    """A statement without a module takes the one module its file number, or its body and date, has elsewhere
+    for the same recipient and programme."""
+    by_identity: dict[tuple, list[Statement]] = defaultdict(list)
     for s in statements:
         if s.module is not None:
-            by_identity.update({k: by_identity[k] | {s.module} for k in _identities(s)})
+            for key in _identities(s):
+                by_identity[key].append(s)
     for s in statements:
         if s.module is None:
-            modules = set().union(*(by_identity.get(k, set()) for k in _identities(s)))
+            modules = {t.module for key in _identities(s) for t in by_identity.get(key, []) if _compatible(s, t)}
             if len(modules) == 1:
                 s.module = modules.pop()
+
+
+def _compatible(a: Statement, b: Statement) -> bool:
+    """Nothing says they are different decisions: no two recipients, no two programmes named."""
+    return _same_party(a.recipient, b.recipient) and _same_party(a.programme, b.programme)
+
+
+def _join_compatible(clusters: "Clusters", indices: list[int], statements: list[Statement]) -> None:
+    """Join the statements of one key that may be one decision: one body deciding on one day for two
+    recipients, or under two programmes, made two decisions."""
+    parties: list[list] = []  # [recipient, programme, member indices]
+    for index in indices:
+        s = statements[index]
+        party = next((p for p in parties if _same_party(p[0], s.recipient) and _same_party(p[1], s.programme)), None)
+        if party is None:
+            parties.append([s.recipient, s.programme, [index]])
+        else:
+            party[0], party[1] = party[0] or s.recipient, party[1] or s.programme
+            party[2].append(index)
+    for _, _, members in parties:
+        clusters.join(members)
 
 
 def _identities(s: Statement) -> list[tuple]:
@@ -193,13 +217,13 @@ def decisions(statements: list[Statement]) -> list[list[Statement]]:
         if s.reference:
             by_reference[(_reference_key(s.reference), s.module)][s.decision_date].append(index)
     for indices in by_dated.values():
-        clusters.join(indices)
+        _join_compatible(clusters, indices, candidates)
     for dates in by_reference.values():
         dated = [d for d in dates if d is not None]
         for day in dated:  # one file number, different decision dates: a change under the first's number
-            clusters.join(dates[day])
+            _join_compatible(clusters, dates[day], candidates)
         if None in dates:
-            clusters.join(dates[None] + (dates[dated[0]][:1] if len(dated) == 1 else []))
+            _join_compatible(clusters, dates[None] + (dates[dated[0]] if len(dated) == 1 else []), candidates)
     groups: dict[int, list[Statement]] = defaultdict(list)
     for index, s in enumerate(candidates):
         groups[clusters.find(index)].append(s)
