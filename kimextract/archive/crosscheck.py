@@ -1,7 +1,8 @@
 """Rules across the documents of an archive: one decision as several papers state it.
 
 A statement is one grant of one paper. Statements are the same decision when they carry the same file number
-(and no different decision date), or the same deciding body, decision date and module. The paper that bears
+(and no different decision date), or the same deciding body, decision date and module, and name no different
+recipient or programme. The paper that bears
 the decision is its Bescheid (a grant of a Bescheid that is not an earlier decision it cites); where it is in
 the archive, every other statement is held against it, else the statements against each other. A statement
 that reports what several decisions of a module came to in a year ('mit zwei Bescheiden insgesamt …') is a
@@ -30,9 +31,8 @@ TOTAL_OF_SEVERAL = regex.compile(
     r"|\binsgesamt\b[^.;]{0,60}?\b(?:im|f(?:ü|u)r\s+das)\s+(?:Haushalts|F(?:ö|o)rder|Bewilligungs)?jahr\s+20\d\d"
     r"|\b(?:im|f(?:ü|u)r\s+das)\s+(?:Haushalts|F(?:ö|o)rder|Bewilligungs)?jahr\s+20\d\d\b[^.;]{0,80}?\binsgesamt\b")
 YEAR = regex.compile(r"(?i)(?:jahr|jahres)\s+(20\d\d)\b")
-FIELD_RULES = {"amount": ArchiveRule.AMOUNT, "positions": ArchiveRule.POSITIONS, "period": ArchiveRule.PERIOD,
-               "instalments": ArchiveRule.INSTALMENTS}
-FIELD_LABELS = {"amount": "Betrag", "positions": "Stellen", "period": "Zeitraum", "instalments": "Rate"}
+FIELD_RULES = {"amount": ArchiveRule.AMOUNT, "positions": ArchiveRule.POSITIONS, "period": ArchiveRule.PERIOD}
+FIELD_LABELS = {"amount": "Betrag", "positions": "Stellen", "period": "Zeitraum"}
 KIND_NAMES = {"bescheid": "Bescheid", "berichtsvorlage": "Berichtsvorlage", "beschlussvorlage": "Beschlussvorlage",
               "mitteilungsvorlage": "Mitteilungsvorlage", "niederschrift": "Niederschrift",
               "verwendungsnachweis": "Verwendungsnachweis"}
@@ -181,7 +181,8 @@ def _compatible(a: Statement, b: Statement) -> bool:
 
 def _join_compatible(clusters: "Clusters", indices: list[int], statements: list[Statement]) -> None:
     """Join the statements of one key that may be one decision: one body deciding on one day for two
-    recipients, or under two programmes, made two decisions."""
+    recipients, or under two programmes, made two decisions; where one paper states two amounts for the same
+    recipient and programme, the key names no single decision (a list of grants of one day, recipients unnamed)."""
     parties: list[list] = []  # [recipient, programme, member indices]
     for index in indices:
         s = statements[index]
@@ -192,7 +193,11 @@ def _join_compatible(clusters: "Clusters", indices: list[int], statements: list[
             party[0], party[1] = party[0] or s.recipient, party[1] or s.programme
             party[2].append(index)
     for _, _, members in parties:
-        clusters.join(members)
+        amounts: dict[str, set] = defaultdict(set)
+        for index in members:
+            amounts[statements[index].document_id].add(statements[index].amount)
+        if all(len(values) == 1 for values in amounts.values()):
+            clusters.join(members)
 
 
 def _identities(s: Statement) -> list[tuple]:
@@ -288,8 +293,6 @@ def _field_findings(group: list[Statement], label: str) -> list[ArchiveFinding]:
     found = []
     own = next((s for s in group if s.own), None)
     for name, rule in FIELD_RULES.items():
-        if name == "instalments":
-            continue
         if own is not None:
             for other in group:
                 if other is not own and other.document_id != own.document_id and _differ(name, own, other):
@@ -338,17 +341,18 @@ def _instalment_findings(group: list[Statement], label: str) -> list[ArchiveFind
 
 
 def _first_disagreeing(group: list[Statement]) -> list[tuple[Statement, Statement]]:
+    """(earlier paper, paper) where the paper gives another amount for a date than an earlier one of the group."""
     seen: dict[tuple[dt.date, Decimal], Statement] = {}
-    pairs = []
+    pairs: dict[tuple[int, int], tuple[Statement, Statement]] = {}
     for s in group:
         for date, amount, _ in s.instalments:
             if date is None or amount is None:
                 continue
             other = next((t for (d, a), t in seen.items() if d == date and a != amount and t.document_id != s.document_id), None)
             if other is not None:
-                pairs.append((other, s))
+                pairs.setdefault((id(other), id(s)), (other, s))
             seen.setdefault((date, amount), s)
-    return list(dict.fromkeys(pairs))
+    return list(pairs.values())
 
 
 def _absent_finding(group: list[Statement], label: str) -> list[ArchiveFinding]:

@@ -21,18 +21,21 @@ CITED_REFERENCE = regex.compile(
     r"(?i)\b(?:Az\.?|Aktenzeichen|Gesch(?:ä|a)ftszeichen|GZ\.?)\s*[:.]?\s*"
     r"(?P<value>[A-Z0-9][\w./-]*\d[\w./-]*)"
 )
-LOCAL_BODY = (r"(?:Kreis|Landkreis|Stadt|Gemeinde|St(?:ä|a)dteregion|Markt|Hansestadt|Kreisstadt)\s+[A-ZÄÖÜ][\wäöüß-]+"
+HEADS = r"(?:Kreis|Landkreis|Stadtkreis|Stadt|Gemeinde|St(?:ä|a)dteregion|Markt|Hansestadt|Kreisstadt)"
+LOCAL_BODY = (rf"{HEADS}\s+[A-ZÄÖÜ][\wäöüß-]+"
               r"|(?:[A-ZÄÖÜ][\wäöüß]*-)+Kreis(?:es)?\b|[A-ZÄÖÜ][\wäöüß]+kreis(?:es)?\b|[A-ZÄÖÜ][\wäöüß]*ische[nr]?\s+Kreis(?:es)?")
 # 'wurden dem Kreis Soest … bewilligt', 'an die Stadt Hagen', 'für den Rhein-Erft-Kreis'
 RECIPIENT = regex.compile(rf"\b(?:dem|der|an\s+den|an\s+die|für\s+den|für\s+die)\s+(?P<body>{LOCAL_BODY})")
 BARE_RECIPIENT = regex.compile(r"\b(?:dem|der)\s+(?P<head>Kreis|Stadt|Gemeinde|St(?:ä|a)dteregion)\b(?!\s+[A-ZÄÖÜ])")
+LIST_ITEM_RECIPIENT = regex.compile(rf"^[\s•*–-]*(?P<body>{HEADS}(?:\s+[A-ZÄÖÜ][\wäöüß.-]*){{1,3}}|{LOCAL_BODY})\s*:")  # '• Landkreis Tübingen: 312.400 Euro'
 ADDRESS_LINE = regex.compile(rf"^\s*(?:An\s+(?:den|die)\s+)?(?P<body>{LOCAL_BODY})\s*$")
 
 
 def identify(view: View, mentions: Mentions, grants: list[Grant]) -> None:
     """Fill in each grant's file number, programme and recipient, with the provenance of the file number."""
     structure, header = mentions.structure, mentions.header
-    addressee = _addressee(structure) if structure.decides else None
+    # a Bescheid's addressee, else the one local body the Betreff names ('… Case Management im Kreis Lippe')
+    addressee = _addressee(structure) if structure.decides else _named_once(header.subject or "")
     for grant in grants:
         start, end = view.from_original(grant.provenance.start), view.from_original(grant.provenance.end)
         cited = CITED_REFERENCE.search(view.text, start, end)
@@ -64,14 +67,20 @@ def _programme(sentence: str, subject: str, text: str) -> Optional[str]:
 
 
 def _recipient(sentence: str, own_body: Optional[str]) -> Optional[str]:
-    """The local body the sentence grants to; 'dem Kreis' alone is the paper's own body where that is one."""
-    match = RECIPIENT.search(sentence)
+    """The local body the sentence grants to, or a list item names first; 'dem Kreis' alone is the paper's own
+    body where that is one."""
+    match = LIST_ITEM_RECIPIENT.match(sentence) or RECIPIENT.search(sentence)
     if match is not None:
         return _nominative(match["body"])
     bare = BARE_RECIPIENT.search(sentence)
     if bare is not None and own_body and regex.match(rf"(?i){bare['head']}\b|.*{bare['head']}$", own_body):
         return own_body
     return None
+
+
+def _named_once(text: str) -> Optional[str]:
+    bodies = {_nominative(match["body"]) for match in regex.finditer(rf"(?P<body>{LOCAL_BODY})", text)}
+    return bodies.pop() if len(bodies) == 1 else None
 
 
 def _addressee(structure) -> Optional[str]:
