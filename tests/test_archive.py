@@ -280,3 +280,14 @@ def test_pandas_reads_the_batch_results_with_the_version_as_text(results):
     pd = pytest.importorskip("pandas")
     frame = pd.read_json(results, lines=True)
     assert set(frame["schema_version"]) == {"2.0.0"}
+
+
+def test_grants_carry_the_file_number_recipient_and_programme_of_their_decision(results):
+    found = {}
+    for record in read_results(results):
+        found[str(Path(record.source.path).relative_to(ARCHIVE))] = [
+            {"reference": g.reference, "recipient": g.recipient, "programme": g.programme} for g in record.grants]
+        for grant in record.grants:
+            for name in ("reference", "recipient", "programme"):
+                assert getattr(grant, name) is None or name in grant.evidence, (record.source.path, name)
+    assert found == GOLD["grants"]

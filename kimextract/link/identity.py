@@ -9,7 +9,7 @@ paper cites elsewhere.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import regex
 
@@ -27,27 +27,48 @@ LOCAL_BODY = (rf"{HEADS}\s+[A-ZÄÖÜ][\wäöüß-]+"
 # 'wurden dem Kreis Soest … bewilligt', 'an die Stadt Hagen', 'für den Rhein-Erft-Kreis'
 RECIPIENT = regex.compile(rf"\b(?:dem|der|an\s+den|an\s+die|für\s+den|für\s+die)\s+(?P<body>{LOCAL_BODY})")
 BARE_RECIPIENT = regex.compile(r"\b(?:dem|der)\s+(?P<head>Kreis|Stadt|Gemeinde|St(?:ä|a)dteregion)\b(?!\s+[A-ZÄÖÜ])")
-LIST_ITEM_RECIPIENT = regex.compile(rf"^[\s•*–-]*(?P<body>{HEADS}(?:\s+[A-ZÄÖÜ][\wäöüß.-]*){{1,3}}|{LOCAL_BODY})\s*:")  # '• Landkreis Tübingen: 312.400 Euro'
+LIST_ITEM_RECIPIENT = regex.compile(rf"[\s•*–-]*(?P<body>{HEADS}(?:\s+[A-ZÄÖÜ][\wäöüß.-]*){{1,3}}|{LOCAL_BODY})\s*:")  # '• Landkreis Tübingen: 312.400 Euro'
 ADDRESS_LINE = regex.compile(rf"^\s*(?:An\s+(?:den|die)\s+)?(?P<body>{LOCAL_BODY})\s*$")
 
 
+class Found(NamedTuple):
+    """A value and where it stands in the view (None: the span is unknown)."""
+
+    value: str
+    span: Optional[tuple[int, int]]
+
+
 def identify(view: View, mentions: Mentions, grants: list[Grant]) -> None:
-    """Fill in each grant's file number, programme and recipient, with the provenance of the file number."""
+    """Fill in each grant's file number, programme and recipient, each with its provenance."""
     structure, header = mentions.structure, mentions.header
+    subject = Found(header.subject or "", structure.letter.subject_span)
     # a Bescheid's addressee, else the one local body the Betreff names ('… Case Management im Kreis Lippe')
-    addressee = _addressee(structure) if structure.decides else _named_once(header.subject or "")
+    addressee = _addressee(structure) if structure.decides else _named_once(subject)
+    programme_of_paper = _only_programme(view.text)
     for grant in grants:
-        start, end = view.from_original(grant.provenance.start), view.from_original(grant.provenance.end)
-        cited = CITED_REFERENCE.search(view.text, start, end)
-        if cited is not None:
-            grant.reference = cited["value"].rstrip(".,")
-            grant.evidence["reference"] = view.provenance(cited.start("value"), cited.start("value") + len(grant.reference))[1]
-        elif structure.decides and grant.kind != "earlier" and structure.letter.reference:
-            grant.reference = structure.letter.reference
-            if structure.letter.reference_span and structure.letter.reference_span[1]:
-                grant.evidence["reference"] = view.provenance(*structure.letter.reference_span)[1]
-        grant.programme = _programme(view.text[start:end], header.subject or "", view.text)
-        grant.recipient = _recipient(view.text[start:end], header.authority) or addressee
+        sentence = (view.from_original(grant.provenance.start), view.from_original(grant.provenance.end))
+        found = {
+            "reference": _reference(view.text, sentence, structure, grant),
+            "programme": _programme(view.text, sentence, subject) or programme_of_paper,
+            "recipient": _recipient(view.text, sentence, header.authority) or addressee,
+        }
+        for name, item in found.items():
+            if item is not None:
+                setattr(grant, name, item.value)
+                if item.span is not None:
+                    grant.evidence[name] = view.provenance(*item.span)[1]
+
+
+def _reference(text: str, sentence: tuple[int, int], structure, grant: Grant) -> Optional[Found]:
+    """The file number cited in the grant's sentence; else a Bescheid's own for the decision it makes."""
+    cited = CITED_REFERENCE.search(text, *sentence)
+    if cited is not None:
+        value = cited["value"].rstrip(".,")
+        return Found(value, (cited.start("value"), cited.start("value") + len(value)))
+    if structure.decides and grant.kind != "earlier" and structure.letter.reference:
+        span = structure.letter.reference_span
+        return Found(structure.letter.reference, span if span and span[1] else None)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -56,34 +77,44 @@ def _programmes() -> list[tuple[str, regex.Pattern]]:
     return [(name, regex.compile("(?i)" + "|".join(patterns))) for name, patterns in table.items()]
 
 
-def _programme(sentence: str, subject: str, text: str) -> Optional[str]:
-    """The programme named in the grant's sentence, else in the Betreff, else the only one the paper names."""
-    for part in (sentence, subject):
-        named = [(match.start(), name) for name, pattern in _programmes() for match in [pattern.search(part)] if match]
-        if named:
-            return min(named)[1]
-    named = {name for name, pattern in _programmes() if pattern.search(text)}
-    return named.pop() if len(named) == 1 else None
+def _programme(text: str, sentence: tuple[int, int], subject: Found) -> Optional[Found]:
+    """The programme named first in the grant's sentence, else in the Betreff (its span as the evidence)."""
+    named = [(match.start(), match.end(), name) for name, pattern in _programmes()
+             for match in [pattern.search(text, *sentence)] if match]
+    if named:
+        start, end, name = min(named)
+        return Found(name, (start, end))
+    named = [(match.start(), name) for name, pattern in _programmes() for match in [pattern.search(subject.value)] if match]
+    return Found(min(named)[1], subject.span) if named else None
 
 
-def _recipient(sentence: str, own_body: Optional[str]) -> Optional[str]:
+def _only_programme(text: str) -> Optional[Found]:
+    """The programme of a paper that names only one."""
+    named = {name: match for name, pattern in _programmes() for match in [pattern.search(text)] if match}
+    if len(named) != 1:
+        return None
+    name, match = named.popitem()
+    return Found(name, match.span())
+
+
+def _recipient(text: str, sentence: tuple[int, int], own_body: Optional[str]) -> Optional[Found]:
     """The local body the sentence grants to, or a list item names first; 'dem Kreis' alone is the paper's own
     body where that is one."""
-    match = LIST_ITEM_RECIPIENT.match(sentence) or RECIPIENT.search(sentence)
+    match = LIST_ITEM_RECIPIENT.match(text, *sentence) or RECIPIENT.search(text, *sentence)
     if match is not None:
-        return _nominative(match["body"])
-    bare = BARE_RECIPIENT.search(sentence)
+        return Found(_nominative(match["body"]), match.span("body"))
+    bare = BARE_RECIPIENT.search(text, *sentence)
     if bare is not None and own_body and regex.match(rf"(?i){bare['head']}\b|.*{bare['head']}$", own_body):
-        return own_body
+        return Found(own_body, bare.span("head"))
     return None
 
 
-def _named_once(text: str) -> Optional[str]:
-    bodies = {_nominative(match["body"]) for match in regex.finditer(rf"(?P<body>{LOCAL_BODY})", text)}
-    return bodies.pop() if len(bodies) == 1 else None
+def _named_once(subject: Found) -> Optional[Found]:
+    bodies = {_nominative(match["body"]) for match in regex.finditer(rf"(?P<body>{LOCAL_BODY})", subject.value)}
+    return Found(bodies.pop(), subject.span) if len(bodies) == 1 else None
 
 
-def _addressee(structure) -> Optional[str]:
+def _addressee(structure) -> Optional[Found]:
     """The local body a Bescheid is addressed to: a line of its address block above the Betreff."""
     limit = structure.letter.subject_span[0] if structure.letter.subject_span else len(structure.text)
     for line in structure.lines[:40]:
@@ -91,7 +122,7 @@ def _addressee(structure) -> Optional[str]:
             break
         match = ADDRESS_LINE.match(line.text)
         if match and match["body"] != structure.letter.sender:
-            return _nominative(match["body"])
+            return Found(_nominative(match["body"]), (line.start + match.start("body"), line.start + match.end("body")))
     return None
 
 
