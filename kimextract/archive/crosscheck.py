@@ -6,7 +6,7 @@ recipient or programme. The paper that bears
 the decision is its Bescheid (a grant of a Bescheid that is not an earlier decision it cites); where it is in
 the archive, every other statement is held against it, else the statements against each other. A statement
 that reports what several decisions of a module came to in a year ('mit zwei Bescheiden insgesamt …') is a
-total, held against the sum of those decisions in the archive.
+total, held against the sum of the decisions in the archive for the same recipient, module and year.
 """
 
 from __future__ import annotations
@@ -160,8 +160,8 @@ class Clusters:
 
 
 def _resolve_modules(statements: list[Statement]) -> None:
-    """A statement without a module takes the one module its file number, or its body and date, has elsewhere
-    for the same recipient and programme."""
+    """A statement without a module takes the one module its decision has elsewhere: under the same file
+    number, or from the same body on the same day for the same named recipient."""
     by_identity: dict[tuple, list[Statement]] = defaultdict(list)
     for s in statements:
         if s.module is not None:
@@ -169,7 +169,8 @@ def _resolve_modules(statements: list[Statement]) -> None:
                 by_identity[key].append(s)
     for s in statements:
         if s.module is None:
-            modules = {t.module for key in _identities(s) for t in by_identity.get(key, []) if _compatible(s, t)}
+            modules = {t.module for key in _identities(s) for t in by_identity.get(key, [])
+                       if _compatible(s, t) and (key[0] == "reference" or (s.recipient is not None and t.recipient is not None))}
             if len(modules) == 1:
                 s.module = modules.pop()
 
@@ -396,7 +397,7 @@ def _total_findings(statements: list[Statement], groups: list[list[Statement]]) 
     for total in (s for s in statements if s.total and s.module is not None and s.amount is not None):
         year = _year_of(total)
         summed = [d for d in by_year.get((total.module, year), []) if d.document_id != total.document_id
-                  and _same_party(d.recipient, total.recipient) and _same_party(d.authority, total.authority)
+                  and _same_recipient(d, total) and _same_party(d.authority, total.authority)
                   and (total.document_date is None or d.decision_date is None or d.decision_date <= total.document_date)]
         if not summed:
             continue
@@ -409,6 +410,11 @@ def _total_findings(statements: list[Statement], groups: list[list[Statement]]) 
                 [_evidence(total, "Summe", _euro(total.amount), total.places.get("amount"))]
                 + [_evidence(d, "Teil", _euro(d.amount), d.places.get("amount")) for d in summed], label, total.module))
     return found
+
+
+def _same_recipient(a: Statement, b: Statement) -> bool:
+    """Both name the recipient, and the same one: a total is held only against decisions known to be for it."""
+    return a.recipient is not None and b.recipient is not None and _authority_key(a.recipient) == _authority_key(b.recipient)
 
 
 def _same_party(a: Optional[str], b: Optional[str]) -> bool:
