@@ -34,8 +34,10 @@ YEAR = regex.compile(r"(?i)(?:jahr|jahres)\s+(20\d\d)\b")
 FIELD_RULES = {"amount": ArchiveRule.AMOUNT, "positions": ArchiveRule.POSITIONS, "period": ArchiveRule.PERIOD}
 FIELD_LABELS = {"amount": "Betrag", "positions": "Stellen", "period": "Zeitraum"}
 KIND_NAMES = {"bescheid": "Bescheid", "berichtsvorlage": "Berichtsvorlage", "beschlussvorlage": "Beschlussvorlage",
-              "mitteilungsvorlage": "Mitteilungsvorlage", "niederschrift": "Niederschrift",
-              "verwendungsnachweis": "Verwendungsnachweis"}
+              "mitteilungsvorlage": "Mitteilungsvorlage", "niederschrift": "Niederschrift", "antrag": "Antrag",
+              "verwendungsnachweis": "Verwendungsnachweis", "pressemitteilung": "Pressemitteilung", "bericht": "Bericht",
+              "haushalt": "Haushalt", "schreiben": "Schreiben", "stellungnahme": "Stellungnahme", "rede": "Rede",
+              "gericht": "Gerichtsentscheidung"}
 
 
 class Place(NamedTuple):
