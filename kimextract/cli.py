@@ -262,6 +262,74 @@ def batch(
         raise typer.Exit(summary.exit_code)
 
 
+class ExportFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+    excel = "excel"
+
+
+@app.command()
+def archive(
+    inputs: Annotated[list[str], typer.Argument(help="Results files (.jsonl from batch, .json records), documents or folders (run through the batch).", metavar="INPUT", show_default=False)],
+    db: Annotated[Optional[Path], typer.Option("--db", help="The DuckDB database file (made if missing; a second run adds new documents only). Without it, --export writes the tables of these inputs alone.", show_default=False)] = None,
+    export_dir: Annotated[Optional[Path], typer.Option("--export", help="Also write every table of the archive into this folder (see --format).", show_default=False)] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="For --export: parquet (typed), csv (comma, decimal point, ISO dates) or excel (BOM, ';', decimal comma).")] = ExportFormat.parquet,
+    findings_out: Annotated[Optional[Path], typer.Option("--findings", help="Write the findings across documents to this file as JSON lines.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON lines instead of a table.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes for documents (default: the cores).", show_default=False)] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for findings across documents of this level.")] = FailOn.error,
+) -> None:
+    """Load records into a database and check the documents against each other.
+
+    The same decision stated with a different amount, FTE, period or instalment; a paper against the Bescheid
+    in the archive; a module's decisions of a year against a total a later paper reports; a decision cited but
+    absent. Query the tables (documents, amounts, dates, periods, positions, grants, grant_positions,
+    grant_evidence, instalments, findings, evidence, repairs) with SQL, e.g. duckdb FILE. Exit 1 for an error
+    finding (see --fail-on); 2 for bad input."""
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        fail(f"the archive needs {exc.name}: pip install 'kimextract[archive]'")
+    from .archive import build_archive
+    from .archive.export import archive_tables, export
+    from .archive.store import open_archive
+    from .report import print_archive_findings
+    import tempfile
+
+    from .write import write_atomically
+
+    if db is None and export_dir is None:
+        fail("give the database file (--db FILE), or a folder for the tables (--export DIR)")
+    scratch = tempfile.TemporaryDirectory(prefix="kimextract-archive-") if db is None else None
+    if scratch is not None:
+        db = Path(scratch.name) / "archive.duckdb"
+    summary = _run(lambda: build_archive(inputs, db, _options(), workers))
+    lines = "".join(f.model_dump_json() + "\n" for f in summary.findings)
+    if findings_out is not None:
+        _run(lambda: write_atomically(findings_out, lines))
+    if export_dir is not None:
+        def write_tables():
+            connection = open_archive(db)
+            try:
+                return export(archive_tables(connection), export_dir, fmt.value)
+            finally:
+                connection.close()
+        _run(write_tables)
+    if scratch is not None:
+        scratch.cleanup()
+    if as_json:
+        sys.stdout.write(lines)
+    else:
+        print_archive_findings(summary.findings)
+    typer.echo(f"kimextract: {db if scratch is None else 'archive'}: {summary.documents} documents ({summary.added} added, {summary.skipped} already held), "
+               f"loaded in {summary.load_seconds:.1f} s, checked in {summary.check_seconds:.1f} s; "
+               f"{len(summary.findings)} findings across documents", err=True)
+    levels = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on.value]
+    if any(f.severity in levels for f in summary.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 @app.command()
 def info(
     ctx: typer.Context,

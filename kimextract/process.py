@@ -156,6 +156,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
     from .info import engine
     from .extract import View, doc_to_mentions
     from .link import mentions_to_grants
+    from .link.identity import identify
     from .nlp import text_to_doc
     from .repair import repair_text
 
@@ -164,6 +165,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
     doc = text_to_doc(view.text)
     mentions = doc_to_mentions(doc, view)
     grants = mentions_to_grants(doc, view, mentions)
+    identify(view, mentions, grants)  # the file number, programme and recipient that tie a grant to its decision
     findings = grants_to_findings(view, mentions, grants, disabled=options.disabled_rules)
     if options.verify:
         from .verify import verify_findings
