@@ -86,6 +86,8 @@ class HarvestSummary:
     retries: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    fetch_seconds: float = 0.0  # walking the lists and downloading
+    read_seconds: float = 0.0  # the batch engine
     complete: bool = True
 
     @property
@@ -112,7 +114,9 @@ def run_harvest(url: str, config: HarvestConfig, options=None) -> HarvestSummary
             with Client(config.politeness) as client:
                 _walk_and_fetch(client, url, config, state, summary)
                 summary.requests, summary.retries, summary.bytes = client.counts.requests, client.counts.retries, client.counts.bytes
+            summary.fetch_seconds = time.monotonic() - started
             _read_new_contents(folder, state, config, options, summary)
+            summary.read_seconds = time.monotonic() - started - summary.fetch_seconds
             _write_records(url, folder, state, summary)
         finally:
             state.close()
@@ -141,9 +145,10 @@ class _Walk:
             return
         self.summary.papers += 1
         deleted = bool(paper.get("deleted"))
+        known = self.state.paper(paper_id) if deleted else None
         self.state.put_paper(paper_id, body, json.dumps(paper, ensure_ascii=False), deleted)
         if deleted:
-            self.summary.papers_withdrawn += 1
+            self.summary.papers_withdrawn += not (known and known[2])  # newly deleted
             self.summary.files_withdrawn += self.state.withdraw_files(paper_id)
             return
         listed: set[str] = set()
@@ -477,7 +482,8 @@ def _iso_date(text: Optional[str]) -> Optional[dt.date]:
 
 def harvest_summary_text(summary: HarvestSummary) -> str:
     mib = summary.bytes / (1024 * 1024)
-    lines = [f"kimextract harvest: {summary.url} → {summary.out_dir}/{RECORDS_FILE}, {summary.seconds:.1f} s",
+    lines = [f"kimextract harvest: {summary.url} → {summary.out_dir}/{RECORDS_FILE}, {summary.seconds:.1f} s "
+             f"({summary.fetch_seconds:.1f} s walking and fetching, {summary.read_seconds:.1f} s reading)",
              f"  asked for: {'changes since ' + summary.since if summary.since else 'every paper'}; "
              f"{summary.bodies} bod{'ies' if summary.bodies != 1 else 'y'}, {summary.papers} papers listed"
              + (f" ({summary.papers_withdrawn} deleted)" if summary.papers_withdrawn else ""),

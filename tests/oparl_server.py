@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "samples" / "corpus"
@@ -66,7 +66,9 @@ class Awkward:
     slow: int = 13
     docx: int = 16  # its auxiliary file
     wrong_reference: tuple[int, ...] = (2, 22)  # the system lists another reference than the paper's own
-    failing_page: tuple[int, int] = (1, 1)  # body 1's second list page fails once with 503
+    failing_page: tuple[int, int] = (1, 1)  # body 1's second list page fails with 503 …
+    page_failures: int = 1  # … this many times
+    enabled: bool = True  # False: none of the cases above the list page (a plain system)
 
 
 @dataclass
@@ -122,7 +124,7 @@ class OParlFixture:
         self.requests: Counter = Counter()  # kind of request -> count
         self.downloads: Counter = Counter()  # file id -> downloads served with content
         self.since_asked: list[Optional[str]] = []  # modified_since of each first list page asked for
-        self.failed_once: set[str] = set()
+        self.failures: Counter = Counter()
         self.lock = threading.Lock()
         self.pdfs = corpus_pdfs()
         self.papers: list[FixturePaper] = []
@@ -131,7 +133,8 @@ class OParlFixture:
         for body, count in enumerate(papers):
             for _ in range(count):
                 self.papers.append(self._make_paper(body, len(self.papers)))
-        self._apply_awkward()
+        if self.awkward.enabled:
+            self._apply_awkward()
         self.server: Optional[ThreadingHTTPServer] = None
         self.base = ""
 
@@ -233,12 +236,11 @@ class OParlFixture:
         with self.lock:
             self.requests[kind] += 1
 
-    def once(self, key: str) -> bool:
-        """True the first time ``key`` is asked."""
+    def fails(self, key: str, times: int = 1) -> bool:
+        """True the first ``times`` times ``key`` is asked."""
         with self.lock:
-            first = key not in self.failed_once
-            self.failed_once.add(key)
-            return first
+            self.failures[key] += 1
+            return self.failures[key] <= times
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -293,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f.since_asked.append(since)
         if body == "big":
             return self._big_papers(f, page, since)
-        if (int(body), page) == f.awkward.failing_page and f.once(f"page {body} {page}"):
+        if (int(body), page) == f.awkward.failing_page and f.fails(f"page {body} {page}", f.awkward.page_failures):
             return self._status(503, "Service Unavailable", {"Retry-After": "0"})
         with f.lock:
             chosen = [p for p in f.papers if p.body == int(body) and (since is None or _after(p.modified, since))]
@@ -301,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
             data = [p.oparl(f.base) for p in chosen[start:start + f.page_size]]
         links = {}
         if start + f.page_size < len(chosen):
-            links["next"] = f"{f.base}/body/{body}/papers?page={page + 1}" + (f"&modified_since={since}" if since else "")
+            links["next"] = f"{f.base}/body/{body}/papers?page={page + 1}" + (f"&modified_since={quote(since)}" if since else "")
         self._json({"data": data, "links": links, "pagination": {"totalElements": len(chosen), "elementsPerPage": f.page_size,
                                                                   "currentPage": page + 1}})
 
@@ -331,11 +333,13 @@ class _Handler(BaseHTTPRequestHandler):
             if not found:
                 return self._status(404, "Not Found")
             data = found[0].data
-            if found[0] is f.papers[a.not_found].main:
+            if not a.enabled:
+                pass
+            elif found[0] is f.papers[a.not_found].main:
                 return self._status(404, "Not Found")
-            if found[0] is f.papers[a.slow].main:
+            elif found[0] is f.papers[a.slow].main:
                 time.sleep(f.slow_seconds)
-            if f.papers[a.fails_once].aux and found[0] is f.papers[a.fails_once].aux[0] and f.once(f"file {file_id}"):
+            elif f.papers[a.fails_once].aux and found[0] is f.papers[a.fails_once].aux[0] and f.fails(f"file {file_id}"):
                 return self._status(500, "Internal Server Error", {"Retry-After": "0"})
         with f.lock:
             f.downloads[file_id] += 1
