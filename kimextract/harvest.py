@@ -44,7 +44,6 @@ from .harvest_state import FileRow, State
 log = logging.getLogger(__name__)
 
 RECORDS_FILE = "records.jsonl"
-FETCH_ERRORS = ("not_found", "http_error", "timeout", "checksum_mismatch", "unsupported", "too_large", "bad_response")
 REFERENCE_DIFFERS = "oparl_reference_differs"
 DATE_DIFFERS = "oparl_date_differs"
 _READ = TypeAdapter(DocumentRecord | ErrorRecord)
@@ -290,12 +289,14 @@ def _walk_papers(walk: _Walk, body: str, url: str) -> None:
                     walk.paper(body, paper)
             walk.settle()
             walk.state.commit()
+            log.info("%s: %d papers, %d files downloaded so far", page.url, walk.summary.papers, walk.summary.files_downloaded)
     except FetchError as exc:
         _list_failed(walk.state, walk.summary, walk.url, body, exc.url or url, exc)
 
 
 def _list_failed(state: State, summary: HarvestSummary, url: str, body: Optional[str], list_url: str, exc: FetchError) -> None:
-    """A list page that kept failing: a record now; the harvest is not complete, so the next one asks again."""
+    """A list page that kept failing: a record; the harvest is not complete, so the next one asks again. It is
+    kept among the files (id 'list:<url>', paper 'body:<body>') so that it is written with them."""
     summary.complete = False
     summary.list_failures += 1
     state.put_file(f"list:{list_url}", f"body:{body or url}", OParlFile(id=list_url).model_dump_json(), None, None,
