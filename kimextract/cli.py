@@ -272,7 +272,7 @@ def harvest(
     retries: Annotated[int, typer.Option("--retries", help="Further attempts after a 429, a 5xx, a timeout or a broken connection, with growing pauses (Retry-After honoured).")] = 4,
     max_file_size: Annotated[float, typer.Option("--max-file-size", help="MiB per file; a larger one gets a too_large record.")] = 200.0,
     margin: Annotated[float, typer.Option("--margin", help="Minutes before the last complete harvest's start from which changes are asked for (clock skew, late writes).")] = 60.0,
-    full: Annotated[bool, typer.Option("--full", help="Ask for every paper, not only those changed since the last harvest (files held are still not downloaded again).")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Ask for every paper, not only those changed since the last harvest, and try the files that failed again (files held are not downloaded again).")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes reading the files (default: the cores).", show_default=False)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds allowed to read one document (0: no limit); over it: a timeout record.")] = 600.0,
     ocr: Ocr = OcrMode.auto,

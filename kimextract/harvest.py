@@ -56,7 +56,7 @@ class HarvestConfig:
     out_dir: Path
     politeness: Politeness = field(default_factory=Politeness)
     margin_minutes: float = 60.0  # asked for changes since the last complete harvest's start, less this
-    full: bool = False  # ask for every paper, not only the changed ones
+    full: bool = False  # ask for every paper, not only the changed ones, and try the files that failed again
     workers: Optional[int] = None  # batch workers reading the files
     read_timeout: Optional[float] = 600.0  # seconds per document for the batch
     progress: str = "none"
@@ -177,7 +177,8 @@ class _Walk:
         self.summary.files_listed += 1
         key = _listed_key(file)
         row = self.state.file(file.id, paper_id)
-        if row is not None and row.listed_key == key and self._still_held(row):
+        retry = self.config.full and row is not None and row.status != "content"  # --full tries failed files again
+        if row is not None and row.listed_key == key and self._still_held(row) and not retry:
             self.summary.files_unchanged += 1
             if row.withdrawn:
                 self.state.restore_file(file.id, paper_id)

@@ -20,8 +20,8 @@ from kimextract.oparl import Client, Politeness
 FAST = dict(timeout=0.5, retries=1, backoff=0.01)
 
 
-def harvest(url: str, folder: Path, **politeness):
-    config = HarvestConfig(out_dir=folder, politeness=Politeness(**{**FAST, **politeness}), workers=2)
+def harvest(url: str, folder: Path, full: bool = False, **politeness):
+    config = HarvestConfig(out_dir=folder, politeness=Politeness(**{**FAST, **politeness}), workers=2, full=full)
     return run_harvest(url, config)
 
 
@@ -154,6 +154,15 @@ def test_second_harvest_with_nothing_changed_downloads_nothing_then_only_the_cha
     assert all(r["oparl"]["paper"]["reference"] for r in withdrawn)
     assert [r["status"] for r in withdrawn if r["read"]] and all(r["read"]["amounts"] is not None for r in withdrawn if r["read"])
     assert third.papers_withdrawn == 1 and third.files_withdrawn == len(deleted_files) + len(replaced)
+
+    # --full: every paper listed, the failed files asked for again, nothing held fetched or read again
+    downloads_before = dict(fixture.downloads)
+    fourth = harvest(url, folder, full=True)
+    assert fourth.since is None and fourth.papers == len(fixture.papers)
+    asked = {fid for fid, n in fixture.downloads.items() if n > downloads_before.get(fid, 0)}
+    failed = {fid.rsplit("/", 1)[1] for fid in fixture.awkward_file_ids()}
+    assert asked and asked <= failed and fourth.contents_read == 0
+    assert fourth.records == {status: 1 for status in fixture.awkward_file_ids().values()}
 
 
 def test_a_list_page_that_keeps_failing_is_an_error_record_and_the_next_harvest_asks_again(tmp_path):
