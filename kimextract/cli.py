@@ -331,6 +331,51 @@ def archive(
 
 
 @app.command()
+def harvest(
+    url: Annotated[str, typer.Argument(help="The council information system's OParl endpoint: a System URL (all its bodies) or one Body's URL.", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="The harvest folder: files/ (each content once), read/, records.jsonl, harvest.sqlite. Run again into it to fetch what changed.", show_default=False)],
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", help="Files downloaded at once.")] = 2,
+    rate: Annotated[Optional[float], typer.Option("--rate", help="At most this many requests per second (default: no limit).", show_default=False)] = None,
+    http_timeout: Annotated[float, typer.Option("--http-timeout", help="Seconds to wait for the server to connect or send.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", help="Further attempts after a 429, a 5xx, a timeout or a broken connection, with growing pauses (Retry-After honoured).")] = 4,
+    max_file_size: Annotated[float, typer.Option("--max-file-size", help="MiB per file; a larger one gets a too_large record.")] = 200.0,
+    margin: Annotated[float, typer.Option("--margin", help="Minutes before the last complete harvest's start from which changes are asked for (clock skew, late writes).")] = 60.0,
+    full: Annotated[bool, typer.Option("--full", help="Ask for every paper, not only those changed since the last harvest, and try the files that failed again (files held are not downloaded again).")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes reading the files (default: the cores).", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed to read one document (0: no limit); over it: a timeout record.")] = 600.0,
+    ocr: Ocr = OcrMode.auto,
+    no_repair: NoRepair = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+) -> None:
+    """Harvest a council's papers from its OParl 1.1 system: download each file once, read it, and write one
+    record per file with what the system says about it beside what kimextract read.
+
+    The next run into the same folder asks only for what changed. Exit 0 when every file was read; 3 when a
+    file or a list page got an error record; 2 for bad usage or a URL that is no OParl endpoint."""
+    if not url.startswith(("http://", "https://")):
+        fail(f"{url}: an http:// or https:// URL was expected")
+    for name, value in (("--concurrency", concurrency), ("--max-file-size", max_file_size), ("--http-timeout", http_timeout)):
+        if value <= 0:
+            fail(f"{name} must be positive")
+    if retries < 0 or margin < 0 or (rate is not None and rate <= 0) or timeout < 0:
+        fail("--retries, --margin and --timeout cannot be negative, and --rate must be positive")
+    from .harvest import HarvestConfig, harvest_summary_text, run_harvest
+    from .oparl import Politeness
+
+    options = _options(no_repair, ocr=ocr)
+    politeness = Politeness(timeout=http_timeout, retries=retries, rate=rate, max_file_mib=max_file_size, concurrency=concurrency)
+    config = HarvestConfig(out_dir=out_dir, politeness=politeness, margin_minutes=margin, full=full, workers=workers,
+                           read_timeout=timeout or None, progress="none" if quiet else "auto")
+    try:
+        summary = _run(lambda: run_harvest(url, config, options))
+    except KeyboardInterrupt:
+        fail("interrupted; what was fetched and read is kept: run the same command again to go on", 130)
+    typer.echo(harvest_summary_text(summary), err=True)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
+
+
+@app.command()
 def info(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,

@@ -284,3 +284,68 @@ class ErrorRecord(Record):
     )
     source: Source
     error: str
+
+
+class OParlPaper(Record):
+    """What the council information system says about a paper (OParl 1.1 Paper)."""
+
+    id: str
+    reference: Optional[str] = None
+    date: Optional[str] = Field(default=None, description="as the server writes it, normally YYYY-MM-DD")
+    paperType: Optional[str] = None
+    name: Optional[str] = None
+    modified: Optional[str] = None
+    deleted: bool = False
+    web: Optional[str] = None
+
+
+class OParlFile(Record):
+    """What the council information system says about one file of a paper (OParl 1.1 File)."""
+
+    id: str
+    role: Literal["mainFile", "auxiliaryFile"] = "mainFile"
+    name: Optional[str] = None
+    fileName: Optional[str] = None
+    mimeType: Optional[str] = None
+    size: Optional[int] = None
+    sha1Checksum: Optional[str] = None
+    sha512Checksum: Optional[str] = None
+    modified: Optional[str] = None
+    accessUrl: Optional[str] = None
+    downloadUrl: Optional[str] = None
+
+
+class OParlSource(Record):
+    """Where a harvested file comes from: the system, the body, the paper and the file."""
+
+    url: str = Field(description="the System or Body URL the harvest started from")
+    body: Optional[str] = Field(default=None, description="the Body's id")
+    body_name: Optional[str] = None
+    paper: Optional[OParlPaper] = None
+    file: Optional[OParlFile] = None
+    list_url: Optional[str] = Field(default=None, description="a list page that could not be read (status list_failed)")
+
+
+class Content(Record):
+    """The downloaded bytes, stored once by their sha256 under the harvest folder."""
+
+    sha256: str
+    size: int
+    path: str = Field(description="relative to the harvest folder")
+
+
+class HarvestRecord(Record):
+    """One file of a council information system: what the system says about it beside what kimextract read."""
+
+    schema_version: str = SCHEMA_VERSION
+    status: str = Field(
+        description="ok; the read's own error status (corrupt, encrypted …); or why the file was not read: "
+        "not_found, http_error, timeout, checksum_mismatch, unsupported (not a PDF or text), too_large, "
+        "bad_response, list_failed (a list page that kept failing)"
+    )
+    withdrawn: bool = Field(default=False, description="the system deleted the paper or file; what was read stays")
+    oparl: OParlSource
+    content: Optional[Content] = None
+    findings: list[Finding] = Field(default_factory=list, description="where the paper's own header and the system disagree")
+    error: Optional[str] = None
+    read: Optional[DocumentRecord | ErrorRecord] = Field(default=None, description="kimextract's record of the content")

@@ -24,7 +24,8 @@ assert not heavy, f"imported: {{heavy}}"
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["schema"], ["batch", "--help"], ["archive", "--help"], ["--version"], ["info"]])
+@pytest.mark.parametrize("args", [["--help"], ["schema"], ["batch", "--help"], ["archive", "--help"], ["harvest", "--help"],
+                                  ["--version"], ["info"]])
 def test_no_spacy_import(args):
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
