@@ -87,6 +87,8 @@ FIXES = regex.compile(r"(?i)festgesetzt|festsetz|\bsetze\s+ich\b|\bsetzen\s+wir\
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
+SAME_DAY = regex.compile(r"(?i)\bBescheid\w*\s+(?:von|vom)\s+(?:diesem|demselben|gleichen|selben)\s+Tag")
+ABBREVIATION_USED = regex.compile(r"\b(?:des|der|das|die|dem|vom|beim)\s+([A-ZÄÖÜ]{2,6})\b")  # 'des LS', 'das LAZuF'
 CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*:?\s*$")
 
 
@@ -353,6 +355,12 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
     if grant.decision_date is None and role != "change":
         grant.decision_date = _dated_just_before(text, mentions, starts, sents, sentence)
+    if grant.decision_date is None and role != "change":
+        grant.decision_date = _same_day(text, mentions, starts, sentence)
+    if mentions.header.kind != "bescheid" and (grant.decision_date is None or grant.authority is None or LOCAL_BODY.match(grant.authority)):
+        _told_just_after(text, mentions, starts, sents, sentence, grant)
+    if grant.authority is None or LOCAL_BODY.match(grant.authority):
+        grant.authority = _abbreviated_decider(text, body) or grant.authority
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis on the decision its head cites
@@ -447,6 +455,44 @@ def _dated_just_before(text: str, mentions: Mentions, starts, sents: Sentences, 
         return None
     dates = cited_dates(text, mentions, starts, before.start, before.end)
     return dates[-1].value if dates else None
+
+
+def _same_day(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[dt.date]:
+    """'Eine gute Nachricht hat uns am 2. Oktober 2024 erreicht: Das Ministerium … hat mit Bescheid von diesem
+    Tag …': the date the text named just before."""
+    said = SAME_DAY.search(text, sentence.start, sentence.end)
+    if said is None:
+        return None
+    dates = decision_dates(mentions, starts, max(0, sentence.start - 200), said.start())
+    return dates[-1].value if dates else None
+
+
+def _told_just_after(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence, grant: Grant) -> None:
+    """'Der Kreis erhält … 183.600 Euro … Bewilligt hat die Mittel das Landesamt … mit Bescheid vom 4. März
+    2024.': the sentence after, naming a Bescheid and its date but no amount, says who decided and when."""
+    index = bisect.bisect_right(sents.starts, sentence.start)
+    if index >= len(sents):
+        return
+    after = sents[index]
+    if not BESCHEID_CITED.search(text, after.start, after.end) or _in(mentions.amounts, starts, after.start, after.end):
+        return
+    dates = cited_dates(text, mentions, starts, after.start, after.end)
+    if grant.decision_date is None and dates:
+        grant.decision_date = dates[-1].value
+    found = find_authority(text[after.start:after.end])
+    if found and not LOCAL_BODY.match(found[0]) and (grant.authority is None or LOCAL_BODY.match(grant.authority)):
+        grant.authority = resolve_bare(found[0], text, after.start)
+
+
+def _abbreviated_decider(text: str, body: str) -> Optional[str]:
+    """'mit Bescheid des LS vom 19.04.2024' where the paper wrote 'Niedersächsisches Landesamt für Soziales,
+    Jugend und Familie (LS)' before: the body the abbreviation stands for."""
+    for used in ABBREVIATION_USED.finditer(body):
+        defined = regex.search(rf"\(\s*{regex.escape(used[1])}\s*\)", text)
+        found = find_authority(text[max(0, defined.start() - 200):defined.start()]) if defined else None
+        if found and not LOCAL_BODY.match(found[0]):
+            return found[0]
+    return None
 
 
 def decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:

@@ -68,7 +68,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         dates = decision_dates(mentions, starts, *span)
         if not amounts or not (dates or decided_on or in_session):
             continue
-        amount = amounts[0]
+        amount = _granted(table, amounts)
         decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
         text, provenance = view.provenance(*span)
         grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
@@ -98,6 +98,19 @@ def _module_in_caption(mentions: Mentions, context: Context, table: Table) -> Op
 
 
 NUMBERS_ONLY = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
+
+
+GRANTED_HEAD = regex.compile(r"(?i)\b(?:Zuwendung|Zuschuss|F(?:ö|o)rderung|F(?:ö|o)rderbetrag|bewilligt\w*)\b")
+EXPENSES_HEAD = regex.compile(r"(?i)\b\w*(?:Ausgaben|Kosten|Aus-)")
+
+
+def _granted(table: Table, amounts: list[Amount]) -> Amount:
+    """The amount granted of a row with several ('2022 | 11.02.2022 | 1,0 | 71.400 | 49.980' under 'zuwendungsfähige
+    Ausgaben in €' and 'Zuwendung in €'): the last where the heads name the expenses before the grant."""
+    granted, expenses = GRANTED_HEAD.search(table.column_heads), EXPENSES_HEAD.search(table.column_heads)
+    if len(amounts) > 1 and granted and expenses and expenses.start() < granted.start():
+        return amounts[-1]
+    return amounts[0]
 
 
 def row_spans(table: Table):
