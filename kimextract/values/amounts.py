@@ -184,7 +184,8 @@ def _shape(number: str) -> tuple[bool, bool]:
 
 
 def _reference_before(text: str, start: int) -> bool:
-    return bool(regex.search(r"(?i)(?:§+|\bNr\.?|\bAbs\.|\bZiffer|\bAnlage|\bS\.)\s*$", text[max(0, start - 10):start]))
+    return bool(regex.search(r"(?i)(?:§+|\bNr\.?|\bAbs\.|\bZiffer|\bAnlage|\bS\.|\bSeite|\b(?:Förder)?(?:Baustein|Modul)\w*|\bStufe)\s*$",
+                             text[max(0, start - 16):start]))
 
 
 @lru_cache(maxsize=None)
