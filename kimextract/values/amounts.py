@@ -42,6 +42,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
         (?<![\w-])
         (?P<words>(?:eine\s+halbe|(?:{number_word}|und)+)(?:\s+(?:Millionen|Million|Milliarden|Milliarde)(?:\s+(?:und\s+)?(?:{number_word}|und)+)?)?)
         \s+(?:Euro|EUR)\b
+        (?:\s+(?:und\s+)?(?P<cents>(?:{number_word}|und)+)(?:\s+Cent\b|(?=\s*[.,;]|\s*$)))?  # 'dreizehn Euro und fünfundvierzig Cent'
         """,
         regex.VERBOSE | regex.IGNORECASE,
     )
@@ -93,6 +94,9 @@ def scan_amounts(text: str) -> list[Hit]:
         value = parse_number_words(match["words"])
         if value is None or _after_in_worten(text, match.start()):
             continue
+        cents = parse_number_words(match["cents"]) if match["cents"] else None
+        if cents is not None and cents < 100:
+            value = Decimal(value) + Decimal(cents) / 100
         hits.append(Hit("amount", match.start(), match.end(), plain(Decimal(value))))
         taken.append(match.span())
     for item in _list_items(text, hits, free):  # '1.200, 850 und 2.300 Euro': the list shares the currency

@@ -16,6 +16,7 @@ from .numbers import Hit
 def _date_patterns() -> dict[str, regex.Pattern]:
     lex = values_lexicon()
     months = "|".join(sorted(lex["months"], key=len, reverse=True))
+    ordinals = "|".join(sorted(lex["ordinal_days"], key=len, reverse=True))
     day = r"(?:0?[1-9]|[12]\d|3[01])"
     month = r"(?:0?[1-9]|1[0-2])"
     left = r"(?<![\d.,/§])"
@@ -51,6 +52,9 @@ def _date_patterns() -> dict[str, regex.Pattern]:
         "slashed": regex.compile(r"(?<![\d./-])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])"),
         # '2023-04-17', '2015/08/12': the year first
         "year_first": regex.compile(r"(?<![\d./-])(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12]\d|3[01])(?![\d./-])"),
+        # 'am ersten Januar 2018': the day as an ordinal word, after a word that announces a date
+        "ordinal": regex.compile(
+            rf"(?<=\b(?:am|vom|zum|den|dem|bis)\s{{1,4}})(?P<od>{ordinals})\s+(?P<mn1>{months})\b\.?(?:\s+(?P<y1>\d{{4}})(?!\d))?", flags),
         # 'am 3-7-2017': hyphens only after a word that announces a date
         "hyphened": regex.compile(rf"(?<=\b(?:am|vom|zum|den|bis)\s{{1,4}})(?P<a>{day})-(?P<b>{month})-(?P<y>\d{{4}}|\d{{2}})(?![\d-])", regex.IGNORECASE),
         # 'Der Bewilligungszeitraum beginnt am 1. Januar 2023 und endet am 31. Dezember 2023.'
@@ -153,6 +157,18 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
             if value is not None:
                 hits.append(Hit("date", match.start(), match.end(), value))
                 taken.append(match.span())
+    for match in patterns["ordinal"].finditer(text):
+        if not free(*match.span()):
+            continue
+        year = _year(match["y1"]) or _context_year(hits, match.start(), default_year, text)
+        month = values_lexicon()["months"][match["mn1"].lower()]
+        try:
+            value = dt.date(year, month, values_lexicon()["ordinal_days"][match["od"].lower()]) if year else None
+        except ValueError:
+            value = None
+        if value is not None:
+            hits.append(Hit("date", match.start(), match.end(), value, {"year_from_context": not match["y1"]}))
+            taken.append(match.span())
     for name in ("slashed", "year_first", "hyphened"):
         for match in patterns[name].finditer(text):
             value = _other_order(match, name) if free(*match.span()) else None
