@@ -421,6 +421,7 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
             continue
         left, bottom, right, top = textpage.get_charbox(pdf_index)
         if right > left or top > bottom:
+            left, right = _glyphless_stretch(textpage, pdf_index, left, right)
             boxes.append((left, height - top, right, height - bottom))
     if not boxes:
         return None
@@ -430,3 +431,32 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
         round(max(b[2] for b in boxes), 2),
         round(max(b[3] for b in boxes), 2),
     )
+
+
+GLYPHLESS_FONT = b"GlyphLessFont"
+
+
+def _glyphless_stretch(textpage, index: int, left: float, right: float) -> tuple[float, float]:
+    """Tesseract's invisible text layer ('GlyphLessFont') stretches each word together with the space after it over
+    the word's ink, so a word of n glyphs has n+1 equal cells and every glyph box stops short of the ink: '1,5' is
+    boxed as '1,'. The glyph's cells are spread over the whole width again; other fonts are left alone."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_raw
+
+    name = ctypes.create_string_buffer(64)
+    if pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, name, 64, None) == 0 or name.value != GLYPHLESS_FONT:
+        return left, right
+    count = textpage.count_chars()
+    first = index
+    while first > 0 and not textpage.get_text_range(first - 1, 1).isspace():
+        first -= 1
+    after = index
+    while after < count and not textpage.get_text_range(after, 1).isspace():
+        after += 1
+    if after >= count or textpage.get_text_range(after, 1) != " " or pdfium_raw.FPDFText_IsGenerated(textpage.raw, after):
+        return left, right  # no space of the layer's own after the word: its glyphs fill the ink already
+    glyphs = after - first
+    word_left = textpage.get_charbox(first)[0]
+    stretch = (glyphs + 1) / glyphs
+    return word_left + (left - word_left) * stretch, word_left + (right - word_left) * stretch
