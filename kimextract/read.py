@@ -44,7 +44,8 @@ class Page:
     text: str
     has_text: bool
     char_index: Optional[list[int]] = None  # per text character: index of the PDF character, -1 for none
-    ocr: bool = False  # the text comes from OCR in this run (no character boxes)
+    ocr: bool = False  # the text comes from OCR in this run
+    words: Optional[list[tuple[int, int, "BBox"]]] = None  # OCR'd words: start, end in the page text, box in points
 
 
 @dataclass
@@ -81,10 +82,13 @@ class Document:
 
     def bbox(self, start: int, end: int) -> Optional[BBox]:
         """Box (x0, top, x1, bottom in points, origin top left) of the text span, or None without a PDF."""
-        if self._boxer is None:
-            return None
         number = self.page_of(start)
         page_start = self.page_starts[number - 1]
+        words = self.pages[number - 1].words
+        if words is not None:
+            return words_box(words, start - page_start, end - page_start, self.pages[number - 1].text)
+        if self._boxer is None:
+            return None
         return self._boxer(number, start - page_start, end - page_start)
 
     def render_box(self, page: int, bbox: BBox, dpi: int = 400):
@@ -409,6 +413,35 @@ def _normalise_page_text(raw: str) -> tuple[str, list[int]]:
         chars.append(ch)
         index.append(i)
     return "".join(chars), index
+
+
+def words_box(words: list[tuple[int, int, BBox]], start: int, end: int, text: str = "") -> Optional[BBox]:
+    """Box of a span of an OCR'd page from its words' boxes; a word the span covers in part gives the part of its
+    box in proportion to its characters' widths ('0,5' of '0,5-Stelle', '15.08.2022' of '15.08.2022.')."""
+    boxes = []
+    for word_start, word_end, (x0, top, x1, bottom) in words:
+        if word_end <= start or word_start >= end:
+            continue
+        widths = [_glyph_width(text[i]) if i < len(text) else 1.0 for i in range(word_start, word_end)]
+        unit = (x1 - x0) / (sum(widths) or 1)
+        left = x0 + unit * sum(widths[:max(0, start - word_start)])
+        right = x1 - unit * sum(widths[len(widths) - max(0, word_end - end):]) if word_end > end else x1
+        boxes.append((left, top, right, bottom))
+    if not boxes:
+        return None
+    return (round(min(b[0] for b in boxes), 2), round(min(b[1] for b in boxes), 2),
+            round(max(b[2] for b in boxes), 2), round(max(b[3] for b in boxes), 2))
+
+
+PUNCTUATION_GLYPHS = ".,:;!'"
+NARROW_GLYPHS = "|()[]-/ilIjtf1"
+
+
+def _glyph_width(char: str) -> float:
+    """Rough relative width of a glyph in a proportional font: punctuation and thin letters are narrow."""
+    if char in PUNCTUATION_GLYPHS:
+        return 0.25
+    return 0.45 if char in NARROW_GLYPHS else (1.4 if char in "mwMW€%" else 1.0)
 
 
 def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
