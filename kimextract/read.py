@@ -58,6 +58,7 @@ class Document:
     sha256: Optional[str] = None
     encoding: Optional[str] = None  # of a text file's bytes
     ocr: bool = False
+    ocr_pages: list[dict] = field(default_factory=list)  # per page OCR'd in this run: engine, version, language, dpi
     page_starts: list[int] = field(default_factory=list)
     _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
     _renderer: Optional[Callable[[int, Optional[BBox], int], object]] = None
@@ -155,19 +156,19 @@ def bytes_to_document(data: bytes, path: Optional[Path] = None, max_pages: Optio
         if not data.lstrip()[:1024].startswith(PDF_MAGIC) and PDF_MAGIC not in data[:1024]:
             raise InputError("not a PDF (no %PDF- header)", path, status="not_a_pdf")
         return _read_pdf(path, data, sha256, max_pages)
+    from .images import image_kind, read_image  # scans as image files: pages to OCR
+
+    if image_kind(data) is not None:
+        return read_image(path, data, sha256, max_pages)
     _refuse_other_formats(data, path)
     text, encoding = _decode_text(data, path)
     return text_to_document(text.replace("\r\n", "\n"), path, sha256, encoding)
 
 
-# Files people drop into an archive folder that are neither PDF nor text, by their first bytes.
-IMAGE_ADVICE = "OCR it into a PDF first (tesseract IMAGE OUT -l deu pdf)"
+# Files people drop into an archive folder that are neither PDF, text nor an image kimextract OCRs, by their first bytes.
+IMAGE_ADVICE = "save it as PNG, JPEG or TIFF, or OCR it into a PDF first (tesseract IMAGE OUT -l deu pdf)"
 OFFICE_ADVICE = "save it as PDF first"
 OTHER_FORMATS = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image", IMAGE_ADVICE),
-    (b"\xff\xd8\xff", "a JPEG image", IMAGE_ADVICE),
-    (b"II*\x00", "a TIFF image", IMAGE_ADVICE),
-    (b"MM\x00*", "a TIFF image", IMAGE_ADVICE),
     (b"GIF8", "a GIF image", IMAGE_ADVICE),
     (b"PK\x03\x04", "a ZIP archive or office document (.docx, .odt, .xlsx)", OFFICE_ADVICE),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old office document (.doc, .xls)", OFFICE_ADVICE),

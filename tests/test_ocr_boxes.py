@@ -109,3 +109,44 @@ def test_boxes_on_a_tesseract_text_layer_reach_the_last_glyph():
             image = document.render_page(share.provenance.page, DPI)
             assert ink_inside(image, share.provenance.bbox)
             assert ink_beyond_right_edge(image, share.provenance.bbox) <= 1.0, share.text
+
+
+@needs_tesseract
+@pytest.mark.parametrize("suffix", [".tif", ".png", ".jpg"])
+def test_scans_as_image_files_are_read_with_ocr_and_boxed(tmp_path, suffix):
+    """A multi-page TIFF, a PNG and a JPEG are read with OCR; every value gets a box around its glyphs (boxes in
+    points at the image's resolution), and the record says what read each page."""
+    from kimextract import Options, extract_file
+    from kimextract.read import read_document
+
+    images = page_images(SAMPLE / "text.pdf")[:2 if suffix == ".tif" else 1]
+    scan = tmp_path / f"scan{suffix}"
+    if suffix == ".tif":
+        images[0].save(scan, save_all=True, append_images=images[1:], dpi=(DPI, DPI), compression="tiff_deflate")
+    else:
+        images[0].save(scan, dpi=(DPI, DPI), **({"quality": 90} if suffix == ".jpg" else {}))
+
+    record = extract_file(scan, Options(ocr_language="deu", ocr_dpi=300))
+    assert record.source.media_type.startswith("image/") and record.source.pages == len(images)
+    assert [(p.page, p.engine, p.language, p.dpi) for p in record.source.ocr_pages] == \
+        [(n, "tesseract", "deu", 300) for n in range(1, len(images) + 1)]
+    assert all(p.version for p in record.source.ocr_pages)
+    found = values_of(record)
+    assert len(found) >= 3 and all(v.provenance.bbox is not None for v in found)
+    with read_document(scan) as document:
+        rendered = [document.render_page(n, DPI) for n in range(1, len(images) + 1)]
+    text = record_text(record, scan)
+    for value in found:
+        image = rendered[value.provenance.page - 1]
+        assert ink_inside(image, value.provenance.bbox), value.text
+        assert ink_beyond_right_edge(image, value.provenance.bbox) <= room_after(text, value), value.text
+
+
+def test_a_language_without_its_model_is_one_clear_error(tmp_path):
+    from kimextract import InputError, Options, extract_file
+
+    scan = tmp_path / "scan.png"
+    page_images(SAMPLE / "text.pdf", 72)[0].save(scan)
+    with pytest.raises(InputError) as raised:
+        extract_file(scan, Options(ocr_language="xyz"))
+    assert "xyz" in str(raised.value) and "\n" not in str(raised.value)
