@@ -52,6 +52,10 @@ def _date_patterns() -> dict[str, regex.Pattern]:
         "slashed": regex.compile(r"(?<![\d./-])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])"),
         # '2023-04-17', '2015/08/12': the year first
         "year_first": regex.compile(r"(?<![\d./-])(?P<y>(?:19|20)\d\d)(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12]\d|3[01])(?![\d./-])"),
+        # 'Im November 2021 zwischen dem 19. und dem 20.': the month named before a range of days
+        "month_first_range": regex.compile(
+            rf"\bim\s+(?P<mn1>{months})(?:\s+(?P<y1>\d{{4}}))?\b[^.\n\d]{{0,30}}?\b(?:zwischen\s+dem|vom)\s+"
+            rf"(?P<d1>{day})\.\s*(?:und|bis(?:\s+zum)?|[-–—])\s*(?:dem\s+)?(?P<d2>{day})\.(?!\s?\d|\s*(?:{months})\b)", flags),
         # 'am ersten Januar 2018': the day as an ordinal word, after a word that announces a date
         "ordinal": regex.compile(
             rf"(?<=\b(?:am|vom|zum|den|dem|bis)\s{{1,4}})(?P<od>{ordinals})\s+(?P<mn1>{months})\b\.?(?:\s+(?P<y1>\d{{4}})(?!\d))?", flags),
@@ -157,6 +161,20 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
             if value is not None:
                 hits.append(Hit("date", match.start(), match.end(), value))
                 taken.append(match.span())
+    for match in patterns["month_first_range"].finditer(text):
+        if not free(match.start("d1"), match.end()):
+            continue
+        year = _year(match["y1"]) or _context_year(hits, match.start(), default_year, text)
+        month = values_lexicon()["months"][match["mn1"].lower()]
+        try:
+            first, second = (dt.date(year, month, int(match[g])) for g in ("d1", "d2")) if year else (None, None)
+        except ValueError:
+            first = second = None
+        if first is not None and first <= second:
+            details = {"period": (match.start("d1"), match.end()), "year_from_context": not match["y1"]}
+            hits.append(Hit("date", match.start("d1"), match.end("d1") + 1, first, dict(details)))
+            hits.append(Hit("date", match.start("d2"), match.end(), second, dict(details)))
+            taken.append((match.start("d1"), match.end()))
     for match in patterns["ordinal"].finditer(text):
         if not free(*match.span()):
             continue
