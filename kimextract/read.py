@@ -447,6 +447,7 @@ def _glyph_width(char: str) -> float:
 
 def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
     boxes = []
+    glyphless: Optional[bool] = None  # asked once per span: Tesseract's text layer is set in one font
     for offset in range(max(start, 0), min(end, len(page.text))):
         if page.text[offset].isspace():
             continue
@@ -455,7 +456,10 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
             continue
         left, bottom, right, top = textpage.get_charbox(pdf_index)
         if right > left or top > bottom:
-            left, right = _glyphless_stretch(textpage, pdf_index, left, right)
+            if glyphless is None:
+                glyphless = _in_glyphless_font(textpage, pdf_index)
+            if glyphless:
+                left, right = _glyphless_stretch(textpage, page, offset, left, right)
             boxes.append((left, height - top, right, height - bottom))
     if not boxes:
         return None
@@ -470,27 +474,30 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
 GLYPHLESS_FONT = b"GlyphLessFont"
 
 
-def _glyphless_stretch(textpage, index: int, left: float, right: float) -> tuple[float, float]:
-    """Tesseract's invisible text layer ('GlyphLessFont') stretches each word together with the space after it over
-    the word's ink, so a word of n glyphs has n+1 equal cells and every glyph box stops short of the ink: '1,5' is
-    boxed as '1,'. The glyph's cells are spread over the whole width again; other fonts are left alone."""
+def _in_glyphless_font(textpage, index: int) -> bool:
     import ctypes
 
     import pypdfium2.raw as pdfium_raw
 
     name = ctypes.create_string_buffer(64)
-    if pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, name, 64, None) == 0 or name.value != GLYPHLESS_FONT:
-        return left, right
-    count = textpage.count_chars()
-    first = index
-    while first > 0 and not textpage.get_text_range(first - 1, 1).isspace():
+    return pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, name, 64, None) > 0 and name.value == GLYPHLESS_FONT
+
+
+def _glyphless_stretch(textpage, page: Page, offset: int, left: float, right: float) -> tuple[float, float]:
+    """Tesseract's invisible text layer ('GlyphLessFont') stretches each word together with the space after it over
+    the word's ink, so a word of n glyphs has n+1 equal cells and every glyph box stops short of the ink: '1,5' is
+    boxed as '1,'. The glyph's cell is spread over the whole width again."""
+    text = page.text
+    first = offset
+    while first > 0 and not text[first - 1].isspace():
         first -= 1
-    after = index
-    while after < count and not textpage.get_text_range(after, 1).isspace():
+    after = offset
+    while after < len(text) and not text[after].isspace():
         after += 1
-    if after >= count or textpage.get_text_range(after, 1) != " " or pdfium_raw.FPDFText_IsGenerated(textpage.raw, after):
+    first_index = page.char_index[first] if page.char_index and first < len(page.char_index) else -1
+    if after >= len(text) or text[after] != " " or first_index < 0:
         return left, right  # no space of the layer's own after the word: its glyphs fill the ink already
     glyphs = after - first
-    word_left = textpage.get_charbox(first)[0]
+    word_left = textpage.get_charbox(first_index)[0]
     stretch = (glyphs + 1) / glyphs
     return word_left + (left - word_left) * stretch, word_left + (right - word_left) * stretch
