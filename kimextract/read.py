@@ -304,7 +304,7 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         if bbox is None:
             return page.render(scale=dpi / 72, grayscale=True).to_pil()
         width, height = page.get_size()
-        pad = 3
+        pad = 1  # value boxes reach their glyphs; more room takes in table rules that spoil a re-reading
         x0, top, x1, bottom = bbox
         crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
