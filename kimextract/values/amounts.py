@@ -41,8 +41,8 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
         rf"""
         (?<![\w-])
         (?P<words>(?:eine\s+halbe|(?:{number_word}|und)+)(?:\s+(?:Millionen|Million|Milliarden|Milliarde)(?:\s+(?:und\s+)?(?:{number_word}|und)+)?)?)
-        \s+(?:Euro|EUR)\b
-        (?:\s+(?:und\s+)?(?P<cents>(?:{number_word}|und)+)(?:\s+Cent\b|(?=\s*[.,;]|\s*$)))?  # 'dreizehn Euro und fünfundvierzig Cent'
+        \s+(?P<eur>Euro|EUR)\b
+        (?:\s+(?:und\s+)?(?P<cents>(?:{number_word}|und)+)(?:(?P<cent>\s+Cent\b)|(?=\s*[.,;]|\s*$)))?  # 'dreizehn Euro und fünfundvierzig Cent'
         """,
         regex.VERBOSE | regex.IGNORECASE,
     )
@@ -95,10 +95,11 @@ def scan_amounts(text: str) -> list[Hit]:
         if value is None or _after_in_worten(text, match.start()):
             continue
         cents = parse_number_words(match["cents"]) if match["cents"] else None
-        if cents is not None and cents < 100:
-            value = Decimal(value) + Decimal(cents) / 100
-        hits.append(Hit("amount", match.start(), match.end(), plain(Decimal(value))))
-        taken.append(match.span())
+        end = match.end("eur")
+        if cents is not None and cents < 100 and (match["cent"] or cents >= 10):  # 'zwei Euro fünfzig'; not '… Euro ein,'
+            value, end = Decimal(value) + Decimal(cents) / 100, match.end()
+        hits.append(Hit("amount", match.start(), end, plain(Decimal(value))))
+        taken.append((match.start(), end))
     for item in _list_items(text, hits, free):  # '1.200, 850 und 2.300 Euro': the list shares the currency
         hits.append(item)
         taken.append((item.start, item.end))

@@ -48,9 +48,11 @@ def _position_patterns() -> dict[str, regex.Pattern]:
             rf"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?|{number_words})\s+(?P<joint>auf|und|bzw\.|oder|sowie|statt|von)\s+(?:jeweils\s+)?$", regex.IGNORECASE),
         # 'davon entfallen auf die Gemeinde Bönen 0,38, auf Kamen 0,5': shares of recipients named in a list
         "recipient_share": regex.compile(
-            r"(?:\b(?:auf|für)\s+(?:(?:die|den|das|dem)\s+)?|(?<=[:;(]|,)\s*(?:(?:die|der)\s+)?)"
-            r"(?P<name>(?-i:(?:Stadt\s+|Gemeinde\s+|Kreis\s+|Kommune\s+)?[A-ZÄÖÜ][\w-]+(?:\s+[A-ZÄÖÜ][\w-]+)?))"
-            r"(?:\s+erhält)?\s+(?:mit\s+)?(?P<num>\d{1,2},\d{1,2})(?!\d|[.,]\d|\s*(?:%|€|EUR|Euro|Mio|Mrd|Tsd|T€|Prozent))"),
+            r"(?:\b(?:auf|für)[ \t]+(?:(?:die|den|das|dem)[ \t]+)?|(?<=[:;(]|,)[ \t]*(?:(?:die|der)[ \t]+)?)"
+            r"(?P<name>(?-i:(?:Stadt[ \t]+|Gemeinde[ \t]+|Kreis[ \t]+|Kommune[ \t]+)?[A-ZÄÖÜ][\w-]+(?:[ \t]+[A-ZÄÖÜ][\w-]+)?))"
+            r"(?:[ \t]+erhält)?[ \t]+(?:mit[ \t]+)?(?P<num>\d{1,2},\d{1,2})(?!\d|[.,]\d)"
+            # the list goes on or ends: not a table row ('Fachbereich Soziales 3,0 besetzt')
+            r"(?=[ \t]*(?:[,;.)]|und\b|sowie\b|$))"),
         # 'die Zahl der geförderten Vollzeitstellen erhöht sich von bisher 4,0 auf 5,5'
         "noun_before": regex.compile(
             rf"(?<![\w-])(?:[\w-]*?stellen|Stellenumfang|Stellenanteile?|{units})\b[^.;:\d€]{{0,60}}?\bvon\s+(?:bisher\s+)?"
