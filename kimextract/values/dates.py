@@ -161,29 +161,11 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
             if value is not None:
                 hits.append(Hit("date", match.start(), match.end(), value))
                 taken.append(match.span())
-    for match in patterns["month_first_range"].finditer(text):
-        if not free(match.start("d1"), match.end()):
-            continue
-        year = _year(match["y1"]) or _context_year(hits, match.start(), default_year, text)
-        month = values_lexicon()["months"][match["mn1"].lower()]
-        try:
-            first, second = (dt.date(year, month, int(match[g])) for g in ("d1", "d2")) if year else (None, None)
-        except ValueError:
-            first = second = None
-        if first is not None and first <= second:
-            details = {"period": (match.start("d1"), match.end()), "year_from_context": not match["y1"]}
-            hits.append(Hit("date", match.start("d1"), match.end("d1") + 1, first, dict(details)))
-            hits.append(Hit("date", match.start("d2"), match.end(), second, dict(details)))
-            taken.append((match.start("d1"), match.end()))
-    for match in patterns["ordinal"].finditer(text):
-        if not free(*match.span()):
-            continue
-        year = _year(match["y1"]) or _context_year(hits, match.start(), default_year, text)
-        month = values_lexicon()["months"][match["mn1"].lower()]
-        try:
-            value = dt.date(year, month, values_lexicon()["ordinal_days"][match["od"].lower()]) if year else None
-        except ValueError:
-            value = None
+    for match in patterns["month_first_range"].finditer(text):  # 'Im November zwischen dem 19. und dem 20.'
+        if free(match.start("d1"), match.end()):
+            _add_month_first_range(hits, taken, match, _year(match["y1"]) or _context_year(hits, match.start(), default_year, text))
+    for match in patterns["ordinal"].finditer(text):  # 'am ersten Januar 2018'
+        value = _ordinal_date(match, _year(match["y1"]) or _context_year(hits, match.start(), default_year, text)) if free(*match.span()) else None
         if value is not None:
             hits.append(Hit("date", match.start(), match.end(), value, {"year_from_context": not match["y1"]}))
             taken.append(match.span())
@@ -220,11 +202,41 @@ def scan_dates(text: str, default_year: Optional[int] = None) -> list[Hit]:
         value = _make_date(match, 1, year)
         if value is not None:
             hits.append(Hit("date", match.start(), match.end(), value, {"year_from_context": True}))
-    blocked = {id(h) for h in hits if _not_a_date(text, h)}
-    blocked_periods = {h.details.get("period") for h in hits if id(h) in blocked and h.details.get("period")}
-    hits = [h for h in hits if id(h) not in blocked and (h.details.get("period") is None or h.details["period"] not in blocked_periods)]
+    hits = _without_numbers_named_otherwise(text, hits)
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _without_numbers_named_otherwise(text: str, hits: list[Hit]) -> list[Hit]:
+    """The hits but those a word names as a section, product or budget line (and the other end of their range)."""
+    blocked = {id(h) for h in hits if _not_a_date(text, h)}
+    periods = {h.details.get("period") for h in hits if id(h) in blocked and h.details.get("period")}
+    return [h for h in hits if id(h) not in blocked and (h.details.get("period") is None or h.details["period"] not in periods)]
+
+
+def _add_month_first_range(hits: list[Hit], taken: list, match: regex.Match, year: Optional[int]) -> None:
+    """Both days of a range whose month was named before it, as a period."""
+    if year is None:
+        return
+    month = values_lexicon()["months"][match["mn1"].lower()]
+    try:
+        first, second = (dt.date(year, month, int(match[group])) for group in ("d1", "d2"))
+    except ValueError:
+        return
+    if first <= second:
+        details = {"period": (match.start("d1"), match.end()), "year_from_context": not match["y1"]}
+        hits.append(Hit("date", match.start("d1"), match.end("d1") + 1, first, dict(details)))
+        hits.append(Hit("date", match.start("d2"), match.end(), second, dict(details)))
+        taken.append((match.start("d1"), match.end()))
+
+
+def _ordinal_date(match: regex.Match, year: Optional[int]) -> Optional[dt.date]:
+    """'ersten Januar' in ``year``."""
+    lex = values_lexicon()
+    try:
+        return dt.date(year, lex["months"][match["mn1"].lower()], lex["ordinal_days"][match["od"].lower()]) if year else None
+    except ValueError:
+        return None
 
 
 def _other_order(match: regex.Match, name: str) -> Optional[dt.date]:
