@@ -13,6 +13,7 @@ library modules log to ``logging.getLogger(__name__)``; only this module configu
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -112,7 +113,8 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0):
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0,
+             ocr_lang: str = "deu", ocr_dpi: int = 300):
     from .rules import Rule
     from .process import Options
 
@@ -122,7 +124,12 @@ def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: 
         fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
     if timeout < 0:
         fail("--timeout must be positive (0: no limit)")
-    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None)
+    if not re.fullmatch(r"[a-z_]{3,}(?:\+[a-z_]{3,})*", ocr_lang):
+        fail(f"--ocr-lang takes Tesseract language codes such as deu or deu+eng, not {ocr_lang!r}")
+    if not 70 <= ocr_dpi <= 1200:
+        fail(f"--ocr-dpi takes a resolution from 70 to 1200, not {ocr_dpi}")
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None,
+                   ocr_language=ocr_lang, ocr_dpi=ocr_dpi)
 
 
 def _warn_if_no_tesseract(paths: list[str]) -> None:
@@ -132,13 +139,15 @@ def _warn_if_no_tesseract(paths: list[str]) -> None:
     from .ocr import tesseract
 
     problem = tesseract().problem
-    if problem and any(p.lower().endswith(".pdf") or "*" in p or os.path.isdir(p) for p in paths):
+    if problem and any(p.lower().endswith((".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")) or "*" in p or os.path.isdir(p) for p in paths):
         log.warning("scans are not OCR'd and numbers on scanned pages are not re-read. %s", problem)
 
 
-PathArg = Annotated[Path, typer.Argument(help="A .pdf or a text file (in any encoding).", show_default=False)]
+PathArg = Annotated[Path, typer.Argument(help="A .pdf, a text file (in any encoding) or a scan as .tif, .png or .jpg.", show_default=False)]
 NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
-Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer (with Tesseract).")]
+Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer and image files (with Tesseract).")]
+OcrLang = Annotated[str, typer.Option("--ocr-lang", metavar="LANG", help="Tesseract's language models for OCR, e.g. deu or deu+eng.")]
+OcrDpi = Annotated[int, typer.Option("--ocr-dpi", metavar="DPI", help="Resolution pages are rendered at for OCR.")]
 Disable = Annotated[Optional[list[str]], typer.Option("--disable", metavar="RULE", help="Switch a rule off by its code, e.g. rate_changes_across_years (repeatable).")]
 Timeout = Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: exit 3.")]
 
@@ -149,13 +158,15 @@ def extract(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
     no_repair: NoRepair = False,
     ocr: Ocr = OcrMode.auto,
+    ocr_lang: OcrLang = "deu",
+    ocr_dpi: OcrDpi = 300,
     timeout: Timeout = 0.0,
 ) -> None:
     """Extract one document and print its JSON record."""
     from .process import extract_file
     from .write import record_to_json, write_atomically
 
-    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout)))
+    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout, ocr_lang=ocr_lang, ocr_dpi=ocr_dpi)))
     text = record_to_json(record)
     if out is None:
         typer.echo(text)
@@ -198,7 +209,7 @@ def check(
     skipped: list[str] = []
     records = _run(lambda: list(records_of(paths, options, skipped)))
     if skipped:
-        log.warning("skipped %d file%s neither .pdf nor .txt (-v names them)", len(skipped), "s" if len(skipped) != 1 else "")
+        log.warning("skipped %d file%s neither .pdf, .txt nor an image (-v names them)", len(skipped), "s" if len(skipped) != 1 else "")
     results = [(Path(r.source.path or "-"), _without(r, options.disabled_rules)) for r in records if isinstance(r, DocumentRecord)]
     failed = [r for r in records if not isinstance(r, DocumentRecord)]
     for record in failed:
@@ -223,7 +234,7 @@ def _without(record: Any, disabled: frozenset[str]) -> Any:
 
 @app.command()
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt) or glob patterns.", metavar="INPUT", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf, .txt and scans as .tif, .png, .jpg) or glob patterns.", metavar="INPUT", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the records to this file (default: standard output).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Also write one JSON file per input into this folder.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="jsonl: one record per line; csv: one row per amount.")] = OutputFormat.jsonl,
@@ -233,6 +244,8 @@ def batch(
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
     max_memory: Annotated[Optional[int], typer.Option("--max-memory", help="MiB of memory per worker (0: no limit; default: half the memory shared among the workers); over it: a too_large record.", show_default=False)] = None,
     ocr: Ocr = OcrMode.auto,
+    ocr_lang: OcrLang = "deu",
+    ocr_dpi: OcrDpi = 300,
     disable: Disable = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
@@ -247,7 +260,7 @@ def batch(
     from .batch import BatchConfig, run_batch
     from .report import summary_text
 
-    options = _options(no_repair, disable, ocr)
+    options = _options(no_repair, disable, ocr, ocr_lang=ocr_lang, ocr_dpi=ocr_dpi)
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt.value, workers=workers, resume=resume, timeout=timeout or None,
                          progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,

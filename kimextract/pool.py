@@ -89,7 +89,8 @@ def extract_record(path: str | os.PathLike[str], options: Optional[Options] = No
             return _error_record(path, "unreadable", problem)
         record = extract_file(path, options)
         source = record.source
-        if source.media_type == "application/pdf" and source.pages and len(source.pages_without_text) == source.pages and not source.ocr:
+        if (source.media_type == "application/pdf" or source.media_type.startswith("image/")) and source.pages \
+                and len(source.pages_without_text) == source.pages and not source.ocr:
             # --ocr never: an image-only PDF gives no text at all, which is no result.
             message = f"no text layer on any page; run with --ocr auto ({TESSERACT_HINT}) to OCR it"
             return _error_record(path, "no_text_layer", message, source.sha256)

@@ -183,6 +183,16 @@ class RepairRecord(Record):
     provenance: Provenance
 
 
+class OcrPage(Record):
+    """A page kimextract read with OCR in this run, and what read it."""
+
+    page: int = Field(description="1-based page")
+    engine: str = "tesseract"
+    version: Optional[str] = None
+    language: str = Field(description="Tesseract's language models, e.g. 'deu' or 'deu+eng'")
+    dpi: int = Field(description="the resolution the page was rendered at for OCR")
+
+
 class Source(Record):
     path: Optional[str] = Field(default=None, description="the input's path as text; bytes that are not UTF-8 shown as U+FFFD")
     path_bytes: Optional[str] = Field(
@@ -193,6 +203,7 @@ class Source(Record):
     media_type: str = "text/plain"
     pages_without_text: list[int] = Field(default_factory=list, description="1-based pages with no text layer")
     ocr: bool = Field(default=False, description="text was produced by OCR in this run")
+    ocr_pages: list[OcrPage] = Field(default_factory=list, description="the pages OCR'd in this run, each with its engine, version, language and resolution")
     encoding: Optional[str] = Field(default=None, description="the encoding a text file was read in (utf-8, cp1252 …); null for a PDF")
 
 
@@ -234,6 +245,8 @@ class DocumentHeader(Record):
 class EngineOptions(Record):
     repair: bool = True
     ocr: Literal["auto", "always", "never"] = "auto"
+    ocr_language: str = "deu"
+    ocr_dpi: int = 300
     disabled_rules: list[str] = Field(default_factory=list)
     max_pages: Optional[int] = None
 

@@ -209,7 +209,7 @@ def summary_text(summary: Summary) -> str:
     by_status = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
     lines.append(f"  documents: {by_status or 'none'}" + (f" ({summary.skipped} from the earlier run)" if summary.skipped else ""))
     if summary.unsupported:
-        lines.append(f"  skipped: {summary.unsupported} file{'s' if summary.unsupported != 1 else ''} neither .pdf nor .txt "
+        lines.append(f"  skipped: {summary.unsupported} file{'s' if summary.unsupported != 1 else ''} neither .pdf, .txt nor an image "
                      "(kimextract -v batch … names them)")
     lines.append(f"  pages: {summary.pages} in this run ({rate:.1f} pages/s)" + (f", {summary.ocr_documents} document{'s' if summary.ocr_documents != 1 else ''} OCR'd" if summary.ocr_documents else ""))
     if summary.findings:
