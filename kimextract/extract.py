@@ -69,9 +69,8 @@ class View:
         """Offset in the view of an offset in the original text (the first view offset that maps there)."""
         if self.text is self.document.text:
             return pos
-        if not hasattr(self, "_originals"):
-            self._originals = [self.to_original(i) for i in range(len(self.text) + 1)]
-        return bisect.bisect_left(self._originals, pos)
+        # to_original is monotone: bisect over the view's offsets, mapping only the ones it looks at
+        return bisect.bisect_left(range(len(self.text) + 1), pos, key=self.to_original)
 
     def provenance(self, start: int, end: int) -> tuple[str, Provenance]:
         original_start, original_end = self.to_original(start), self.to_original(end)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import zlib
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ MAX_STREAM_BYTES = 256 * 1024 * 1024  # one PDF stream (a page's content), infla
 MAX_INFLATED_BYTES = 1024 * 1024 * 1024  # all streams of a PDF but its images, inflated
 MAX_PAGE_CHARS = 1_000_000  # characters on one PDF page
 MAX_DOCUMENT_CHARS = 50_000_000  # characters in one document
-OPEN_TEXT_PAGES = 8  # text pages kept open for boxes at once
+OPEN_TEXT_PAGES = 16  # text pages kept open for boxes at once
 
 BBox = tuple[float, float, float, float]
 
@@ -43,7 +44,7 @@ class Page:
     number: int  # 1-based
     text: str
     has_text: bool
-    char_index: Optional[list[int]] = None  # per text character: index of the PDF character, -1 for none
+    char_index: Optional[array] = None  # per text character: index of the PDF character, -1 for none (int32: 4 bytes a character)
     ocr: bool = False  # the text comes from OCR in this run (no character boxes)
 
 
@@ -257,32 +258,33 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         raise TooLargeError(f"PDF has {count} pages, more than the limit of {max_pages}", path)
     pages = []
     chars = 0
-    try:
-        for index in range(count):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
-            text, char_index = _normalise_page_text(textpage.get_text_range())
-            textpage.close()  # opened again for boxes, a few pages at a time: memory stays flat for long PDFs
-            page.close()
-            pages.append(Page(index + 1, text, bool(text.strip()), char_index))
-    except pdfium.PdfiumError as exc:
-        pdf.close()
-        raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
-
     heights: dict[int, float] = {}
-    open_pages: "OrderedDict[int, object]" = OrderedDict()  # the text pages boxes were asked for last
+    # The text pages boxes were asked for last. Reading leaves its last pages here, so that a short PDF is
+    # loaded once; a long one keeps only a few open: memory stays flat.
+    open_pages: "OrderedDict[int, object]" = OrderedDict()
+
+    def keep_open(number: int, page) -> object:
+        if len(open_pages) >= OPEN_TEXT_PAGES:
+            open_pages.popitem(last=False)[1].close()
+        heights[number] = page.get_height()
+        open_pages[number] = page.get_textpage()
+        return open_pages[number]
 
     def textpage_of(number: int):
         if number in open_pages:
             open_pages.move_to_end(number)
             return open_pages[number]
-        if len(open_pages) >= OPEN_TEXT_PAGES:
-            open_pages.popitem(last=False)[1].close()
-        page = pdf[number - 1]
-        heights[number] = page.get_height()
-        open_pages[number] = page.get_textpage()
-        return open_pages[number]
+        return keep_open(number, pdf[number - 1])
+
+    try:
+        for index in range(count):
+            textpage = keep_open(index + 1, pdf[index])
+            chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
+            text, char_index = _normalise_page_text(textpage.get_text_range())
+            pages.append(Page(index + 1, text, bool(text.strip()), char_index))
+    except pdfium.PdfiumError as exc:
+        pdf.close()
+        raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
 
     def boxer(number: int, start: int, end: int) -> Optional[BBox]:
         textpage = textpage_of(number)
@@ -392,23 +394,25 @@ def _load_error(exc: Exception, data: bytes, path: Optional[Path]) -> InputError
     return InputError(f"corrupt PDF ({detail})", path, status="corrupt")
 
 
-def _normalise_page_text(raw: str) -> tuple[str, list[int]]:
-    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index."""
-    chars, index = [], []
-    for i, ch in enumerate(raw):
-        if ch == "\r":
-            if i + 1 < len(raw) and raw[i + 1] == "\n":
-                continue
-            ch = "\n"
-        if ch == PDFIUM_LINE_HYPHEN:
-            chars += ["-", "\n"]
-            index += [i, -1]
-            continue
-        if ch in "\x00\x02":
-            ch = "-" if ch == "\x02" else " "
-        chars.append(ch)
-        index.append(i)
-    return "".join(chars), index
+# Where the text and its PDF indices part: a '\\r' before '\\n' is dropped, U+FFFE becomes two characters.
+_DROPPED_OR_DOUBLED = re.compile("\r(?=\n)|\ufffe")
+
+
+def _normalise_page_text(raw: str) -> tuple[str, array]:
+    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index.
+    Whole runs of characters are copied at once (a page is thousands of characters, the marks a few)."""
+    index = array("i")
+    done = 0
+    for mark in _DROPPED_OR_DOUBLED.finditer(raw):
+        at = mark.start()
+        index.extend(range(done, at))
+        if raw[at] == PDFIUM_LINE_HYPHEN:
+            index.extend((at, -1))
+        done = at + 1
+    index.extend(range(done, len(raw)))
+    text = (raw.replace("\r\n", "\n").replace("\r", "\n").replace(PDFIUM_LINE_HYPHEN, "-\n")
+            .replace("\x00", " ").replace("\x02", "-"))
+    return text, index
 
 
 def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
