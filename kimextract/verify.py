@@ -39,14 +39,15 @@ def verify_findings(document: Document, findings: list[Finding]) -> list[Finding
     if problem is not None:
         _warn_not_reread(document, findings, problem)
         return findings
-    # Every number to re-read, of every error finding, is read in one Tesseract run per reading mode: starting
-    # Tesseract and loading its model costs far more than reading one number.
+    # The numbers of all error findings are read in one Tesseract run (and the few it disputes in a second):
+    # starting Tesseract and loading its model costs far more than reading one number.
     asked = [(index, evidence, number) for index, finding in enumerate(findings) if finding.severity == "error"
              for evidence in _scanned_evidence(document, finding) for number in _numbers_of(evidence)]
-    seen_numbers = _read_numbers([_number_image(document, evidence, number) for _, evidence, number in asked])
+    images = [_number_image(document, evidence, number) for _, evidence, number in asked]
+    seen_numbers = _other_readings(images, [number.group() for _, _, number in asked])
     misread: dict[int, list[tuple[Evidence, str, str]]] = {}
     for (index, evidence, number), seen in zip(asked, seen_numbers):
-        if seen is not None and _differs(seen, number.group()) and _comparable(seen, number.group()):
+        if seen is not None:
             misread.setdefault(index, []).append((evidence, number.group(), seen))
     return [_as_warning(finding, misread[index]) if index in misread else finding for index, finding in enumerate(findings)]
 
@@ -120,19 +121,22 @@ def _number_image(document: Document, evidence: Evidence, number: regex.Match) -
     return buffer.getvalue()
 
 
-def _read_numbers(images: list[Optional[bytes]]) -> list[Optional[str]]:
-    """The number in each image, read twice by Tesseract (digits only, and free); None where the two readings
-    disagree or find no number, and for no image."""
-    present = [image for image in images if image is not None]
-    if not present:
-        return [None] * len(images)
-    both = zip(_tesseract_numbers(present, True), _tesseract_numbers(present, False))
-    agreed = iter([digits if digits == free else None for digits, free in both])
-    return [next(agreed) if image is not None else None for image in images]
+def _other_readings(images: list[Optional[bytes]], numbers: list[str]) -> list[Optional[str]]:
+    """For each number, the other number its image shows: Tesseract reads it otherwise with digits only, as
+    a misreading would ('1,5' for '15', see :func:`_comparable`), and a free reading agrees; None elsewhere and
+    for no image. The free reading runs only for the numbers the first one disputes."""
+    wanted = [i for i, image in enumerate(images) if image is not None]
+    digits = dict(zip(wanted, _tesseract_numbers([images[i] for i in wanted], True)))
+    disputed = [i for i, seen in digits.items()
+                if seen is not None and _differs(seen, numbers[i]) and _comparable(seen, numbers[i])]
+    free = dict(zip(disputed, _tesseract_numbers([images[i] for i in disputed], False)))
+    return [digits[i] if i in free and free[i] == digits[i] else None for i in range(len(images))]
 
 
 def _tesseract_numbers(images: list[bytes], digits_only: bool) -> list[Optional[str]]:
     """One Tesseract run over a list of images (one line each); it parts their texts by form feeds."""
+    if not images:
+        return []
     command = ["tesseract", "list.txt", "stdout", "--psm", "7", "-l", "deu"]
     if digits_only:
         command += ["-c", "tessedit_char_whitelist=0123456789.,-€ "]
