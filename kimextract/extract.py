@@ -282,10 +282,15 @@ def _position_status(text: str, doc: Doc, hit: Hit) -> Optional[str]:
         if sentence is None:
             return None
         window = text[sentence.start_char:sentence.end_char].lower()
-    for status, pattern in domain_terms()["position_status"].items():
-        if regex.search(pattern, window):
+    for status, pattern in _status_patterns():
+        if pattern.search(window):
             return status
     return None
+
+
+@lru_cache(maxsize=1)
+def _status_patterns() -> tuple[tuple[str, regex.Pattern], ...]:
+    return tuple((status, regex.compile(pattern)) for status, pattern in domain_terms()["position_status"].items())
 
 
 def _modules(view: View, hits: list[Hit]) -> list[Module]:

@@ -261,16 +261,16 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
     heights: dict[int, float] = {}
     # The text pages boxes were asked for last. Reading leaves its last pages here, so that a short PDF is
     # loaded once; a long one keeps only a few open: memory stays flat.
-    open_pages: "OrderedDict[int, object]" = OrderedDict()
+    open_pages: "OrderedDict[int, _OpenPage]" = OrderedDict()
 
-    def keep_open(number: int, page) -> object:
+    def keep_open(number: int, page) -> _OpenPage:
         if len(open_pages) >= OPEN_TEXT_PAGES:
-            open_pages.popitem(last=False)[1].close()
+            open_pages.popitem(last=False)[1].textpage.close()
         heights[number] = page.get_height()
-        open_pages[number] = page.get_textpage()
+        open_pages[number] = _OpenPage(page.get_textpage())
         return open_pages[number]
 
-    def textpage_of(number: int):
+    def open_page(number: int) -> _OpenPage:
         if number in open_pages:
             open_pages.move_to_end(number)
             return open_pages[number]
@@ -278,7 +278,7 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
 
     try:
         for index in range(count):
-            textpage = keep_open(index + 1, pdf[index])
+            textpage = keep_open(index + 1, pdf[index]).textpage
             chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
             text, char_index = _normalise_page_text(textpage.get_text_range())
             pages.append(Page(index + 1, text, bool(text.strip()), char_index))
@@ -287,12 +287,14 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
 
     def boxer(number: int, start: int, end: int) -> Optional[BBox]:
-        textpage = textpage_of(number)
-        return _span_box(textpage, pages[number - 1], start, end, heights[number])
+        page = open_page(number)
+        if (start, end) not in page.spans:
+            page.spans[start, end] = _span_box(page.char_box, pages[number - 1], start, end, heights[number])
+        return page.spans[start, end]
 
     def close() -> None:
-        for textpage in open_pages.values():
-            textpage.close()
+        for page in open_pages.values():
+            page.textpage.close()
         open_pages.clear()
         pdf.close()
 
@@ -415,7 +417,27 @@ def _normalise_page_text(raw: str) -> tuple[str, array]:
     return text, index
 
 
-def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
+class _OpenPage:
+    """A PDF page's text page, and the boxes of characters and spans asked for while it is open: the linker
+    asks again for the values the extractors boxed."""
+
+    __slots__ = ("textpage", "chars", "spans")
+
+    def __init__(self, textpage) -> None:
+        self.textpage = textpage
+        self.chars: dict[int, tuple[float, float, float, float]] = {}
+        self.spans: dict[tuple[int, int], Optional[BBox]] = {}
+
+    def char_box(self, pdf_index: int) -> tuple[float, float, float, float]:
+        """left, bottom, right, top of a PDF character."""
+        box = self.chars.get(pdf_index)
+        if box is None:
+            box = self.chars[pdf_index] = self.textpage.get_charbox(pdf_index)
+        return box
+
+
+def _span_box(char_box: Callable[[int], tuple[float, float, float, float]], page: Page, start: int, end: int,
+              height: float) -> Optional[BBox]:
     boxes = []
     for offset in range(max(start, 0), min(end, len(page.text))):
         if page.text[offset].isspace():
@@ -423,7 +445,7 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
         pdf_index = page.char_index[offset] if page.char_index and offset < len(page.char_index) else -1
         if pdf_index < 0:
             continue
-        left, bottom, right, top = textpage.get_charbox(pdf_index)
+        left, bottom, right, top = char_box(pdf_index)
         if right > left or top > bottom:
             boxes.append((left, height - top, right, height - bottom))
     if not boxes:
