@@ -12,6 +12,8 @@ from typing import Optional
 
 import numpy
 import regex
+
+from . import spacy_import  # noqa: F401, I001 - first: spaCy imported without its command line
 import spacy
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
