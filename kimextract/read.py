@@ -308,14 +308,23 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
 
-    def invisible(number: int) -> bool:
-        import pypdfium2.raw as pdfium_raw
+    invisible_pages: dict[int, bool] = {}  # asked once a page: the re-reading of numbers asks per number
 
-        for text_object in pdf[number - 1].get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
-            return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-        return False
+    def invisible(number: int) -> bool:
+        if number not in invisible_pages:
+            invisible_pages[number] = _invisible_text(pdf[number - 1])
+        return invisible_pages[number]
 
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
+
+
+def _invisible_text(page) -> bool:
+    """Is the page's first text object drawn invisibly (render mode 3), as a scanner lays OCR text over an image?"""
+    import pypdfium2.raw as pdfium_raw
+
+    for text_object in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+        return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    return False
 
 
 def _checked_chars(count: int, number: int, before: int, path: Optional[Path], pdf) -> int:
