@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         scans = sorted(Path(p) for p in glob.glob(str(ROOT / "samples" / "corpus" / "*" / "scan-deu.pdf")))
         sets = {"laid-out PDFs (" + what + ")": laid_out, "plain text PDFs (50 generated, reportlab)": _generate(work, 50)}
         if scans:
-            sets[f"scans with their OCR layer, re-reading on (samples/corpus/*/scan-deu.pdf)"] = scans
+            sets["scans with their OCR layer, re-reading on (samples/corpus/*/scan-deu.pdf)"] = scans
         print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start", flush=True)
         found = compare(sets, args.rounds, work)
         load_after_compare = os.getloadavg()[0]
