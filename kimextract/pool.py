@@ -269,8 +269,9 @@ class Pool:
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if self.ctx.get_start_method() == "forkserver":
-            # spaCy is imported once in the fork server; each worker forked from it only builds the pipeline.
-            self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process"])
+            # spaCy is imported, the pipeline built and the data files read once in the fork server: each worker
+            # forked from it starts warm.
+            self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process", "kimextract.preload"])
         self.options, self.outputs, self.max_tasks, self.max_memory = options, outputs, max_tasks, max_memory
         self.workers: list[Worker] = []
         self.retired: list[multiprocessing.Process] = []

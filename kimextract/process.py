@@ -158,12 +158,12 @@ def _checked(options: Optional[Options]) -> Options:
 
 
 def process_document(document: Document, options: Options) -> DocumentRecord:
+    from .nlp import text_to_doc  # first: it imports spaCy (see kimextract.spacy_import)
     from .checks import grants_to_findings
     from .info import engine
     from .extract import View, doc_to_mentions
     from .link import mentions_to_grants
     from .link.identity import identify
-    from .nlp import text_to_doc
     from .repair import repair_text
 
     repaired = repair_text(document.text) if options.repair else None

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import zlib
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ MAX_STREAM_BYTES = 256 * 1024 * 1024  # one PDF stream (a page's content), infla
 MAX_INFLATED_BYTES = 1024 * 1024 * 1024  # all streams of a PDF but its images, inflated
 MAX_PAGE_CHARS = 1_000_000  # characters on one PDF page
 MAX_DOCUMENT_CHARS = 50_000_000  # characters in one document
-OPEN_TEXT_PAGES = 8  # text pages kept open for boxes at once
+OPEN_TEXT_PAGES = 16  # text pages kept open for boxes at once
 
 BBox = tuple[float, float, float, float]
 
@@ -43,7 +44,7 @@ class Page:
     number: int  # 1-based
     text: str
     has_text: bool
-    char_index: Optional[list[int]] = None  # per text character: index of the PDF character, -1 for none
+    char_index: Optional[array] = None  # per text character: index of the PDF character, -1 for none (int32: 4 bytes a character)
     ocr: bool = False  # the text comes from OCR in this run
     words: Optional[list[tuple[int, int, "BBox"]]] = None  # OCR'd words: start, end in the page text, box in points
 
@@ -262,40 +263,43 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         raise TooLargeError(f"PDF has {count} pages, more than the limit of {max_pages}", path)
     pages = []
     chars = 0
+    heights: dict[int, float] = {}
+    # The text pages boxes were asked for last. Reading leaves its last pages here, so that a short PDF is
+    # loaded once; a long one keeps only a few open: memory stays flat.
+    open_pages: "OrderedDict[int, _OpenPage]" = OrderedDict()
+
+    def keep_open(number: int, page) -> _OpenPage:
+        if len(open_pages) >= OPEN_TEXT_PAGES:
+            open_pages.popitem(last=False)[1].textpage.close()
+        heights[number] = page.get_height()
+        open_pages[number] = _OpenPage(page.get_textpage())
+        return open_pages[number]
+
+    def open_page(number: int) -> _OpenPage:
+        if number in open_pages:
+            open_pages.move_to_end(number)
+            return open_pages[number]
+        return keep_open(number, pdf[number - 1])
+
     try:
         for index in range(count):
-            page = pdf[index]
-            textpage = page.get_textpage()
+            textpage = keep_open(index + 1, pdf[index]).textpage
             chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
             text, char_index = _normalise_page_text(textpage.get_text_range())
-            textpage.close()  # opened again for boxes, a few pages at a time: memory stays flat for long PDFs
-            page.close()
             pages.append(Page(index + 1, text, bool(text.strip()), char_index))
     except pdfium.PdfiumError as exc:
         pdf.close()
         raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
 
-    heights: dict[int, float] = {}
-    open_pages: "OrderedDict[int, object]" = OrderedDict()  # the text pages boxes were asked for last
-
-    def textpage_of(number: int):
-        if number in open_pages:
-            open_pages.move_to_end(number)
-            return open_pages[number]
-        if len(open_pages) >= OPEN_TEXT_PAGES:
-            open_pages.popitem(last=False)[1].close()
-        page = pdf[number - 1]
-        heights[number] = page.get_height()
-        open_pages[number] = page.get_textpage()
-        return open_pages[number]
-
     def boxer(number: int, start: int, end: int) -> Optional[BBox]:
-        textpage = textpage_of(number)
-        return _span_box(textpage, pages[number - 1], start, end, heights[number])
+        page = open_page(number)
+        if (start, end) not in page.spans:
+            page.spans[start, end] = _span_box(page, pages[number - 1], start, end, heights[number])
+        return page.spans[start, end]
 
     def close() -> None:
-        for textpage in open_pages.values():
-            textpage.close()
+        for page in open_pages.values():
+            page.textpage.close()
         open_pages.clear()
         pdf.close()
 
@@ -309,14 +313,23 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
 
-    def invisible(number: int) -> bool:
-        import pypdfium2.raw as pdfium_raw
+    invisible_pages: dict[int, bool] = {}  # asked once a page: the re-reading of numbers asks per number
 
-        for text_object in pdf[number - 1].get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
-            return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-        return False
+    def invisible(number: int) -> bool:
+        if number not in invisible_pages:
+            invisible_pages[number] = _invisible_text(pdf[number - 1])
+        return invisible_pages[number]
 
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
+
+
+def _invisible_text(page) -> bool:
+    """Is the page's first text object drawn invisibly (render mode 3), as a scanner lays OCR text over an image?"""
+    import pypdfium2.raw as pdfium_raw
+
+    for text_object in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+        return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    return False
 
 
 def _checked_chars(count: int, number: int, before: int, path: Optional[Path], pdf) -> int:
@@ -397,23 +410,8 @@ def _load_error(exc: Exception, data: bytes, path: Optional[Path]) -> InputError
     return InputError(f"corrupt PDF ({detail})", path, status="corrupt")
 
 
-def _normalise_page_text(raw: str) -> tuple[str, list[int]]:
-    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index."""
-    chars, index = [], []
-    for i, ch in enumerate(raw):
-        if ch == "\r":
-            if i + 1 < len(raw) and raw[i + 1] == "\n":
-                continue
-            ch = "\n"
-        if ch == PDFIUM_LINE_HYPHEN:
-            chars += ["-", "\n"]
-            index += [i, -1]
-            continue
-        if ch in "\x00\x02":
-            ch = "-" if ch == "\x02" else " "
-        chars.append(ch)
-        index.append(i)
-    return "".join(chars), index
+# Where the text and its PDF indices part: a '\\r' before '\\n' is dropped, U+FFFE becomes two characters.
+_DROPPED_OR_DOUBLED = re.compile("\r(?=\n)|\ufffe")
 
 
 def words_box(words: list[tuple[int, int, BBox]], start: int, end: int, text: str = "") -> Optional[BBox]:
@@ -445,7 +443,43 @@ def _glyph_width(char: str) -> float:
     return 0.45 if char in NARROW_GLYPHS else (1.4 if char in "mwMW€%" else 1.0)
 
 
-def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
+def _normalise_page_text(raw: str) -> tuple[str, array]:
+    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index.
+    Whole runs of characters are copied at once (a page is thousands of characters, the marks a few)."""
+    index = array("i")
+    done = 0
+    for mark in _DROPPED_OR_DOUBLED.finditer(raw):
+        at = mark.start()
+        index.extend(range(done, at))
+        if raw[at] == PDFIUM_LINE_HYPHEN:
+            index.extend((at, -1))
+        done = at + 1
+    index.extend(range(done, len(raw)))
+    text = (raw.replace("\r\n", "\n").replace("\r", "\n").replace(PDFIUM_LINE_HYPHEN, "-\n")
+            .replace("\x00", " ").replace("\x02", "-"))
+    return text, index
+
+
+class _OpenPage:
+    """A PDF page's text page, and the boxes of characters and spans asked for while it is open: the linker
+    asks again for the values the extractors boxed."""
+
+    __slots__ = ("textpage", "chars", "spans")
+
+    def __init__(self, textpage) -> None:
+        self.textpage = textpage
+        self.chars: dict[int, tuple[float, float, float, float]] = {}
+        self.spans: dict[tuple[int, int], Optional[BBox]] = {}
+
+    def char_box(self, pdf_index: int) -> tuple[float, float, float, float]:
+        """left, bottom, right, top of a PDF character."""
+        box = self.chars.get(pdf_index)
+        if box is None:
+            box = self.chars[pdf_index] = self.textpage.get_charbox(pdf_index)
+        return box
+
+
+def _span_box(opened: "_OpenPage", page: Page, start: int, end: int, height: float) -> Optional[BBox]:
     boxes = []
     glyphless: Optional[bool] = None  # asked once per span: Tesseract's text layer is set in one font
     for offset in range(max(start, 0), min(end, len(page.text))):
@@ -454,12 +488,12 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
         pdf_index = page.char_index[offset] if page.char_index and offset < len(page.char_index) else -1
         if pdf_index < 0:
             continue
-        left, bottom, right, top = textpage.get_charbox(pdf_index)
+        left, bottom, right, top = opened.char_box(pdf_index)
         if right > left or top > bottom:
             if glyphless is None:
-                glyphless = _in_glyphless_font(textpage, pdf_index)
+                glyphless = _in_glyphless_font(opened.textpage, pdf_index)
             if glyphless:
-                left, right = _glyphless_stretch(textpage, page, offset, left, right)
+                left, right = _glyphless_stretch(opened, page, offset, left, right)
             boxes.append((left, height - top, right, height - bottom))
     if not boxes:
         return None
@@ -483,7 +517,7 @@ def _in_glyphless_font(textpage, index: int) -> bool:
     return pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, name, 64, None) > 0 and name.value == GLYPHLESS_FONT
 
 
-def _glyphless_stretch(textpage, page: Page, offset: int, left: float, right: float) -> tuple[float, float]:
+def _glyphless_stretch(opened: "_OpenPage", page: Page, offset: int, left: float, right: float) -> tuple[float, float]:
     """Tesseract's invisible text layer ('GlyphLessFont') stretches each word together with the space after it over
     the word's ink, so a word of n glyphs has n+1 equal cells and every glyph box stops short of the ink: '1,5' is
     boxed as '1,'. The glyph's cell is spread over the whole width again."""
@@ -498,6 +532,6 @@ def _glyphless_stretch(textpage, page: Page, offset: int, left: float, right: fl
     if after >= len(text) or text[after] != " " or first_index < 0:
         return left, right  # no space of the layer's own after the word: its glyphs fill the ink already
     glyphs = after - first
-    word_left = textpage.get_charbox(first_index)[0]
+    word_left = opened.char_box(first_index)[0]
     stretch = (glyphs + 1) / glyphs
     return word_left + (left - word_left) * stretch, word_left + (right - word_left) * stretch

@@ -226,10 +226,13 @@ def _authority(text: str) -> Optional[str]:
     return regex.sub(r"\s+", " ", match.group()).strip() if match else None
 
 
+DECISION_PART = regex.compile(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b")
+
+
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
     """A sentence that reports several decisions ('mit Bescheid vom … 225.900 € und mit Bescheid vom …
     171.900 €') in parts, one per decision."""
-    cuts = [m.start() for m in regex.finditer(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b", text[sentence.start:sentence.end])]
+    cuts = [m.start() for m in DECISION_PART.finditer(text[sentence.start:sentence.end])]
     if not cuts:
         return [sentence]
     bounds = [sentence.start] + [sentence.start + c for c in cuts] + [sentence.end]

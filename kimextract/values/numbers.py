@@ -57,14 +57,18 @@ def plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+NUMBER_SPACE = regex.compile(r"[\s\u00a0\u202f\u2009]")
+THOUSANDS = regex.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
 def parse_number(text: str) -> Decimal:
     """A German number as a Decimal.
 
     >>> parse_number("1.234,56"), parse_number("412.000"), parse_number("0,5"), parse_number("12")
     (Decimal('1234.56'), Decimal('412000'), Decimal('0.5'), Decimal('12'))
     """
-    cleaned = regex.sub(r"[\s\u00a0\u202f\u2009]", "", text)
-    if regex.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", cleaned):
+    cleaned = NUMBER_SPACE.sub("", text)
+    if THOUSANDS.fullmatch(cleaned):
         cleaned = cleaned.replace(".", "")
     cleaned = cleaned.replace(",", ".")
     try:
