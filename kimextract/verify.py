@@ -88,9 +88,18 @@ def _numbers_of(evidence: Evidence) -> list[regex.Match]:
 
 
 def _differs(seen: str, read: str) -> bool:
+    """The second reading ``seen`` shows another number than the text layer's ``read``. A second reading that
+    only lost a separator ('35' for '3,5') says nothing: a comma at the edge of a cut-out is what goes first;
+    one that finds a separator the text layer lost ('1,5' for '15') does."""
     if DATE_TEXT.fullmatch(read):
         return _digits(seen) != _digits(read)
+    if _digits(seen) == _digits(read) and _separators(seen) < _separators(read):
+        return False
     return parse_number(seen) != parse_number(read)
+
+
+def _separators(text: str) -> int:
+    return sum(ch in ".," for ch in text)
 
 
 def _digits(text: str) -> str:
