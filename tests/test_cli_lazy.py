@@ -1,4 +1,4 @@
-"""``kimextract --help``, ``schema``, ``info`` and ``batch --help`` start without importing spaCy."""
+"""``kimextract --help``, ``schema``, ``info``, ``batch --help`` and ``review --help`` start without importing spaCy."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ assert not heavy, f"imported: {{heavy}}"
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["schema"], ["batch", "--help"], ["--version"], ["info"]])
+@pytest.mark.parametrize("args", [["--help"], ["schema"], ["batch", "--help"], ["review", "--help"], ["--version"], ["info"]])
 def test_no_spacy_import(args):
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
