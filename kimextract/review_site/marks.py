@@ -18,6 +18,7 @@ BBox = tuple[float, float, float, float]
 
 # The kinds of values outlined on the page, in the order of the legend, with the name the panel gives them.
 VALUE_KINDS = {"amount": "Amount", "date": "Date", "period": "Period", "position": "Position", "module": "Module"}
+HIDDEN_KINDS = ("grant", "field")  # marks shown only while their entry is selected
 GRANT_FIELDS = ("kind", "module", "programme", "authority", "decision_date", "amount", "positions", "positions_by",
                 "period", "rate_per_fte")
 
@@ -27,7 +28,7 @@ class Mark:
     """A span of the document shown on its page: a box on a page image, or marked characters of a text."""
 
     id: str  # the id of its entry in the side panel
-    kind: str  # a key of VALUE_KINDS, or evidence, field, repair
+    kind: str  # a key of VALUE_KINDS, or evidence, repair; grant and field (a grant's) show only when selected
     page: int
     start: int
     end: int
@@ -118,7 +119,7 @@ def _finding_entry(number: int, finding: Finding, marks: list[Mark]) -> Entry:
 
 def _grant_entry(number: int, grant: Grant, marks: list[Mark]) -> Entry:
     grant_id = f"grant-{number}"
-    _add_mark(marks, grant_id, "field", grant.provenance, f"grant {number} — “{_flat(grant.text)}”")
+    _add_mark(marks, grant_id, "grant", grant.provenance, f"grant {number} — “{_flat(grant.text)}”")
     fields = []
     for name in GRANT_FIELDS:
         shown = _grant_field(grant, name)

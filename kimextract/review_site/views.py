@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from .marks import Mark, Review
+from .marks import HIDDEN_KINDS, Mark, Review
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -48,6 +48,36 @@ class PdfPage:
     height_pt: float
     boxes: list[Box] = field(default_factory=list)
 
+    @property
+    def boxes_html(self):
+        return boxes_html(self.boxes)
+
+
+# The two loops that run once per box and per piece of text are written here rather than in the template (a
+# tenth of the time); every value from a document goes through escape() as the template would send it.
+
+
+def boxes_html(boxes: list[Box]):
+    from markupsafe import Markup, escape
+
+    return Markup("\n".join(
+        f'<a class="box k-{escape(box.mark.kind)}{_severity(box.mark)}" href="#{escape(box.mark.id)}" '
+        f'data-m="{escape(box.mark.id)}" data-select="{escape(box.mark.id)}" style="{escape(box.style)}" '
+        f'title="{escape(box.mark.title)}"></a>' for box in boxes))
+
+
+def segments_html(pieces: list["Segment"]):
+    from markupsafe import Markup, escape
+
+    return Markup("".join(
+        f'<span class="{escape(piece.classes)}" data-m="{escape(piece.ids)}" data-select="{escape(piece.ids.split(" ")[0])}" '
+        f'title="{escape(piece.title)}">{escape(piece.text)}</span>' if piece.ids else str(escape(piece.text))
+        for piece in pieces))
+
+
+def _severity(mark: Mark) -> str:
+    return f" sev-{mark.severity}" if mark.severity else ""
+
 
 def page_boxes(marks: list[Mark], number: int, width_pt: float, height_pt: float) -> list[Box]:
     """The boxes of the marks on one page, the largest first, so that a small box over a large one (an amount in
@@ -84,6 +114,10 @@ class TextPage:
     number: int
     segments: list[Segment]
 
+    @property
+    def segments_html(self):
+        return segments_html(self.segments)
+
 
 def text_pages(text: str, marks: list[Mark]) -> list[TextPage]:
     """The pages of a text (split on form feeds), each cut into segments where marks start and end."""
@@ -117,14 +151,14 @@ def segments(text: str, offset: int, marks: list[Mark]) -> list[Segment]:
 def _segment(text: str, over: list[Mark]) -> Segment:
     if not over:
         return Segment(text)
-    innermost = sorted(over, key=lambda m: (m.kind == "field", m.end - m.start))
-    shown = next((m for m in innermost if m.kind != "field"), None)
+    innermost = sorted(over, key=lambda m: (m.kind in HIDDEN_KINDS, m.end - m.start))
+    shown = next((m for m in innermost if m.kind not in HIDDEN_KINDS), None)
     classes = ["m"]
     if shown is not None:
         classes.append(f"k-{shown.kind}")
     classes += sorted({f"ev sev-{m.severity}" for m in over if m.kind == "evidence"})
     ids = " ".join(dict.fromkeys(m.id for m in innermost))
-    title = "\n".join(dict.fromkeys(m.title for m in innermost if m.kind != "field"))
+    title = "\n".join(dict.fromkeys(m.title for m in innermost if m.kind not in HIDDEN_KINDS))
     return Segment(text, ids, " ".join(classes), title)
 
 
