@@ -7,18 +7,20 @@ import multiprocessing
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..errors import OutputError
+from ..errors import KimextractError, OutputError
 from ..records import DocumentRecord
 from .document import DocumentJob, DocumentOutcome, write_document
 from .inputs import Reviewed, find_source, review_inputs
 
 MARKER = ".kimextract-review"  # names a folder as a report, which a later run may replace
 DEFAULT_DPI = 110  # an A4 page 910 pixels wide: digits of 8-point type stay legible
+MIN_DPI, MAX_DPI = 30, 600
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -43,15 +45,16 @@ class ReviewSummary:
     seconds: float = 0.0
 
 
-def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewConfig] = None, *,
-                 out: Optional[Path] = None) -> ReviewSummary:
-    """Write the report for ``inputs`` (documents, folders, patterns, results files) into ``config.out``."""
+def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewConfig] = None) -> ReviewSummary:
+    """Write the report for ``inputs`` (documents, folders, patterns, results files) into ``config.out``
+    (default: ``review``). Raises :class:`~kimextract.errors.KimextractError` for bad options and an output
+    folder that cannot be written; an input that cannot be read gets its row in the index."""
     from ..pool import default_workers
 
     started = time.monotonic()
-    config = config or ReviewConfig(out=Path(out or "review"))
-    if config.dpi < 30 or config.dpi > 600:
-        raise OutputError(f"--dpi must lie between 30 and 600, not {config.dpi}")
+    config = config or ReviewConfig(out=Path("review"))
+    if not MIN_DPI <= config.dpi <= MAX_DPI:
+        raise KimextractError(f"--dpi must lie between {MIN_DPI} and {MAX_DPI}, not {config.dpi}")
     folder = prepare_folder(Path(config.out))
     workers = config.workers or default_workers()
     reviewed, unsupported = review_inputs(list(inputs), options, workers, config.timeout, config.progress)
@@ -106,9 +109,16 @@ def _write_documents(reviewed: list[Reviewed], folder: Path, dpi: int, workers: 
     if len(jobs) <= 1 or workers <= 1:
         return {outcome.number: outcome for outcome in map(write_document, jobs)}
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    outcomes = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        chunk = max(1, min(8, len(jobs) // (4 * workers)))
-        return {outcome.number: outcome for outcome in pool.map(write_document, jobs, chunksize=chunk)}
+        futures = {pool.submit(write_document, job): job.number for job in jobs}
+        for future in as_completed(futures):
+            number = futures[future]
+            try:
+                outcomes[number] = future.result()
+            except BrokenProcessPool:  # a worker died (PDFium on a hostile file): the documents left get a note
+                outcomes[number] = DocumentOutcome(number, None, notes=["no page: a worker process died while making it"])
+    return outcomes
 
 
 def _write_index(reviewed: list[Reviewed], outcomes: dict[int, DocumentOutcome], folder: Path) -> None:

@@ -18,6 +18,7 @@ SHADES = 16
 STEP = 255 // (SHADES - 1)
 TO_SHADE = [(value + STEP // 2) // STEP for value in range(256)]
 SHADE_PALETTE = [level * STEP for level in range(SHADES) for _ in range(3)]
+MAX_PIXELS = 4000  # the long side of a page image, whatever the page's size: a poster-sized page stays small
 TALL_BOX = 16.0  # points: a box this tall may span lines, and is drawn line by line
 
 
@@ -111,7 +112,7 @@ def _render_pages(job: DocumentJob, data: bytes, marks, outcome: DocumentOutcome
         for index in range(len(pdf)):
             page = pdf[index]
             width_pt, height_pt = page.get_size()
-            image = page.render(scale=job.dpi / 72, grayscale=True).to_pil()
+            image = page.render(scale=min(job.dpi / 72, MAX_PIXELS / max(width_pt, height_pt, 1)), grayscale=True).to_pil()
             page.close()
             name = f"page-{index + 1}{IMAGE_SUFFIX}"
             _save_shaded(image, folder / name)
