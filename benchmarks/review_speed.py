@@ -12,7 +12,9 @@ The samples: every ``samples/**/*.pdf`` and the reference sample (its OCR text, 
   the annotated PDFs, the HTML. This is the report's own cost;
 - with ``--end-to-end``: ``review`` straight from the documents (extraction and report in one command).
 
-Prints seconds, documents, pages and the report's size. The machine is shared: run it twice and take the lower.
+Prints seconds, documents, pages and the report's size, and the CPU seconds the report took in all its
+processes (the page images, PDFs and pages; not the extraction), which a busy machine does not change: on
+idle cores the report takes about that divided by the workers. The load average says how busy the machine was.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import argparse
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 WARENDORF = ROOT / "samples" / "warendorf-231-2020"
@@ -46,7 +50,8 @@ def sample_inputs(work: Path) -> list[str]:
     return inputs
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, Optional[float]]:
+    """Seconds the command took, and for review the CPU seconds its report took (its summary line says)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "kimextract", *command], cwd=ROOT, env=env,
@@ -54,7 +59,8 @@ def timed(command: list[str]) -> float:
     seconds = time.perf_counter() - started
     if result.returncode not in (0, 1, 3):
         sys.exit(f"{' '.join(command[:2])} failed ({result.returncode}): {result.stderr.strip()[-500:]}")
-    return seconds
+    cpu = re.search(r"report CPU ([\d.]+) s", result.stderr)
+    return seconds, float(cpu[1]) if cpu else None
 
 
 def report_size(folder: Path) -> tuple[int, int, int]:
@@ -74,27 +80,28 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="review-bench-") as folder:
         work = Path(folder)
-        inputs = sample_inputs(work)
+        inputs = sample_inputs(args.results.resolve().parent if args.results else work)  # the built PDF beside the results
         workers = ["--workers", str(args.workers)]
         results = args.results.resolve() if args.results else work / "results.jsonl"
         rows = []
         if args.results is None or not args.results.exists():
-            rows.append(("batch (extract into results.jsonl)", timed(["batch", *inputs, "--out", str(results), "-q", *workers])))
+            rows.append(("batch (extract into results.jsonl)", *timed(["batch", *inputs, "--out", str(results), "-q", *workers])))
         records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
         pages = sum(r["source"].get("pages", 0) for r in records)
         report = (args.keep or work / "report").resolve()
-        rows.append(("review results.jsonl (the report alone)", timed(["review", str(results), "--out", str(report), "-q", *workers])))
+        rows.append(("review results.jsonl (the report alone)", *timed(["review", str(results), "--out", str(report), "-q", *workers])))
         images, image_bytes, total = report_size(report)
         if args.end_to_end:
             rows.append(("review documents (extract + report)",
-                         timed(["review", *inputs, "--out", str(work / "report-direct"), "-q", *workers])))
+                         *timed(["review", *inputs, "--out", str(work / "report-direct"), "-q", *workers])))
 
-    print(f"inputs: {len(inputs)} ({len(records)} records, {pages} pages), {args.workers} workers, {os.cpu_count()} cores")
+    print(f"inputs: {len(inputs)} ({len(records)} records, {pages} pages), {args.workers} workers, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"report: {images} page images ({image_bytes / 2**20:.0f} MiB), {total / 2**20:.0f} MiB in all")
-    print("| step | seconds | pages/s |")
-    print("|---|---:|---:|")
-    for name, seconds in rows:
-        print(f"| {name} | {seconds:.1f} | {pages / seconds:.0f} |")
+    print("| step | seconds | pages/s | CPU seconds of the report |")
+    print("|---|---:|---:|---:|")
+    for name, seconds, cpu in rows:
+        print(f"| {name} | {seconds:.1f} | {pages / seconds:.0f} | {'' if cpu is None else f'{cpu:.1f}'} |")
 
 
 if __name__ == "__main__":

@@ -295,7 +295,7 @@ def review(
         log.warning("skipped %d file%s neither .pdf nor .txt", summary.unsupported, "s" if summary.unsupported != 1 else "")
     findings = ", ".join(f"{summary.findings[level]} {level}" for level in ("error", "warning", "info"))
     typer.echo(f"kimextract review: {summary.documents} documents ({summary.failed} failed), {summary.images} page images, "
-               f"findings {findings}, {summary.seconds:.1f} s → {one_line(summary.index)}", err=True)
+               f"findings {findings}, {summary.seconds:.1f} s (report CPU {summary.cpu_seconds:.1f} s) → {one_line(summary.index)}", err=True)
     if summary.failed:
         raise typer.Exit(EXIT_INPUT_FAILED)
 

@@ -43,6 +43,7 @@ class ReviewSummary:
     findings: Counter = field(default_factory=Counter)  # severity -> count
     notes: int = 0  # documents with a note (a file gone or changed, a page that could not be written)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of this process and the workers making the pages (not of the extraction)
 
 
 def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewConfig] = None) -> ReviewSummary:
@@ -58,7 +59,8 @@ def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewCon
     folder = prepare_folder(Path(config.out))
     workers = config.workers or default_workers()
     reviewed, unsupported = review_inputs(list(inputs), options, workers, config.timeout, config.progress)
-    outcomes = _write_documents(reviewed, folder, config.dpi, workers)
+    cpu = time.process_time()
+    outcomes, in_workers = _write_documents(reviewed, folder, config.dpi, workers)
     _write_index(reviewed, outcomes, folder)
     summary = ReviewSummary(folder / "index.html", len(reviewed), unsupported=unsupported)
     for item in reviewed:
@@ -69,6 +71,7 @@ def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewCon
     summary.images = sum(o.images for o in outcomes.values())
     summary.notes = sum(1 for o in outcomes.values() if o.notes)
     summary.seconds = time.monotonic() - started
+    summary.cpu_seconds = time.process_time() - cpu + (sum(o.cpu_seconds for o in outcomes.values()) if in_workers else 0)
     return summary
 
 
@@ -102,12 +105,12 @@ def _clear(folder: Path) -> None:
             item.unlink()
 
 
-def _write_documents(reviewed: list[Reviewed], folder: Path, dpi: int, workers: int) -> dict[int, DocumentOutcome]:
-    """Each document's page images, annotated PDF and page, in ``workers`` processes."""
+def _write_documents(reviewed: list[Reviewed], folder: Path, dpi: int, workers: int) -> tuple[dict[int, DocumentOutcome], bool]:
+    """Each document's page images, annotated PDF and page, in ``workers`` processes (True) or in this one."""
     jobs = [DocumentJob(number, len(reviewed), item.record, find_source(item.record, item.bases), str(folder), dpi)
             for number, item in enumerate(reviewed, 1) if isinstance(item.record, DocumentRecord)]
     if len(jobs) <= 1 or workers <= 1:
-        return {outcome.number: outcome for outcome in map(write_document, jobs)}
+        return {outcome.number: outcome for outcome in map(write_document, jobs)}, False
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     outcomes = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
@@ -118,7 +121,7 @@ def _write_documents(reviewed: list[Reviewed], folder: Path, dpi: int, workers: 
                 outcomes[number] = future.result()
             except BrokenProcessPool:  # a worker died (PDFium on a hostile file): the documents left get a note
                 outcomes[number] = DocumentOutcome(number, None, notes=["no page: a worker process died while making it"])
-    return outcomes
+    return outcomes, True
 
 
 def _write_index(reviewed: list[Reviewed], outcomes: dict[int, DocumentOutcome], folder: Path) -> None:
