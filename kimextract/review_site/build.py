@@ -43,7 +43,7 @@ class ReviewSummary:
     findings: Counter = field(default_factory=Counter)  # severity -> count
     notes: int = 0  # documents with a note (a file gone or changed, a page that could not be written)
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # of this process and the workers making the pages (not of the extraction)
+    cpu_seconds: float = 0.0  # of this process and the workers making the pages (not of extraction workers)
 
 
 def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewConfig] = None) -> ReviewSummary:
@@ -52,14 +52,13 @@ def write_review(inputs: Iterable[str], options=None, config: Optional[ReviewCon
     folder that cannot be written; an input that cannot be read gets its row in the index."""
     from ..pool import default_workers
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     config = config or ReviewConfig(out=Path("review"))
     if not MIN_DPI <= config.dpi <= MAX_DPI:
         raise KimextractError(f"--dpi must lie between {MIN_DPI} and {MAX_DPI}, not {config.dpi}")
     folder = prepare_folder(Path(config.out))
     workers = config.workers or default_workers()
     reviewed, unsupported = review_inputs(list(inputs), options, workers, config.timeout, config.progress)
-    cpu = time.process_time()
     outcomes, in_workers = _write_documents(reviewed, folder, config.dpi, workers)
     _write_index(reviewed, outcomes, folder)
     summary = ReviewSummary(folder / "index.html", len(reviewed), unsupported=unsupported)

@@ -39,7 +39,6 @@ class DocumentOutcome:
     annotated: Optional[str] = None  # the annotated PDF, relative to the report folder
     images: int = 0
     notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
     cpu_seconds: float = 0.0  # of the process that made it
 
 
@@ -52,7 +51,7 @@ def write_document(job: DocumentJob) -> DocumentOutcome:
     from .marks import record_review
     from .views import document_html
 
-    started, cpu = time.perf_counter(), time.process_time()
+    cpu = time.process_time()
     outcome = DocumentOutcome(job.number, None)
     out = Path(job.out)
     try:
@@ -71,7 +70,6 @@ def write_document(job: DocumentJob) -> DocumentOutcome:
         outcome.page = page_name(job.number)
     except Exception as exc:  # noqa: BLE001 - a bug costs this document's page, not the report
         outcome.notes.append(f"internal error while writing its page: {type(exc).__name__}: {exc}")
-    outcome.seconds = time.perf_counter() - started
     outcome.cpu_seconds = time.process_time() - cpu
     return outcome
 
