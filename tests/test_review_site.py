@@ -406,8 +406,10 @@ def test_output_folder_is_checked_and_an_earlier_report_replaced(tmp_path):
     (tmp_path / "file").write_text("x", encoding="utf-8")
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("mine", encoding="utf-8")
-    for out, message in (("file", "is a file"), ("full", "is not empty")):
-        result = run("review", str(results), "--out", str(tmp_path / out), "-q")
+    for out, message, *more in (("file", "is a file"), ("full", "is not empty"),
+                                ("new", "--dpi must lie between 30 and 600", "--dpi", "5"),
+                                ("new", "--workers must be at least 1", "--workers", "0")):
+        result = run("review", str(results), "--out", str(tmp_path / out), "-q", *more)
         assert result.returncode == 2 and message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert (tmp_path / "full" / "notes.txt").read_text(encoding="utf-8") == "mine"
