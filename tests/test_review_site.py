@@ -332,10 +332,12 @@ def test_annotated_pdf_highlights_the_evidence(report, records):
         evidence = record.findings[0].evidence
         page = pdf[evidence[0].provenance.page - 1]
         height = page.get_height()
-        kinds, rects, texts = [], [], []
+        kinds, rects, texts, quads = [], [], [], []
         for i in range(raw.FPDFPage_GetAnnotCount(page.raw)):
             annot = raw.FPDFPage_GetAnnot(page.raw, i)
             kinds.append(raw.FPDFAnnot_GetSubtype(annot))
+            if kinds[-1] == raw.FPDF_ANNOT_HIGHLIGHT:
+                quads.append(raw.FPDFAnnot_CountAttachmentPoints(annot))
             rect = raw.FS_RECTF()
             raw.FPDFAnnot_GetRect(annot, rect)
             rects.append((round(rect.left, 1), round(height - rect.top, 1), round(rect.right, 1), round(height - rect.bottom, 1)))
@@ -346,6 +348,7 @@ def test_annotated_pdf_highlights_the_evidence(report, records):
             raw.FPDFPage_CloseAnnot(annot)
         assert kinds.count(raw.FPDF_ANNOT_HIGHLIGHT) == len(evidence)
         assert kinds.count(raw.FPDF_ANNOT_TEXT) == 1
+        assert sorted(quads) == [1] * (len(evidence) - 1) + [2]  # '41.857,03\nEUR' highlighted line by line
         for item in evidence:
             assert tuple(round(v, 1) for v in item.provenance.bbox) in rects
         assert any(record.findings[0].message in text for text in texts)

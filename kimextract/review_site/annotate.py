@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from typing import Callable, Optional
 
-from ..records import Finding
+from ..records import Finding, Provenance
 from ..report import german
+
+BBox = tuple[float, float, float, float]
 
 # Highlight colours by severity (RGB), and the note's size in points.
 COLOURS = {"error": (255, 120, 120), "warning": (255, 200, 60), "info": (120, 190, 255)}
@@ -16,22 +19,28 @@ NOTE_SIZE = 18.0
 AUTHOR = "kimextract"
 
 
-def annotated_pdf(data: bytes, findings: list[Finding], out: Path) -> int:
-    """Write ``data`` with the findings' highlights and notes to ``out``; returns the number of annotations."""
+def annotated_pdf(data: bytes, findings: list[Finding], out: Path,
+                  boxes_of: Optional[Callable[[Provenance], list[tuple[int, BBox]]]] = None) -> int:
+    """Write ``data`` with the findings' highlights and notes to ``out``; returns the number of annotations.
+    ``boxes_of`` gives the (page, box) of each line of a piece of evidence (default: its one box)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     count = 0
     try:
         for number, finding in enumerate(findings, 1):
-            count += _annotate_finding(pdf, number, finding)
+            count += _annotate_finding(pdf, number, finding, boxes_of or _own_box)
         pdf.save(str(out))
     finally:
         pdf.close()
     return count
 
 
-def _annotate_finding(pdf, number: int, finding: Finding) -> int:
+def _own_box(provenance: Provenance) -> list[tuple[int, BBox]]:
+    return [(provenance.page, provenance.bbox)]
+
+
+def _annotate_finding(pdf, number: int, finding: Finding, boxes_of) -> int:
     boxed = [e for e in finding.evidence if e.provenance is not None and e.provenance.bbox is not None
              and 1 <= e.provenance.page <= len(pdf)]
     if not boxed:
@@ -39,29 +48,34 @@ def _annotate_finding(pdf, number: int, finding: Finding) -> int:
     colour = COLOURS[finding.severity]
     count = 0
     for evidence in boxed:
-        page = pdf[evidence.provenance.page - 1]
         text = f"{finding.rule}: {evidence.label} {german(evidence.value)}"
-        _highlight(page, evidence.provenance.bbox, colour, text)
-        count += 1
+        by_page: dict[int, list[BBox]] = {}
+        for page, box in boxes_of(evidence.provenance):
+            by_page.setdefault(page, []).append(box)
+        for page, boxes in by_page.items():
+            _highlight(pdf[page - 1], boxes, colour, text)
+            count += 1
     first = boxed[0].provenance
-    page = pdf[first.page - 1]
-    _note(page, first.bbox[1], colour, f"{number}. {finding.severity} {finding.rule}\n{finding.message}\n" + "\n".join(
+    _note(pdf[first.page - 1], first.bbox[1], colour, f"{number}. {finding.severity} {finding.rule}\n{finding.message}\n" + "\n".join(
         f"{e.label}: {german(e.value)} (page {e.provenance.page})" if e.provenance else f"{e.label}: {german(e.value)}"
         for e in finding.evidence))
     return count + 1
 
 
-def _highlight(page, bbox, colour, text: str) -> None:
-    """A highlight annotation over a box given in points from the top left (PDF space starts bottom left)."""
+def _highlight(page, boxes: list[BBox], colour, text: str) -> None:
+    """A highlight annotation over boxes given in points from the top left (PDF space starts bottom left), one
+    quadrilateral per box (a line)."""
     import pypdfium2.raw as raw
 
     height = page.get_height()
-    x0, top, x1, bottom = bbox
     annot = raw.FPDFPage_CreateAnnot(page.raw, raw.FPDF_ANNOT_HIGHLIGHT)
     try:
         raw.FPDFAnnot_SetColor(annot, raw.FPDFANNOT_COLORTYPE_Color, *colour, 255)
-        quad = raw.FS_QUADPOINTSF(x0, height - top, x1, height - top, x0, height - bottom, x1, height - bottom)
-        raw.FPDFAnnot_AppendAttachmentPoints(annot, quad)
+        for x0, top, x1, bottom in boxes:
+            quad = raw.FS_QUADPOINTSF(x0, height - top, x1, height - top, x0, height - bottom, x1, height - bottom)
+            raw.FPDFAnnot_AppendAttachmentPoints(annot, quad)
+        x0, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
         raw.FPDFAnnot_SetRect(annot, raw.FS_RECTF(x0, height - top, x1, height - bottom))
         _set_text(annot, b"Contents", text)
         _set_text(annot, b"T", AUTHOR)

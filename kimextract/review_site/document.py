@@ -59,9 +59,13 @@ def write_document(job: DocumentJob) -> DocumentOutcome:
         data = _source_bytes(job, outcome.notes)
         pdf_pages, text_view = [], []
         if data is not None and job.record.source.media_type == "application/pdf":
-            pdf_pages = _render_pages(job, data, review.marks, outcome)
-            if job.record.findings and pdf_pages:
-                outcome.annotated = _annotate(job, data, outcome.notes)
+            lines = LineBoxes(data, usable=not job.record.source.ocr)
+            try:
+                pdf_pages = _render_pages(job, data, review.marks, lines, outcome)
+                if job.record.findings and pdf_pages:
+                    outcome.annotated = _annotate(job, data, lines, outcome.notes)
+            finally:
+                lines.close()
         elif data is not None:
             text_view = _text_view(job, data, review.marks, outcome.notes)
         html = document_html(job.record, review, job.number, job.total, pdf_pages, text_view, outcome.notes,
@@ -92,7 +96,7 @@ def _source_bytes(job: DocumentJob, notes: list[str]) -> Optional[bytes]:
     return data
 
 
-def _render_pages(job: DocumentJob, data: bytes, marks, outcome: DocumentOutcome):
+def _render_pages(job: DocumentJob, data: bytes, marks, lines: LineBoxes, outcome: DocumentOutcome):
     """Each page rendered once into the document's folder, as a grey PNG: lossless, so digits stay sharp."""
     import pypdfium2 as pdfium
 
@@ -106,8 +110,7 @@ def _render_pages(job: DocumentJob, data: bytes, marks, outcome: DocumentOutcome
     except pdfium.PdfiumError as exc:
         outcome.notes.append(f"the PDF cannot be opened again ({exc}): no page images")
         return []
-    if not job.record.source.ocr:  # OCR in the run moved the offsets after its pages: the text read now differs
-        marks = line_by_line(data, marks)
+    marks = line_by_line(marks, lines)
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -130,35 +133,54 @@ def _save_shaded(image, path: Path) -> None:
     shaded.save(path, bits=4, compress_level=1)
 
 
-def line_by_line(data: bytes, marks):
-    """The marks with a box over several lines split into one mark per line: a record gives a span one box
-    around all its characters, which over a line break covers the ends of lines that are not part of it."""
+class LineBoxes:
+    """The boxes of a span line by line. A record gives a span one box around all its characters, which over a
+    line break also covers the ends of lines that are not part of it; the PDF's text, read again only when a
+    box is that tall, gives each line its own. Not after OCR in the extraction, which moved the offsets."""
+
+    def __init__(self, data: bytes, usable: bool):
+        self.data, self.usable = data, usable
+        self.document = None
+
+    def of(self, page: int, start: int, end: int, bbox) -> list[tuple[int, tuple]]:
+        """(page, box) of each line of the span, or the span's own box."""
+        if bbox is None or bbox[3] - bbox[1] <= TALL_BOX or not self._opened():
+            return [(page, bbox)]
+        text = self.document.text[start:end]
+        if "\n" not in text.strip():
+            return [(page, bbox)]
+        lines = [(self.document.page_of(first), self.document.bbox(first, last)) for first, last in _lines(text, start)]
+        return [(number, box) for number, box in lines if box is not None] or [(page, bbox)]
+
+    def _opened(self) -> bool:
+        from ..errors import KimextractError
+        from ..read import bytes_to_document
+
+        if self.usable and self.document is None:
+            self.usable = False  # one try
+            try:
+                self.document = bytes_to_document(self.data)
+            except KimextractError:
+                pass
+        return self.document is not None
+
+    def close(self) -> None:
+        if self.document is not None:
+            self.document.close()
+
+
+def line_by_line(marks, lines: LineBoxes):
+    """The marks with one mark per line of their span; a whole grant keeps its one box (it is shown only while
+    selected)."""
     from dataclasses import replace
 
-    from ..errors import KimextractError
-    from ..read import bytes_to_document
-
-    if not any(_tall(mark) for mark in marks):
-        return marks
-    try:
-        document = bytes_to_document(data)
-    except KimextractError:
-        return marks
-    with document:
-        split = []
-        for mark in marks:
-            text = document.text[mark.start:mark.end]
-            if not _tall(mark) or "\n" not in text.strip():
-                split.append(mark)
-                continue
-            lines = [(document.page_of(start), document.bbox(start, end)) for start, end in _lines(text, mark.start)]
-            split += [replace(mark, page=page, bbox=box) for page, box in lines if box is not None] or [mark]
-        return split
-
-
-def _tall(mark) -> bool:
-    """A box that may span lines; a whole grant keeps its one box (it is shown only while selected)."""
-    return mark.bbox is not None and mark.kind != "grant" and mark.bbox[3] - mark.bbox[1] > TALL_BOX
+    split = []
+    for mark in marks:
+        if mark.kind == "grant":
+            split.append(mark)
+        else:
+            split += [replace(mark, page=page, bbox=box) for page, box in lines.of(mark.page, mark.start, mark.end, mark.bbox)]
+    return split
 
 
 def _lines(text: str, offset: int):
@@ -170,12 +192,13 @@ def _lines(text: str, offset: int):
         start += len(line) + 1
 
 
-def _annotate(job: DocumentJob, data: bytes, notes: list[str]) -> Optional[str]:
+def _annotate(job: DocumentJob, data: bytes, lines: LineBoxes, notes: list[str]) -> Optional[str]:
     from .annotate import annotated_pdf
 
     name = f"doc-{job.number}-annotated.pdf"
     try:
-        annotated_pdf(data, job.record.findings, Path(job.out) / name)
+        annotated_pdf(data, job.record.findings, Path(job.out) / name,
+                      lambda p: lines.of(p.page, p.start, p.end, p.bbox))
     except Exception as exc:  # noqa: BLE001 - the page is worth having without the annotated PDF
         notes.append(f"no annotated PDF: {type(exc).__name__}: {exc}")
         return None
