@@ -389,6 +389,44 @@ def harvest(
 
 
 @app.command()
+def review(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt), glob patterns, or results files (.jsonl from batch, .json from --out-dir: shown, not extracted again).", metavar="INPUT", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The report's folder (new, empty, or an earlier report, which is replaced).", show_default=False)],
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes for extracting and rendering (default: the cores).", show_default=False)] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of the page images.")] = 110,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per document extracted (0: no limit); over it: a timeout record.")] = 600.0,
+    ocr: Ocr = OcrMode.auto,
+    disable: Disable = None,
+    no_repair: NoRepair = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+) -> None:
+    """Write a review report: a static site to open in a browser, offline, and an annotated PDF per document.
+
+    The index lists every document with its findings; each document's page shows its pages with the values
+    outlined and the evidence of each finding highlighted. Open OUT/index.html. Exit 0 when the report is
+    written; 3 when an input got an error record (it is listed in the report); 2 for bad usage."""
+    from .report import one_line
+    from .review_site import ReviewConfig, write_review
+
+    if workers is not None and workers < 1:
+        fail("--workers must be at least 1")
+    options = _options(no_repair, disable, ocr)
+    config = ReviewConfig(out=out, workers=workers, dpi=dpi, timeout=timeout or None, progress="none" if quiet else "auto")
+    _warn_if_no_tesseract(inputs)
+    try:
+        summary = _run(lambda: write_review(inputs, options, config))
+    except KeyboardInterrupt:
+        fail("interrupted; the report is incomplete", 130)
+    if summary.unsupported:
+        log.warning("skipped %d file%s neither .pdf nor .txt", summary.unsupported, "s" if summary.unsupported != 1 else "")
+    findings = ", ".join(f"{summary.findings[level]} {level}" for level in ("error", "warning", "info"))
+    typer.echo(f"kimextract review: {summary.documents} documents ({summary.failed} failed), {summary.images} page images, "
+               f"findings {findings}, {summary.seconds:.1f} s (report CPU {summary.cpu_seconds:.1f} s) → {one_line(summary.index)}", err=True)
+    if summary.failed:
+        raise typer.Exit(EXIT_INPUT_FAILED)
+
+
+@app.command()
 def info(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,

@@ -1,5 +1,5 @@
-"""``kimextract --help``, ``schema``, ``info``, ``batch --help`` and ``archive --help`` start without importing
-spaCy, nor the database engine of the archive."""
+"""``kimextract --help``, ``schema``, ``info`` and the help of ``batch``, ``archive``, ``harvest`` and ``review``
+start without importing spaCy, nor the database engine of the archive."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ assert not heavy, f"imported: {{heavy}}"
 
 
 @pytest.mark.parametrize("args", [["--help"], ["schema"], ["batch", "--help"], ["archive", "--help"], ["harvest", "--help"],
-                                  ["--version"], ["info"]])
+                                  ["review", "--help"], ["--version"], ["info"]])
 def test_no_spacy_import(args):
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
