@@ -308,9 +308,8 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         if bbox is None:
             return page.render(scale=dpi / 72, grayscale=True).to_pil()
         width, height = page.get_size()
-        pad = 1  # value boxes reach their glyphs; more room takes in table rules that spoil a re-reading
-        x0, top, x1, bottom = bbox
-        crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
+        x0, top, x1, bottom = bbox  # the box as asked, room included (see verify.CUT_OUTS)
+        crop = (max(0, x0), max(0, height - bottom), max(0, width - x1), max(0, top))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
 
     invisible_pages: dict[int, bool] = {}  # asked once a page: the re-reading of numbers asks per number

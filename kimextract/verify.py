@@ -28,7 +28,10 @@ DATE_TEXT = regex.compile(r"(?<!\d)\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d\d(?!\d)")
 log = logging.getLogger(__name__)
 
 SHORT_EVIDENCE = 40  # longer evidence is a sentence, not a number to re-read
-PAD = 5  # points of room beside the digits; the renderer adds 3 more
+# Room around a number cut out of the page, in points (beside, above, below): a tight cut-out and one with room
+# for a comma's tail. Which one reads a scan's digits right depends on its table rules and neighbours, so both
+# are read (in the same Tesseract run).
+CUT_OUTS = ((6, 1, 1), (8, 1, 4))
 
 
 def verify_findings(document: Document, findings: list[Finding]) -> list[Finding]:
@@ -43,8 +46,10 @@ def verify_findings(document: Document, findings: list[Finding]) -> list[Finding
     # starting Tesseract and loading its model costs far more than reading one number.
     asked = [(index, evidence, number) for index, finding in enumerate(findings) if finding.severity == "error"
              for evidence in _scanned_evidence(document, finding) for number in _numbers_of(evidence)]
-    images = [_number_image(document, evidence, number) for _, evidence, number in asked]
-    seen_numbers = _other_readings(images, [number.group() for _, _, number in asked])
+    images = [_number_image(document, evidence, number, room) for _, evidence, number in asked for room in CUT_OUTS]
+    readings = _other_readings(images, [number.group() for _, _, number in asked for _ in CUT_OUTS])
+    seen_numbers = [next((seen for seen in readings[i:i + len(CUT_OUTS)] if seen is not None), None)
+                    for i in range(0, len(readings), len(CUT_OUTS))]
     misread: dict[int, list[tuple[Evidence, str, str]]] = {}
     for (index, evidence, number), seen in zip(asked, seen_numbers):
         if seen is not None:
@@ -114,15 +119,15 @@ def _comparable(seen: str, number: str) -> bool:
     return seen_digits == digits or seen_digits == digits - 1 and NUMBER_TEXT.fullmatch(seen) is not None and "." in seen
 
 
-def _number_image(document: Document, evidence: Evidence, number: regex.Match) -> Optional[bytes]:
-    """The PNG of the number's digits in the page image, with a little room; None without a box."""
+def _number_image(document: Document, evidence: Evidence, number: regex.Match, room: tuple[int, int, int]) -> Optional[bytes]:
+    """The PNG of the number's digits in the page image, with some room; None without a box."""
     start = evidence.provenance.start + number.start()
     bbox = document.bbox(start, start + len(number.group()))  # the digits alone, not '… Mio. €'
     if bbox is None:
         return None
     x0, top, x1, bottom = bbox
-    # A little room beside the digits: a text layer's box may clip the first or last glyph.
-    image = document.render_box(evidence.provenance.page, (x0 - PAD, top, x1 + PAD, bottom))
+    beside, above, below = room
+    image = document.render_box(evidence.provenance.page, (x0 - beside, top - above, x1 + beside, bottom + below))
     if image is None:
         return None
     buffer = BytesIO()

@@ -74,7 +74,7 @@ def _cues() -> dict[str, regex.Pattern]:
     )
     compiled["own_reference_value"] = regex.compile(  # a label of the paper's own number, and the number after it
         rf"(?i)(?:^|[\s(])(?P<label>{letter['own_reference']})\s*[:.]?\s*"
-        rf"(?:\((?:bitte\s+)?bei\s+Antwort[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
+        rf"(?:\((?:bitte\s+)?(?:bei\s+Antwort|stets\s+angeben|angeben)[^)]*\)\s*:?\s*)?(?:{REFERENCE_VALUE})?")
     compiled["body"] = regex.compile(rf"(?i)^(?:der\s+|die\s+|das\s+)?(?:[\w-]+(?:er|isch|ische|isches|ischer)\s+){{0,2}}(?P<body>{domain_terms()['issuing_bodies']})\b\s*(?P<rest>.*)$")
     return compiled
 
@@ -117,6 +117,10 @@ def join_lines(parts: list[str]) -> str:
     return regex.sub(r"\s+", " ", joined).strip()
 
 
+# a label the layout set on the Betreff's last line ('… im Jahr 2022 Bezug: mein Zuwendungsbescheid …')
+INNER_LABEL = regex.compile(r"\s(?:Bezug|Bez(?:ü|u)ge|Ihr\s+Schreiben|Ihr\s+Antrag|Ihre\s+Nachricht|Anlage\w*)\s*:")
+
+
 def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
     """The Betreff: after its label, with the lines that go on with it up to a blank line or what follows a
     Betreff; without the label, the lines just above the anchor (the salutation of a letter, the first heading
@@ -135,6 +139,10 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
                 if block:
                     break
                 continue
+            label_inside = INNER_LABEL.search(follower.text)
+            if block and label_inside and label_inside.start() > 0:  # 'Stellen im Jahr 2022 Bezug: mein …'
+                block.append(follower.text[:label_inside.start()])
+                return join_lines(block), (line.start, follower.start + label_inside.start())
             if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
                     or heading_role(follower, None) is not None or NUMBERING.match(follower.text)
                     or len(block) >= 5 or (block and _ends_block(block[-1]))):
@@ -157,7 +165,7 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
         line = head[position - 1]
         if _outside_subject(line.text, cues) or _kind_title(line.text) and (
                 len(line.text.split()) <= 3 or block and not block[0].text.strip()[:1].islower()
-                and not ENDS_IN_PREPOSITION.search(line.text.rstrip())):
+                and not ENDS_IN_PREPOSITION.search(line.text.rstrip()) and not line.text.rstrip().endswith(("–", ",", ";"))):
             break  # 'Teilwiderrufs- und Erstattungsbescheid' or 'Bescheid über den teilweisen Widerruf …' above the Betreff
         block.insert(0, line)
         position -= 1
@@ -230,8 +238,8 @@ def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = Fal
             if value is None:  # the value in the next line (an info column)
                 follower = head[index + 1] if index + 1 < len(head) else None
                 candidate = follower.text.strip() if follower else ""
-                if not regex.fullmatch(REFERENCE_VALUE, candidate) or len(candidate) > 40:
-                    continue
+                if not regex.fullmatch(REFERENCE_VALUE, candidate) or len(candidate) > 40 or ":" in candidate:
+                    continue  # 'Unser Zeichen: …' under 'Aktenzeichen der Bewilligungsbehörde:' is a line of its own
                 value, start = candidate, follower.start + follower.text.index(candidate)
             value = regex.sub(r"\s+[–-]\s+\D*$|\s*·.*$", "", value).strip(" .,;")  # 'BV 0417/2021 – öffentlich', '58/2024 · Hannover'
 
