@@ -266,13 +266,8 @@ def batch(
                          progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,
                          follow_symlinks=follow_symlinks, csv_raw=csv_raw)
     _warn_if_no_tesseract(inputs)
-    try:
-        summary = _run(lambda: run_batch(inputs, options, config))
-    except KeyboardInterrupt:
-        fail("interrupted; the records written so far are whole: run the same command with --resume to go on", 130)
-    typer.echo(summary_text(summary), err=True)
-    if summary.exit_code:
-        raise typer.Exit(summary.exit_code)
+    _run_to_summary(lambda: run_batch(inputs, options, config), summary_text,
+                    "interrupted; the records written so far are whole: run the same command with --resume to go on")
 
 
 class ExportFormat(str, Enum):
@@ -379,13 +374,8 @@ def harvest(
     politeness = Politeness(timeout=http_timeout, retries=retries, rate=rate, max_file_mib=max_file_size, concurrency=concurrency)
     config = HarvestConfig(out_dir=out_dir, politeness=politeness, margin_minutes=margin, full=full, workers=workers,
                            read_timeout=timeout or None, progress="none" if quiet else "auto")
-    try:
-        summary = _run(lambda: run_harvest(url, config, options))
-    except KeyboardInterrupt:
-        fail("interrupted; what was fetched and read is kept: run the same command again to go on", 130)
-    typer.echo(harvest_summary_text(summary), err=True)
-    if summary.exit_code:
-        raise typer.Exit(summary.exit_code)
+    _run_to_summary(lambda: run_harvest(url, config, options), harvest_summary_text,
+                    "interrupted; what was fetched and read is kept: run the same command again to go on")
 
 
 @app.command()
@@ -460,6 +450,17 @@ def _run(call: Any) -> Any:
         return call()
     except KimextractError as exc:
         fail(str(exc), EXIT_INPUT_FAILED if exc.status in LIMIT_STATUSES else EXIT_BAD_INPUT)
+
+
+def _run_to_summary(call: Any, text_of: Any, interrupted: str) -> None:
+    """A long run (batch, harvest): its summary on stderr and its exit code; Ctrl-C says what is kept."""
+    try:
+        summary = _run(call)
+    except KeyboardInterrupt:
+        fail(interrupted, 130)
+    typer.echo(text_of(summary), err=True)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
 
 
 LIMIT_STATUSES = ("timeout", "too_large")  # a document over a limit: exit 3, as batch for an error record
