@@ -179,6 +179,8 @@ def _parts_of_sentence_before(view: View, items: list, index: int) -> list:
     text, back = view.text, view.from_original
     start = back(items[index].provenance.start)
     breaks = [m.end() for m in PART_BREAK.finditer(text, max(0, start - 600), start)]
+    if start <= 600:
+        breaks.insert(0, 1)  # the text's first sentence begins a sentence too (the '- 1' below makes it 0)
     if len(breaks) < 2:
         return []
     return [item for item in items[:index] if breaks[-2] - 1 <= back(item.provenance.start) < breaks[-1] - 1

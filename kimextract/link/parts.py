@@ -77,7 +77,8 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     per_module = next((rows for table in structure.tables if tenor.start <= table.start < tenor.end
                        and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
                        for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
-    return finish(view, mentions, context, earlier + (per_module or [grant]))
+    grants = finish(view, mentions, context, earlier + (per_module or [grant]))  # earlier ones first: a change inherits
+    return sorted(grants, key=lambda g: g.provenance.start)
 
 
 def _cited_in_tenor(view: View, mentions: Mentions, context: Context, tenor: Sentence, cited: Amount,
