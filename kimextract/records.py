@@ -224,6 +224,12 @@ class Engine(Record):
     options: EngineOptions = Field(default_factory=EngineOptions)
 
 
+def _worker_field():
+    """``worker``: written only when set, so that a record made on this machine is as it always was."""
+    return Field(default=None, exclude_if=lambda worker: worker is None,
+                 description="the Dask worker that made this record (its address); only in a batch run on a cluster")
+
+
 class DocumentRecord(Record):
     """Everything kimextract found in one document."""
 
@@ -240,6 +246,7 @@ class DocumentRecord(Record):
     findings: list[Finding] = Field(default_factory=list)
     repairs: list[RepairRecord] = Field(default_factory=list)
     engine: Optional[Engine] = Field(default=None, description="the versions and options that made this record")
+    worker: Optional[str] = _worker_field()
 
 
 class ErrorRecord(Record):
@@ -253,3 +260,4 @@ class ErrorRecord(Record):
     )
     source: Source
     error: str
+    worker: Optional[str] = _worker_field()
