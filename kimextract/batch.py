@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 from .discover import Input, content_sha256, discover
 from .pool import Pool, Result, Worker, death_result, default_max_memory, default_workers, error_result, timeout_result
@@ -267,11 +267,11 @@ def _done_earlier(config: BatchConfig) -> Done:
     return Done()
 
 
-def _still_to_do(inputs: list[Input], done: Done) -> list[int]:
+def _still_to_do(inputs: list[Input], done: Done) -> Sequence[int]:
     """Indices of the inputs without a record yet: each record in the output accounts for one input with the
     same content (sha256), or the same path when it has no readable content; in input order."""
     if not done.keys:
-        return list(range(len(inputs)))
+        return range(len(inputs))  # not a list: 36 MB less for a million inputs
     left = Counter(done.keys)
     todo = []
     for index, item in enumerate(inputs):
@@ -284,7 +284,7 @@ def _still_to_do(inputs: list[Input], done: Done) -> list[int]:
     return todo
 
 
-def _orchestrate(pool: Pool, inputs: list[Input], todo: list[int], outputs: tuple[str, ...], config: BatchConfig,
+def _orchestrate(pool: Pool, inputs: list[Input], todo: Sequence[int], outputs: tuple[str, ...], config: BatchConfig,
                  write: Callable[[Result], None]) -> None:
     """Send jobs to idle workers, collect results, enforce the time limit, write the contiguous prefix."""
     timeout = config.timeout or None
@@ -342,7 +342,7 @@ def _wait_seconds(pool: Pool, timeout: Optional[float]) -> float:
     return wait_for
 
 
-def _collect(pool: Pool, ready: set, inputs: list[Input], todo: list[int], outputs: tuple[str, ...],
+def _collect(pool: Pool, ready: set, inputs: list[Input], todo: Sequence[int], outputs: tuple[str, ...],
              settle: Callable[[Worker, Result], None], more_jobs: bool) -> None:
     """Take the results, start messages and deaths of the workers whose handles are ``ready``."""
     for worker in list(pool.workers):
@@ -368,7 +368,7 @@ def _collect(pool: Pool, ready: set, inputs: list[Input], todo: list[int], outpu
             _died(pool, worker, inputs, todo, outputs, settle)
 
 
-def _time_out(pool: Pool, timeout: float, inputs: list[Input], todo: list[int], outputs: tuple[str, ...],
+def _time_out(pool: Pool, timeout: float, inputs: list[Input], todo: Sequence[int], outputs: tuple[str, ...],
               settle: Callable[[Worker, Result], None]) -> None:
     """A document over the time limit gets a timeout record; its worker is killed and replaced."""
     now = time.monotonic()
@@ -379,7 +379,7 @@ def _time_out(pool: Pool, timeout: float, inputs: list[Input], todo: list[int], 
             pool.replace(worker, kill=True)
 
 
-def _died(pool: Pool, worker: Worker, inputs: list[Input], todo: list[int], outputs: tuple[str, ...],
+def _died(pool: Pool, worker: Worker, inputs: list[Input], todo: Sequence[int], outputs: tuple[str, ...],
           settle: Callable[[Worker, Result], None]) -> None:
     """A worker died (a crash in a C library, the kernel's OOM killer): its document gets an error record."""
     worker.process.join(1)

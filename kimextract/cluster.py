@@ -127,9 +127,8 @@ def _allow_children() -> None:
 
 
 def run_documents(plugin: str, jobs: list[tuple[int, str]]) -> list[Result]:
-    """The task: each (index, path) of ``jobs`` to its result, one after the other, on this worker's pool."""
-    runner = get_worker().plugins[plugin].runner
-    return [runner.run(index, path) for index, path in jobs]
+    """The task: each (index, path) of ``jobs`` to its result, in order, on this worker's pool."""
+    return get_worker().plugins[plugin].runner.run(jobs)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -153,7 +152,6 @@ class Stream:
     def run(self) -> None:
         while True:
             self.submit_more()
-            self.write_ready()
             if self.next_write >= len(self.todo):
                 return
             future, value = next(self.pending)
@@ -162,9 +160,13 @@ class Stream:
     # -- submitting
 
     def submit_more(self) -> None:
-        """Tasks for the documents within the window; inputs discovery found unreadable need no worker."""
+        """Write what is ready, and submit tasks for the documents within the window; inputs discovery found
+        unreadable need no worker."""
         self.refresh_threads()
-        while self.next_job < len(self.todo) and self.next_job - self.next_write < self.window():
+        while True:
+            self.write_ready()
+            if self.next_job >= len(self.todo) or self.next_job - self.next_write >= self.window():
+                return
             index = self.todo[self.next_job]
             if self.inputs[index].error:
                 status, message = self.inputs[index].error

@@ -396,9 +396,12 @@ def death_result(pool: Pool, worker: Worker, index: int, path: str, outputs: Ite
 
 
 class Runner:
-    """A pool driven from the caller's threads (a Dask worker's): each call runs one document in an idle worker
-    process within the time limit. A worker over it is killed with its Tesseract, one that dies is replaced,
-    and the document gets a ``timeout`` or ``crashed`` record, as in a local batch."""
+    """A pool driven from the caller's threads (a Dask worker's): each call runs a list of documents in an idle
+    worker process, each document within the time limit. A worker over it is killed with its Tesseract, one
+    that dies is replaced, and the document gets a ``timeout`` or ``crashed`` record, as in a local batch; the
+    documents after it go to the new worker."""
+
+    QUEUED = 16  # documents sent ahead to a worker, so that it never waits for this process between two
 
     def __init__(self, pool: Pool, timeout: Optional[float]):
         self.pool, self.timeout = pool, timeout
@@ -407,14 +410,18 @@ class Runner:
         for worker in pool.workers:
             self.idle.put(worker)
 
-    def run(self, index: int, path: str) -> Result:
+    def run(self, jobs: list[tuple[int, str]]) -> list[Result]:
+        """The result of each (index, path) of ``jobs``, in their order."""
         worker = self.idle.get()
+        results: list[Result] = []
         try:
-            worker = self._started(worker)
-            result, worker = self._run_on(worker, index, path)
+            while len(results) < len(jobs):
+                worker = self._started(worker)
+                done, worker = self._run_on(worker, jobs[len(results):])
+                results += done
         finally:
             self.idle.put(worker)
-        return result
+        return results
 
     def _started(self, worker: Worker) -> Worker:
         """``worker`` once it has built its pipeline; one that dies as it starts is replaced, twice at most."""
@@ -426,24 +433,33 @@ class Runner:
                 worker = self._replace(worker)
         raise KimextractError(f"worker processes die as they start; is kimextract installed correctly?{self.pool.memory_hint()}")
 
-    def _run_on(self, worker: Worker, index: int, path: str) -> tuple[Result, Worker]:
-        outputs = self.pool.outputs
+    def _run_on(self, worker: Worker, jobs: list[tuple[int, str]]) -> tuple[list[Result], Worker]:
+        """Results for the first of ``jobs``, at least one, and the worker for the rest (a new one after a
+        timeout, a death, or when this one has done its share)."""
+        pool, results, sent = self.pool, [], 0
+        share = min(len(jobs), pool.max_tasks - worker.done) if pool.max_tasks else len(jobs)
         worker.started = time.monotonic()
-        try:
-            worker.conn.send((index, path))
-            finished = worker.conn.poll(self.timeout)
-            message = worker.conn.recv() if finished else None
-        except (EOFError, OSError):
-            finished, message = True, None
-        if not finished:
-            return timeout_result(self.pool, worker, index, path, self.timeout, outputs), self._replace(worker)
-        if not isinstance(message, Result):
-            return death_result(self.pool, worker, index, path, outputs), self._replace(worker)
-        worker.done += 1
-        if self.pool.max_tasks and worker.done >= self.pool.max_tasks:
+        while len(results) < share:
+            index, path = jobs[len(results)]
+            try:
+                while sent < share and sent - len(results) < self.QUEUED:
+                    worker.conn.send(jobs[sent])
+                    sent += 1
+                left = None if self.timeout is None else max(0.0, worker.started + self.timeout - time.monotonic())
+                message = worker.conn.recv() if worker.conn.poll(left) else "time is up"
+            except (EOFError, OSError):
+                message = None
+            if message == "time is up":
+                return results + [timeout_result(pool, worker, index, path, self.timeout, pool.outputs)], self._replace(worker)
+            if not isinstance(message, Result):
+                return results + [death_result(pool, worker, index, path, pool.outputs)], self._replace(worker)
+            results.append(message)
+            worker.done += 1
+            worker.started = time.monotonic()  # the worker went on to the next document when it sent this one
+        if pool.max_tasks and worker.done >= pool.max_tasks:
             with self.lock:
-                worker = self.pool.retire(worker)
-        return message, worker
+                worker = pool.retire(worker)
+        return results, worker
 
     def _replace(self, worker: Worker) -> Worker:
         with self.lock:
