@@ -16,7 +16,11 @@ Prints a Markdown table:
   memory at each tenth of the run, to show that it stays flat, and the rate (the workers are not replaced
   after 500 documents in this run: for inputs that need no extraction, their start would be most of the time);
 - what a listing of that many inputs found by discovery adds to the client (the Input objects of a sorted
-  list, measured in a process of its own).
+  list, measured in a process of its own);
+- the CPU a document process (and its Tesseract) spends per page, which sets the throughput per worker core:
+  the corpus's text PDFs, and ``--scans`` of its scans OCR'd by Tesseract (``samples/corpus/*/scan-deu.pdf``).
+
+``--parts`` picks the parts (default: engines,memory,cpu).
 
 The machine is shared and timings are noisy: compare the ratios, which are measured side by side.
 """
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,8 +151,11 @@ def start_cluster() -> tuple[subprocess.Popen, str]:
     """A scheduler and 2 worker processes in a process of their own; its address."""
     code = ("import sys, time, logging\n"
             "from distributed import LocalCluster\n"
-            "cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, "
-            "silence_logs=logging.ERROR)\n"
+            "import dask\n"
+            "from kimextract.cluster import QUIET_SCHEDULER\n"
+            "dask.config.set({'distributed.scheduler.worker-saturation': float('inf')})\n"
+            "cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, silence_logs=logging.ERROR, "
+            "**QUIET_SCHEDULER)\n"
             "print(cluster.scheduler_address, flush=True)\n"
             "sys.stdin.read()\n"
             "cluster.close()\n")
@@ -182,14 +190,44 @@ def listing_memory(count: int) -> float:
     return float(result.stdout.strip())
 
 
+# --------------------------------------------------------------------------- CPU per page
+
+
+def cpu_per_page(pattern: str, limit: int, work: Path) -> dict:
+    """CPU seconds per page of the document processes (Tesseract included) over the first ``limit`` files."""
+    from kimextract.batch import BatchConfig, run_batch
+    from kimextract.process import Options
+
+    files = sorted(str(p) for p in ROOT.glob(pattern))[:limit]
+    seen: list = []
+    run_batch(files, Options(), BatchConfig(out=work / "cpu.jsonl", workers=1, progress="none"), on_result=seen.append)
+    pages = sum(result.pages for result in seen)
+    cpu = sum(result.cpu_seconds for result in seen)
+    return {"files": len(files), "pages": pages, "ocr": sum(result.ocr for result in seen), "cpu_per_page": cpu / pages}
+
+
 # --------------------------------------------------------------------------- report
 
 
-def report(engines: dict, memory: dict, listing: float) -> str:
+def report(engines: Optional[dict], memory: Optional[dict], listing: Optional[float], cpu: Optional[dict]) -> str:
+    lines = ["| measure | figure |", "|---|---|"]
+    if engines:
+        lines += engine_lines(engines)
+    if memory:
+        lines += memory_lines(memory, listing)
+    if cpu:
+        text, scans = cpu["text"], cpu["scans"]
+        lines += [
+            f"| CPU per page, text PDFs ({text['files']} files, {text['pages']} pages) | {1000 * text['cpu_per_page']:.1f} ms |",
+            f"| CPU per page, scans OCR'd ({scans['files']} files, {scans['pages']} pages, {scans['ocr']} OCR'd) "
+            f"| {scans['cpu_per_page']:.2f} s |",
+        ]
+    return "\n".join(lines)
+
+
+def engine_lines(engines: dict) -> list[str]:
     local, dask = engines["median"]["local"], engines["median"]["dask"]
-    lines = [
-        "| measure | figure |",
-        "|---|---|",
+    return [
         f"| {engines['docs']:,} small text documents, end to end: local pool, 2 workers / 2-worker LocalCluster "
         f"| {local['seconds']:.1f} s / {dask['seconds']:.1f} s |",
         f"| overhead of Dask end to end (cluster start included) | **{100 * (dask['seconds'] / local['seconds'] - 1):+.1f} %** |",
@@ -197,6 +235,11 @@ def report(engines: dict, memory: dict, listing: float) -> str:
         f"| overhead of Dask after start-up (target ≤ 10 %) | **{100 * (local['per_second'] / dask['per_second'] - 1):+.1f} %** |",
         f"| time to the first record: local / Dask | {local['first']:.1f} s / {dask['first']:.1f} s |",
         f"| records the same but for the worker field | {'yes' if engines['same_records'] else 'NO'} |",
+    ]
+
+
+def memory_lines(memory: dict, listing: float) -> list[str]:
+    return [
         f"| client peak memory, {memory['inputs']:,} synthetic inputs submitted and written (target < 300 MB) "
         f"| **{memory['peak_mib']:.0f} MiB** ({memory['base_mib']:.0f} MiB after imports) |",
         "| client resident memory at each tenth of the run | "
@@ -205,7 +248,6 @@ def report(engines: dict, memory: dict, listing: float) -> str:
         f"({memory['written'] / memory['seconds']:,.0f} inputs/s, {memory['bytes'] / 1e6:.0f} MB of records) |",
         f"| a discovered listing of {memory['inputs']:,} inputs adds to the client | {listing:.0f} MiB |",
     ]
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -213,20 +255,30 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--inputs", type=int, default=1_000_000)
+    parser.add_argument("--scans", type=int, default=12, help="scanned PDFs to OCR for the CPU per page")
+    parser.add_argument("--parts", default="engines,memory,cpu")
     parser.add_argument("--client", metavar="ADDRESS", help=argparse.SUPPRESS)  # the measured client process
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         print(json.dumps(client_run(args.client, args.inputs, args.out)))
         return
+    parts = set(args.parts.split(","))
+    engines = memory = listing = cpu = None
     with tempfile.TemporaryDirectory(prefix="kimextract-dask-") as tmp:
         work = Path(tmp)
-        engines = compare_engines(args.docs, args.rounds, work)
-        print(f"engines: {json.dumps(engines)}", file=sys.stderr)
-        memory = client_memory(args.inputs, work)
-        print(f"client: {json.dumps(memory)}", file=sys.stderr)
-        listing = listing_memory(args.inputs)
-    print(report(engines, memory, listing))
+        if "engines" in parts:
+            engines = compare_engines(args.docs, args.rounds, work)
+            print(f"engines: {json.dumps(engines)}", file=sys.stderr)
+        if "memory" in parts:
+            memory = client_memory(args.inputs, work)
+            print(f"client: {json.dumps(memory)}", file=sys.stderr)
+            listing = listing_memory(args.inputs)
+        if "cpu" in parts:
+            cpu = {"text": cpu_per_page("samples/corpus/*/text.pdf", 61, work),
+                   "scans": cpu_per_page("samples/corpus/*/scan-deu.pdf", args.scans, work)}
+            print(f"cpu: {json.dumps(cpu)}", file=sys.stderr)
+    print(report(engines, memory, listing, cpu))
 
 
 if __name__ == "__main__":

@@ -39,10 +39,12 @@ TASK_SECONDS = 0.5  # the work one task aims at: the scheduler's ~3 ms per task 
 MAX_TASK_DOCUMENTS = 256
 MAX_WINDOW = 10_000  # documents submitted beyond the first one not yet written; bounds the results held here
 MIN_WINDOW = 64
-ALLOWED_FAILURES = 3  # the local cluster's; a scheduler started by hand has its own setting
+ALLOWED_FAILURES = 3  # the local cluster's; a scheduler started by hand has its own settings
 CONNECT_SECONDS = 30.0
 WORKERS_SECONDS = 300.0  # how long to wait for a first worker to join the scheduler
 THREADS_EVERY = 10.0  # seconds between looks at the cluster's size (adaptive clusters grow and shrink)
+# a local cluster's scheduler without a dashboard, its HTTP server on a free port (not 8787, which may be taken)
+QUIET_SCHEDULER = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
 
 
 def run_on_cluster(inputs: Sequence[Input], todo: Sequence[int], outputs: tuple[str, ...], options, config,
@@ -50,7 +52,10 @@ def run_on_cluster(inputs: Sequence[Input], todo: Sequence[int], outputs: tuple[
     """Process ``inputs[i]`` for each ``i`` in ``todo`` on the cluster at ``config.cluster`` (without one, on a
     local cluster of ``local_workers`` processes) and ``write`` each result in the order of ``todo``. Returns the
     number of worker threads the run started with."""
-    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}
+    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                # tasks wait on the workers, not on the scheduler: a worker goes on to its next task at once
+                # (the window bounds how many there are)
+                "distributed.scheduler.worker-saturation": float("inf")}
     with dask.config.set(settings), _connected(config, local_workers) as client:
         threads = _threads(client, wait=True, address=config.cluster)
         name = f"kimextract-{uuid.uuid4().hex[:12]}"
@@ -74,8 +79,8 @@ def _connected(config, local_workers: int) -> Iterator[Client]:
         with client:
             yield client
         return
-    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
+                           **QUIET_SCHEDULER)
     with cluster, Client(cluster) as client:
         yield client
 
@@ -128,7 +133,10 @@ def _allow_children() -> None:
 
 def run_documents(plugin: str, jobs: list[tuple[int, str]]) -> list[Result]:
     """The task: each (index, path) of ``jobs`` to its result, in order, on this worker's pool."""
-    return get_worker().plugins[plugin].runner.run(jobs)
+    setup = get_worker().plugins.get(plugin)
+    if setup is None or setup.runner is None:
+        raise RuntimeError("kimextract's worker plugin did not start on this worker (see its log)")
+    return setup.runner.run(jobs)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -98,7 +98,9 @@ def test_a_worker_killed_mid_run_costs_no_record(tmp_path):
     inputs = slow_papers(tmp_path / "in", 16)
     local = tmp_path / "local.jsonl"
     assert batch(inputs, "--out", local, "-j", "2", "-q").returncode == 0
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    from kimextract.cluster import QUIET_SCHEDULER
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_SCHEDULER) as cluster, \
             Client(cluster) as client:
         killed: list[str] = []
 
