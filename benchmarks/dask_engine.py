@@ -9,6 +9,8 @@ Prints a Markdown table:
   own) with the local pool of 2 workers and on a local Dask cluster of 2 worker processes (``--engine dask``),
   rounds alternating, medians: the time end to end and the documents per second between the first and the last
   record (the start of the cluster and of the workers' pipelines left out), and the overhead of Dask in both;
+  and the CPU time of all the run's processes, in all and per document after the first record, which a busy
+  machine does not inflate as it does the time;
 - the client's peak memory while ``--inputs`` inputs are submitted to a cluster of 2 workers started in a
   process of its own (so that the scheduler's memory is not counted): a synthetic listing of paths that do
   not exist (each worker gives an ``unreadable`` record at once, so that a million run through in minutes),
@@ -62,19 +64,47 @@ def make_documents(folder: Path, count: int) -> None:
         (folder / f"doc-{number:05}.txt").write_text(text, encoding="utf-8")
 
 
+def tree_cpu_seconds() -> float:
+    """CPU time of this process and of every process under it, the finished ones they waited for included."""
+    import psutil
+
+    total = 0.0
+    me = psutil.Process()
+    for process in [me] + me.children(recursive=True):
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
 def timed_batch(folder: Path, out: Path, engine: str) -> dict:
-    """One batch run in this process: seconds end to end, and documents per second after the first record."""
+    """One batch run in this process: seconds end to end, documents per second after the first record, and
+    the CPU seconds all its processes spent up to the last record (client, scheduler, Dask workers, document
+    processes, fork servers), which a busy machine does not inflate as it does the time."""
     from kimextract.batch import BatchConfig, run_batch
     from kimextract.process import Options
 
     stamps: list[float] = []
+    cpu = {"start": tree_cpu_seconds()}
+
+    def on_result(result) -> None:
+        stamps.append(time.monotonic())
+        if len(stamps) == 1:
+            cpu["first"] = tree_cpu_seconds()
+        if len(stamps) == count:
+            cpu["end"] = tree_cpu_seconds()  # before the processes end: their time is lost when no one waits for them
+
+    count = sum(1 for _ in folder.iterdir())
     started = time.monotonic()
     summary = run_batch([str(folder)], Options(), BatchConfig(out=out, workers=2, engine=engine, progress="none"),
-                        on_result=lambda result: stamps.append(time.monotonic()))
+                        on_result=on_result)
     total = time.monotonic() - started
-    assert summary.statuses.get("ok") == summary.inputs, summary.statuses
+    assert summary.statuses.get("ok") == summary.inputs == count, summary.statuses
     steady = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    return {"seconds": total, "first": stamps[0] - started, "per_second": steady}
+    return {"seconds": total, "first": stamps[0] - started, "per_second": steady, "cpu": cpu["end"] - cpu["start"],
+            "cpu_per_document": (cpu["end"] - cpu["first"]) / (count - 1)}
 
 
 def compare_engines(docs: int, rounds: int, work: Path) -> dict:
@@ -235,6 +265,10 @@ def engine_lines(engines: dict) -> list[str]:
         f"| documents per second after the first record: local / Dask | {local['per_second']:.1f} / {dask['per_second']:.1f} |",
         f"| overhead of Dask after start-up (target ≤ 10 %) | **{100 * (local['per_second'] / dask['per_second'] - 1):+.1f} %** |",
         f"| time to the first record: local / Dask | {local['first']:.1f} s / {dask['first']:.1f} s |",
+        f"| CPU of all processes of the run, start included: local / Dask | {local['cpu']:.1f} s / {dask['cpu']:.1f} s "
+        f"(**{100 * (dask['cpu'] / local['cpu'] - 1):+.1f} %**) |",
+        f"| CPU per document after the first record, all processes: local / Dask | {1000 * local['cpu_per_document']:.1f} ms / "
+        f"{1000 * dask['cpu_per_document']:.1f} ms (**{100 * (dask['cpu_per_document'] / local['cpu_per_document'] - 1):+.1f} %**) |",
         f"| records the same but for the worker field | {'yes' if engines['same_records'] else 'NO'} |",
     ]
 

@@ -64,8 +64,16 @@ def run_on_cluster(inputs: Sequence[Input], todo: Sequence[int], outputs: tuple[
         try:
             Stream(client, name, inputs, todo, outputs, write, threads).run()
         finally:
-            client.unregister_worker_plugin(name)
+            _stop_documents(client, name)
     return threads
+
+
+def _stop_documents(client: Client, plugin: str) -> None:
+    """End the run's document processes on the workers; a cluster that is gone has none left to end."""
+    try:
+        client.unregister_worker_plugin(plugin)
+    except (OSError, TimeoutError, ValueError):
+        pass
 
 
 @contextmanager
