@@ -216,7 +216,8 @@ HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|--
 # every set but the newest blind batch has been tuned on; the newest was measured once before it was (README)
 SETS = {"corpus (tuned)": ROOT / "samples" / "corpus",
         **{f"blind-{n} (tuned)": ROOT / "samples" / f"blind-{n}" for n in range(1, 5)},
-        "blind-5 (newest)": ROOT / "samples" / "blind-5"}
+        "blind-5 (tuned)": ROOT / "samples" / "blind-5",
+        "blind-6 (newest)": ROOT / "samples" / "blind-6"}
 
 
 def main() -> None:

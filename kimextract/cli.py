@@ -13,6 +13,7 @@ library modules log to ``logging.getLogger(__name__)``; only this module configu
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -117,7 +118,8 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
-def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0):
+def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: OcrMode = OcrMode.auto, timeout: float = 0,
+             ocr_lang: str = "deu", ocr_dpi: int = 300):
     from .rules import Rule
     from .process import Options
 
@@ -127,7 +129,12 @@ def _options(no_repair: bool = False, disable: Optional[list[str]] = None, ocr: 
         fail(f"unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known))}")
     if timeout < 0:
         fail("--timeout must be positive (0: no limit)")
-    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None)
+    if not re.fullmatch(r"[a-z_]{3,}(?:\+[a-z_]{3,})*", ocr_lang):
+        fail(f"--ocr-lang takes Tesseract language codes such as deu or deu+eng, not {ocr_lang!r}")
+    if not 70 <= ocr_dpi <= 1200:
+        fail(f"--ocr-dpi takes a resolution from 70 to 1200, not {ocr_dpi}")
+    return Options(repair=not no_repair, disabled_rules=frozenset(disable or []), ocr=ocr.value, timeout=timeout or None,
+                   ocr_language=ocr_lang, ocr_dpi=ocr_dpi)
 
 
 def _warn_if_no_tesseract(paths: list[str]) -> None:
@@ -137,13 +144,15 @@ def _warn_if_no_tesseract(paths: list[str]) -> None:
     from .ocr import tesseract
 
     problem = tesseract().problem
-    if problem and any(p.lower().endswith(".pdf") or "*" in p or os.path.isdir(p) for p in paths):
+    if problem and any(p.lower().endswith((".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")) or "*" in p or os.path.isdir(p) for p in paths):
         log.warning("scans are not OCR'd and numbers on scanned pages are not re-read. %s", problem)
 
 
-PathArg = Annotated[Path, typer.Argument(help="A .pdf or a text file (in any encoding).", show_default=False)]
+PathArg = Annotated[Path, typer.Argument(help="A .pdf, a text file (in any encoding) or a scan as .tif, .png or .jpg.", show_default=False)]
 NoRepair = Annotated[bool, typer.Option("--no-repair", help="Extract from the text as read, without OCR repair.")]
-Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer (with Tesseract).")]
+Ocr = Annotated[OcrMode, typer.Option(help="OCR pages without a text layer and image files (with Tesseract).")]
+OcrLang = Annotated[str, typer.Option("--ocr-lang", metavar="LANG", help="Tesseract's language models for OCR, e.g. deu or deu+eng.")]
+OcrDpi = Annotated[int, typer.Option("--ocr-dpi", metavar="DPI", help="Resolution pages are rendered at for OCR.")]
 Disable = Annotated[Optional[list[str]], typer.Option("--disable", metavar="RULE", help="Switch a rule off by its code, e.g. rate_changes_across_years (repeatable).")]
 Timeout = Annotated[float, typer.Option(help="Seconds allowed per document (0: no limit); over it: exit 3.")]
 
@@ -154,13 +163,15 @@ def extract(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the JSON record to this file.")] = None,
     no_repair: NoRepair = False,
     ocr: Ocr = OcrMode.auto,
+    ocr_lang: OcrLang = "deu",
+    ocr_dpi: OcrDpi = 300,
     timeout: Timeout = 0.0,
 ) -> None:
     """Extract one document and print its JSON record."""
     from .process import extract_file
     from .write import record_to_json, write_atomically
 
-    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout)))
+    record = _run(lambda: extract_file(path, _options(no_repair, ocr=ocr, timeout=timeout, ocr_lang=ocr_lang, ocr_dpi=ocr_dpi)))
     text = record_to_json(record)
     if out is None:
         typer.echo(text)
@@ -203,7 +214,7 @@ def check(
     skipped: list[str] = []
     records = _run(lambda: list(records_of(paths, options, skipped)))
     if skipped:
-        log.warning("skipped %d file%s neither .pdf nor .txt (-v names them)", len(skipped), "s" if len(skipped) != 1 else "")
+        log.warning("skipped %d file%s neither .pdf, .txt nor an image (-v names them)", len(skipped), "s" if len(skipped) != 1 else "")
     results = [(Path(r.source.path or "-"), _without(r, options.disabled_rules)) for r in records if isinstance(r, DocumentRecord)]
     failed = [r for r in records if not isinstance(r, DocumentRecord)]
     for record in failed:
@@ -228,7 +239,7 @@ def _without(record: Any, disabled: frozenset[str]) -> Any:
 
 @app.command()
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf and .txt) or glob patterns.", metavar="INPUT", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (searched for .pdf, .txt and scans as .tif, .png, .jpg) or glob patterns.", metavar="INPUT", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the records to this file (default: standard output).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Also write one JSON file per input into this folder.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="jsonl: one record per line; csv: one row per amount.")] = OutputFormat.jsonl,
@@ -238,6 +249,8 @@ def batch(
     max_pages: Annotated[Optional[int], typer.Option("--max-pages", help="PDFs with more pages get a too_large record.")] = None,
     max_memory: Annotated[Optional[int], typer.Option("--max-memory", help="MiB of memory per worker (0: no limit; default: half the memory shared among the workers); over it: a too_large record.", show_default=False)] = None,
     ocr: Ocr = OcrMode.auto,
+    ocr_lang: OcrLang = "deu",
+    ocr_dpi: OcrDpi = 300,
     disable: Disable = None,
     no_repair: NoRepair = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
@@ -254,7 +267,7 @@ def batch(
     from .batch import BatchConfig, run_batch
     from .report import summary_text
 
-    options = _options(no_repair, disable, ocr)
+    options = _options(no_repair, disable, ocr, ocr_lang=ocr_lang, ocr_dpi=ocr_dpi)
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt.value, workers=workers, resume=resume, timeout=timeout or None,
                          progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,
@@ -266,6 +279,119 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted; the records written so far are whole: run the same command with --resume to go on", 130)
     typer.echo(summary_text(summary), err=True)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
+
+
+class ExportFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+    excel = "excel"
+
+
+@app.command()
+def archive(
+    inputs: Annotated[list[str], typer.Argument(help="Results files (.jsonl from batch, .json records), documents or folders (run through the batch).", metavar="INPUT", show_default=False)],
+    db: Annotated[Optional[Path], typer.Option("--db", help="The DuckDB database file (made if missing; a second run adds new documents only). Without it, --export writes the tables of these inputs alone.", show_default=False)] = None,
+    export_dir: Annotated[Optional[Path], typer.Option("--export", help="Also write every table of the archive into this folder (see --format).", show_default=False)] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="For --export: parquet (typed), csv (comma, decimal point, ISO dates) or excel (BOM, ';', decimal comma).")] = ExportFormat.parquet,
+    findings_out: Annotated[Optional[Path], typer.Option("--findings", help="Write the findings across documents to this file as JSON lines.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON lines instead of a table.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes for documents (default: the cores).", show_default=False)] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for findings across documents of this level.")] = FailOn.error,
+) -> None:
+    """Load records into a database and check the documents against each other.
+
+    The same decision stated with a different amount, FTE, period or instalment; a paper against the Bescheid
+    in the archive; a module's decisions of a year against a total a later paper reports; a decision cited but
+    absent. Query the tables (documents, amounts, dates, periods, positions, grants, grant_positions,
+    grant_evidence, instalments, findings, evidence, repairs) with SQL, e.g. duckdb FILE. Exit 1 for an error
+    finding (see --fail-on); 2 for bad input."""
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        fail(f"the archive needs {exc.name}: pip install 'kimextract[archive]'")
+    from .archive import build_archive
+    from .archive.export import archive_tables, export
+    from .archive.store import open_archive
+    from .report import print_archive_findings
+    import tempfile
+
+    from .write import write_atomically
+
+    if db is None and export_dir is None:
+        fail("give the database file (--db FILE), or a folder for the tables (--export DIR)")
+    scratch = tempfile.TemporaryDirectory(prefix="kimextract-archive-") if db is None else None
+    if scratch is not None:
+        db = Path(scratch.name) / "archive.duckdb"
+    summary = _run(lambda: build_archive(inputs, db, _options(), workers))
+    lines = "".join(f.model_dump_json() + "\n" for f in summary.findings)
+    if findings_out is not None:
+        _run(lambda: write_atomically(findings_out, lines))
+    if export_dir is not None:
+        def write_tables():
+            connection = open_archive(db)
+            try:
+                return export(archive_tables(connection), export_dir, fmt.value)
+            finally:
+                connection.close()
+        _run(write_tables)
+    if scratch is not None:
+        scratch.cleanup()
+    if as_json:
+        sys.stdout.write(lines)
+    else:
+        print_archive_findings(summary.findings)
+    typer.echo(f"kimextract: {db if scratch is None else 'archive'}: {summary.documents} documents ({summary.added} added, {summary.skipped} already held), "
+               f"loaded in {summary.load_seconds:.1f} s, checked in {summary.check_seconds:.1f} s; "
+               f"{len(summary.findings)} findings across documents", err=True)
+    levels = {"error": {"error"}, "warning": {"error", "warning"}, "never": set()}[fail_on.value]
+    if any(f.severity in levels for f in summary.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def harvest(
+    url: Annotated[str, typer.Argument(help="The council information system's OParl endpoint: a System URL (all its bodies) or one Body's URL.", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="The harvest folder: files/ (each content once), read/, records.jsonl, harvest.sqlite. Run again into it to fetch what changed.", show_default=False)],
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", help="Files downloaded at once.")] = 2,
+    rate: Annotated[Optional[float], typer.Option("--rate", help="At most this many requests per second (default: no limit).", show_default=False)] = None,
+    http_timeout: Annotated[float, typer.Option("--http-timeout", help="Seconds to wait for the server to connect or send.")] = 30.0,
+    retries: Annotated[int, typer.Option("--retries", help="Further attempts after a 429, a 5xx, a timeout or a broken connection, with growing pauses (Retry-After honoured).")] = 4,
+    max_file_size: Annotated[float, typer.Option("--max-file-size", help="MiB per file; a larger one gets a too_large record.")] = 200.0,
+    margin: Annotated[float, typer.Option("--margin", help="Minutes before the last complete harvest's start from which changes are asked for (clock skew, late writes).")] = 60.0,
+    full: Annotated[bool, typer.Option("--full", help="Ask for every paper, not only those changed since the last harvest, and try the files that failed again (files held are not downloaded again).")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Worker processes reading the files (default: the cores).", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed to read one document (0: no limit); over it: a timeout record.")] = 600.0,
+    ocr: Ocr = OcrMode.auto,
+    no_repair: NoRepair = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, only the summary.")] = False,
+) -> None:
+    """Harvest a council's papers from its OParl 1.1 system: download each file once, read it, and write one
+    record per file with what the system says about it beside what kimextract read.
+
+    The next run into the same folder asks only for what changed. Exit 0 when every file was read; 3 when a
+    file or a list page got an error record; 2 for bad usage or a URL that is no OParl endpoint."""
+    if not url.startswith(("http://", "https://")):
+        fail(f"{url}: an http:// or https:// URL was expected")
+    for name, value in (("--concurrency", concurrency), ("--max-file-size", max_file_size), ("--http-timeout", http_timeout)):
+        if value <= 0:
+            fail(f"{name} must be positive")
+    if retries < 0 or margin < 0 or (rate is not None and rate <= 0) or timeout < 0:
+        fail("--retries, --margin and --timeout cannot be negative, and --rate must be positive")
+    from .harvest import HarvestConfig, harvest_summary_text, run_harvest
+    from .oparl import Politeness
+
+    options = _options(no_repair, ocr=ocr)
+    politeness = Politeness(timeout=http_timeout, retries=retries, rate=rate, max_file_mib=max_file_size, concurrency=concurrency)
+    config = HarvestConfig(out_dir=out_dir, politeness=politeness, margin_minutes=margin, full=full, workers=workers,
+                           read_timeout=timeout or None, progress="none" if quiet else "auto")
+    try:
+        summary = _run(lambda: run_harvest(url, config, options))
+    except KeyboardInterrupt:
+        fail("interrupted; what was fetched and read is kept: run the same command again to go on", 130)
+    typer.echo(harvest_summary_text(summary), err=True)
     if summary.exit_code:
         raise typer.Exit(summary.exit_code)
 

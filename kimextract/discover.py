@@ -17,7 +17,7 @@ from typing import Iterable, Optional
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".pdf", ".txt")
+SUFFIXES = (".pdf", ".txt", ".tif", ".tiff", ".png", ".jpg", ".jpeg")  # images are scans, read with OCR
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _walk(root: Path, skipped: list[str]) -> list[Input]:
                 rel = parts + (entry.name,)
                 files.append((rel, Input(str(folder / entry.name), "/".join(rel))))
             else:
-                log.info("skipped %s: neither .pdf nor .txt", folder / entry.name)
+                log.info("skipped %s: neither .pdf, .txt nor an image", folder / entry.name)
                 skipped.append(str(folder / entry.name))
     files.sort(key=lambda item: item[0])
     return [item for _, item in files]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable, Optional
 
 import regex
@@ -50,8 +51,8 @@ QUIET_ZONE = regex.compile(
 )
 
 MONEY_CELL = regex.compile(values.NUMBER, regex.VERBOSE)
-IN_WORDS = regex.compile(
-    r"\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
+IN_WORDS = regex.compile(  # 'in Worten: …', or the words in brackets right after the digits
+    r"(?:\(?\s*in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:]?|(?<=(?:€|EUR|Euro)\s*)\()\s*(?P<words>[\wäöüß\s-]+?)\s+(?:Euro|EUR)\b"
     r"(?:\s*(?:und|,)\s*(?P<cents>[\wäöüß]+)\s+Cent)?",
     regex.IGNORECASE,
 )
@@ -69,9 +70,8 @@ class View:
         """Offset in the view of an offset in the original text (the first view offset that maps there)."""
         if self.text is self.document.text:
             return pos
-        if not hasattr(self, "_originals"):
-            self._originals = [self.to_original(i) for i in range(len(self.text) + 1)]
-        return bisect.bisect_left(self._originals, pos)
+        # to_original is monotone: bisect over the view's offsets, mapping only the ones it looks at
+        return bisect.bisect_left(range(len(self.text) + 1), pos, key=self.to_original)
 
     def provenance(self, start: int, end: int) -> tuple[str, Provenance]:
         original_start, original_end = self.to_original(start), self.to_original(end)
@@ -283,10 +283,15 @@ def _position_status(text: str, doc: Doc, hit: Hit) -> Optional[str]:
         if sentence is None:
             return None
         window = text[sentence.start_char:sentence.end_char].lower()
-    for status, pattern in domain_terms()["position_status"].items():
-        if regex.search(pattern, window):
+    for status, pattern in _status_patterns():
+        if pattern.search(window):
             return status
     return None
+
+
+@lru_cache(maxsize=1)
+def _status_patterns() -> tuple[tuple[str, regex.Pattern], ...]:
+    return tuple((status, regex.compile(pattern)) for status, pattern in domain_terms()["position_status"].items())
 
 
 def _modules(view: View, hits: list[Hit]) -> list[Module]:

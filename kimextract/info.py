@@ -73,6 +73,6 @@ def engine(options: "Options") -> "Engine":
         pypdfium2=package_version("pypdfium2") or "unknown",
         tesseract=found.version,
         rereading=options.verify and found.problem is None,
-        options=EngineOptions(repair=options.repair, ocr=options.ocr, disabled_rules=sorted(options.disabled_rules),
-                              max_pages=options.max_pages),
+        options=EngineOptions(repair=options.repair, ocr=options.ocr, ocr_language=options.ocr_language,
+                              ocr_dpi=options.ocr_dpi, disabled_rules=sorted(options.disabled_rules), max_pages=options.max_pages),
     )

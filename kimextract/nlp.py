@@ -12,8 +12,10 @@ from typing import Optional
 
 import numpy
 import regex
+
+from . import spacy_import  # noqa: F401, I001 - first: spaCy imported without its command line
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -28,7 +30,7 @@ TERMS_KEY = "kim_terms"
 @Language.component("kim_values")
 def kim_values(doc: Doc) -> Doc:
     """Scan the text for values: the hits of each kind in ``doc.user_data['kim_<kind>']``, spans in ``doc.spans``."""
-    text = doc.user_data.get("kim_text", doc.text)  # with its line breaks: headings and tables need them
+    text = _text_of(doc)  # with its line breaks: headings and tables need them
     default_year = doc.user_data.get("kim_default_year")
     found = {
         "amounts": values.scan_amounts(text),
@@ -44,6 +46,12 @@ def kim_values(doc: Doc) -> Doc:
         spans = [doc.char_span(h.start, h.end, alignment_mode="expand") for h in hits]
         doc.spans[f"kim_{kind}"] = [span for span in spans if span is not None]
     return doc
+
+
+def _text_of(doc: Doc) -> str:
+    """The text the pipeline was given, with its line breaks; ``doc.text`` (joined token by token) only without."""
+    text = doc.user_data.get("kim_text")
+    return doc.text if text is None else text
 
 
 # A sentence ends at '.', '!' or '?' before a capital, unless the dot closes an abbreviation or an ordinal
@@ -62,11 +70,14 @@ SENTENCE_END = regex.compile(
 @Language.component("kim_sentences")
 def kim_sentences(doc: Doc) -> Doc:
     """Sentence starts from punctuation and layout (blank lines, bullets) of the text with its line breaks."""
-    text = doc.user_data.get("kim_text", doc.text)
-    starts = {m.end() for m in SENTENCE_END.finditer(text)}
+    text = _text_of(doc)
+    starts = numpy.fromiter((m.end() for m in SENTENCE_END.finditer(text)), dtype="int64")
     # One array write: setting token.is_sent_start token by token makes spaCy scan the whole Doc each time.
-    flags = numpy.array([[1 if token.i == 0 or token.idx in starts else -1] for token in doc], dtype="int64").astype("uint64")
+    # The tokens' offsets come as one array too: a Token object per token costs more than the rule.
     if len(doc):
+        starting = numpy.isin(doc.to_array(IDX).astype("int64"), starts)
+        starting[0] = True
+        flags = numpy.where(starting, 1, -1).astype("int64").astype("uint64").reshape(-1, 1)
         doc.from_array([SENT_START], flags)
     return doc
 

@@ -111,7 +111,8 @@ def _record_or_error(extract, path: Optional[str], sha256) -> DocumentRecord | E
     try:
         record = extract()
         source = record.source
-        if source.media_type == "application/pdf" and source.pages and len(source.pages_without_text) == source.pages and not source.ocr:
+        if (source.media_type == "application/pdf" or source.media_type.startswith("image/")) and source.pages \
+                and len(source.pages_without_text) == source.pages and not source.ocr:
             # --ocr never: an image-only PDF gives no text at all, which is no result.
             message = f"no text layer on any page; run with --ocr auto ({TESSERACT_HINT}) to OCR it"
             return _error_record(path, "no_text_layer", message, source.sha256)
@@ -293,8 +294,9 @@ class Pool:
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if self.ctx.get_start_method() == "forkserver":
-            # spaCy is imported once in the fork server; each worker forked from it only builds the pipeline.
-            self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process"])
+            # spaCy is imported, the pipeline built and the data files read once in the fork server: each worker
+            # forked from it starts warm.
+            self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process", "kimextract.preload"])
         self.options, self.outputs, self.max_tasks, self.max_memory = options, outputs, max_tasks, max_memory
         self.label = label
         self.workers: list[Worker] = []

@@ -11,7 +11,7 @@ from typing import IO, Optional, Union
 
 from .errors import InputError
 from .read import Document, bytes_to_document, normal_encoding, read_document, text_to_document
-from .records import DocumentRecord, Provenance, RepairRecord, Source, source_path
+from .records import DocumentRecord, OcrPage, Provenance, RepairRecord, Source, source_path
 
 # What extract_file reads: a path, the document's bytes, or a file opened for reading.
 DocumentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], IO[str]]
@@ -31,6 +31,8 @@ class Options:
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
     max_pages: Optional[int] = None
     ocr: str = "auto"  # auto | always | never: OCR pages without a text layer
+    ocr_language: str = "deu"  # Tesseract's language models, 'deu' or 'deu+eng'
+    ocr_dpi: int = 300  # the resolution pages are rendered at for OCR
     verify: bool = True  # re-read the numbers of error findings from the page image (PDF, with Tesseract)
     timeout: Optional[float] = None
 
@@ -59,10 +61,10 @@ def extract_file(source: DocumentSource, options: Optional[Options] = None, *, n
 
         return extract_in_worker("extract_file", _portable(source, name), options, name)
     with _open_document(source, name, options.max_pages) as document:
-        if options.ocr != "never" and document.media_type == "application/pdf":
+        if options.ocr != "never" and (document.media_type == "application/pdf" or document.media_type.startswith("image/")):
             from .ocr import ocr_missing_pages
 
-            ocr_missing_pages(document, force=options.ocr == "always")
+            ocr_missing_pages(document, force=options.ocr == "always", language=options.ocr_language, dpi=options.ocr_dpi)
         return process_document(document, options)
 
 
@@ -145,6 +147,10 @@ def _checked(options: Optional[Options]) -> Options:
         raise InputError(f"options must be kimextract.Options, not {type(options).__name__}")
     if options.ocr not in OCR_MODES:
         raise InputError(f"Options.ocr takes {', '.join(OCR_MODES)}, not {options.ocr!r}")
+    if not isinstance(options.ocr_language, str) or not re.fullmatch(r"[a-z_]{3,}(?:\+[a-z_]{3,})*", options.ocr_language):
+        raise InputError(f"Options.ocr_language takes Tesseract language codes such as 'deu' or 'deu+eng', not {options.ocr_language!r}")
+    if isinstance(options.ocr_dpi, bool) or not isinstance(options.ocr_dpi, int) or not 70 <= options.ocr_dpi <= 1200:
+        raise InputError(f"Options.ocr_dpi takes a resolution from 70 to 1200, not {options.ocr_dpi!r}")
     timeout = options.timeout
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
         raise InputError(f"options.timeout must be a number of seconds above 0 or None, not {timeout!r}")
@@ -152,11 +158,12 @@ def _checked(options: Optional[Options]) -> Options:
 
 
 def process_document(document: Document, options: Options) -> DocumentRecord:
+    from .nlp import text_to_doc  # first: it imports spaCy (see kimextract.spacy_import)
     from .checks import grants_to_findings
     from .info import engine
     from .extract import View, doc_to_mentions
     from .link import mentions_to_grants
-    from .nlp import text_to_doc
+    from .link.identity import identify
     from .repair import repair_text
 
     repaired = repair_text(document.text) if options.repair else None
@@ -164,6 +171,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
     doc = text_to_doc(view.text)
     mentions = doc_to_mentions(doc, view)
     grants = mentions_to_grants(doc, view, mentions)
+    identify(view, mentions, grants)  # the file number, programme and recipient that tie a grant to its decision
     findings = grants_to_findings(view, mentions, grants, disabled=options.disabled_rules)
     if options.verify:
         from .verify import verify_findings
@@ -177,6 +185,7 @@ def process_document(document: Document, options: Options) -> DocumentRecord:
             media_type=document.media_type,
             pages_without_text=document.pages_without_text,
             ocr=document.ocr,
+            ocr_pages=[OcrPage(**page) for page in document.ocr_pages],
             encoding=document.encoding,
         ),
         document=mentions.header,

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import zlib
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ MAX_STREAM_BYTES = 256 * 1024 * 1024  # one PDF stream (a page's content), infla
 MAX_INFLATED_BYTES = 1024 * 1024 * 1024  # all streams of a PDF but its images, inflated
 MAX_PAGE_CHARS = 1_000_000  # characters on one PDF page
 MAX_DOCUMENT_CHARS = 50_000_000  # characters in one document
-OPEN_TEXT_PAGES = 8  # text pages kept open for boxes at once
+OPEN_TEXT_PAGES = 16  # text pages kept open for boxes at once
 
 BBox = tuple[float, float, float, float]
 
@@ -43,8 +44,9 @@ class Page:
     number: int  # 1-based
     text: str
     has_text: bool
-    char_index: Optional[list[int]] = None  # per text character: index of the PDF character, -1 for none
-    ocr: bool = False  # the text comes from OCR in this run (no character boxes)
+    char_index: Optional[array] = None  # per text character: index of the PDF character, -1 for none (int32: 4 bytes a character)
+    ocr: bool = False  # the text comes from OCR in this run
+    words: Optional[list[tuple[int, int, "BBox"]]] = None  # OCR'd words: start, end in the page text, box in points
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Document:
     sha256: Optional[str] = None
     encoding: Optional[str] = None  # of a text file's bytes
     ocr: bool = False
+    ocr_pages: list[dict] = field(default_factory=list)  # per page OCR'd in this run: engine, version, language, dpi
     page_starts: list[int] = field(default_factory=list)
     _boxer: Optional[Callable[[int, int, int], Optional[BBox]]] = None
     _renderer: Optional[Callable[[int, Optional[BBox], int], object]] = None
@@ -81,10 +84,13 @@ class Document:
 
     def bbox(self, start: int, end: int) -> Optional[BBox]:
         """Box (x0, top, x1, bottom in points, origin top left) of the text span, or None without a PDF."""
-        if self._boxer is None:
-            return None
         number = self.page_of(start)
         page_start = self.page_starts[number - 1]
+        words = self.pages[number - 1].words
+        if words is not None:
+            return words_box(words, start - page_start, end - page_start, self.pages[number - 1].text)
+        if self._boxer is None:
+            return None
         return self._boxer(number, start - page_start, end - page_start)
 
     def render_box(self, page: int, bbox: BBox, dpi: int = 400):
@@ -151,19 +157,19 @@ def bytes_to_document(data: bytes, path: Optional[Path] = None, max_pages: Optio
         if not data.lstrip()[:1024].startswith(PDF_MAGIC) and PDF_MAGIC not in data[:1024]:
             raise InputError("not a PDF (no %PDF- header)", path, status="not_a_pdf")
         return _read_pdf(path, data, sha256, max_pages)
+    from .images import image_kind, read_image  # scans as image files: pages to OCR
+
+    if image_kind(data) is not None:
+        return read_image(path, data, sha256, max_pages)
     _refuse_other_formats(data, path)
     text, encoding = _decode_text(data, path)
     return text_to_document(text.replace("\r\n", "\n"), path, sha256, encoding)
 
 
-# Files people drop into an archive folder that are neither PDF nor text, by their first bytes.
-IMAGE_ADVICE = "OCR it into a PDF first (tesseract IMAGE OUT -l deu pdf)"
+# Files people drop into an archive folder that are neither PDF, text nor an image kimextract OCRs, by their first bytes.
+IMAGE_ADVICE = "save it as PNG, JPEG or TIFF, or OCR it into a PDF first (tesseract IMAGE OUT -l deu pdf)"
 OFFICE_ADVICE = "save it as PDF first"
 OTHER_FORMATS = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image", IMAGE_ADVICE),
-    (b"\xff\xd8\xff", "a JPEG image", IMAGE_ADVICE),
-    (b"II*\x00", "a TIFF image", IMAGE_ADVICE),
-    (b"MM\x00*", "a TIFF image", IMAGE_ADVICE),
     (b"GIF8", "a GIF image", IMAGE_ADVICE),
     (b"PK\x03\x04", "a ZIP archive or office document (.docx, .odt, .xlsx)", OFFICE_ADVICE),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old office document (.doc, .xls)", OFFICE_ADVICE),
@@ -257,40 +263,43 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         raise TooLargeError(f"PDF has {count} pages, more than the limit of {max_pages}", path)
     pages = []
     chars = 0
+    heights: dict[int, float] = {}
+    # The text pages boxes were asked for last. Reading leaves its last pages here, so that a short PDF is
+    # loaded once; a long one keeps only a few open: memory stays flat.
+    open_pages: "OrderedDict[int, _OpenPage]" = OrderedDict()
+
+    def keep_open(number: int, page) -> _OpenPage:
+        if len(open_pages) >= OPEN_TEXT_PAGES:
+            open_pages.popitem(last=False)[1].textpage.close()
+        heights[number] = page.get_height()
+        open_pages[number] = _OpenPage(page.get_textpage())
+        return open_pages[number]
+
+    def open_page(number: int) -> _OpenPage:
+        if number in open_pages:
+            open_pages.move_to_end(number)
+            return open_pages[number]
+        return keep_open(number, pdf[number - 1])
+
     try:
         for index in range(count):
-            page = pdf[index]
-            textpage = page.get_textpage()
+            textpage = keep_open(index + 1, pdf[index]).textpage
             chars += _checked_chars(textpage.count_chars(), index + 1, chars, path, pdf)
             text, char_index = _normalise_page_text(textpage.get_text_range())
-            textpage.close()  # opened again for boxes, a few pages at a time: memory stays flat for long PDFs
-            page.close()
             pages.append(Page(index + 1, text, bool(text.strip()), char_index))
     except pdfium.PdfiumError as exc:
         pdf.close()
         raise InputError(f"corrupt PDF ({exc})", path, status="corrupt") from None
 
-    heights: dict[int, float] = {}
-    open_pages: "OrderedDict[int, object]" = OrderedDict()  # the text pages boxes were asked for last
-
-    def textpage_of(number: int):
-        if number in open_pages:
-            open_pages.move_to_end(number)
-            return open_pages[number]
-        if len(open_pages) >= OPEN_TEXT_PAGES:
-            open_pages.popitem(last=False)[1].close()
-        page = pdf[number - 1]
-        heights[number] = page.get_height()
-        open_pages[number] = page.get_textpage()
-        return open_pages[number]
-
     def boxer(number: int, start: int, end: int) -> Optional[BBox]:
-        textpage = textpage_of(number)
-        return _span_box(textpage, pages[number - 1], start, end, heights[number])
+        page = open_page(number)
+        if (start, end) not in page.spans:
+            page.spans[start, end] = _span_box(page, pages[number - 1], start, end, heights[number])
+        return page.spans[start, end]
 
     def close() -> None:
-        for textpage in open_pages.values():
-            textpage.close()
+        for page in open_pages.values():
+            page.textpage.close()
         open_pages.clear()
         pdf.close()
 
@@ -299,19 +308,28 @@ def _read_pdf(path: Optional[Path], data: bytes, sha256: str, max_pages: Optiona
         if bbox is None:
             return page.render(scale=dpi / 72, grayscale=True).to_pil()
         width, height = page.get_size()
-        pad = 3
+        pad = 1  # value boxes reach their glyphs; more room takes in table rules that spoil a re-reading
         x0, top, x1, bottom = bbox
         crop = (max(0, x0 - pad), max(0, height - bottom - pad), max(0, width - x1 - pad), max(0, top - pad))
         return page.render(scale=dpi / 72, crop=crop, grayscale=True).to_pil()
 
-    def invisible(number: int) -> bool:
-        import pypdfium2.raw as pdfium_raw
+    invisible_pages: dict[int, bool] = {}  # asked once a page: the re-reading of numbers asks per number
 
-        for text_object in pdf[number - 1].get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
-            return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-        return False
+    def invisible(number: int) -> bool:
+        if number not in invisible_pages:
+            invisible_pages[number] = _invisible_text(pdf[number - 1])
+        return invisible_pages[number]
 
     return Document(path, "application/pdf", pages, sha256, _boxer=boxer, _renderer=renderer, _invisible=invisible, _close=close)
+
+
+def _invisible_text(page) -> bool:
+    """Is the page's first text object drawn invisibly (render mode 3), as a scanner lays OCR text over an image?"""
+    import pypdfium2.raw as pdfium_raw
+
+    for text_object in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_TEXT]):
+        return pdfium_raw.FPDFTextObj_GetTextRenderMode(text_object.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    return False
 
 
 def _checked_chars(count: int, number: int, before: int, path: Optional[Path], pdf) -> int:
@@ -392,35 +410,90 @@ def _load_error(exc: Exception, data: bytes, path: Optional[Path]) -> InputError
     return InputError(f"corrupt PDF ({detail})", path, status="corrupt")
 
 
-def _normalise_page_text(raw: str) -> tuple[str, list[int]]:
-    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index."""
-    chars, index = [], []
-    for i, ch in enumerate(raw):
-        if ch == "\r":
-            if i + 1 < len(raw) and raw[i + 1] == "\n":
-                continue
-            ch = "\n"
-        if ch == PDFIUM_LINE_HYPHEN:
-            chars += ["-", "\n"]
-            index += [i, -1]
-            continue
-        if ch in "\x00\x02":
-            ch = "-" if ch == "\x02" else " "
-        chars.append(ch)
-        index.append(i)
-    return "".join(chars), index
+# Where the text and its PDF indices part: a '\\r' before '\\n' is dropped, U+FFFE becomes two characters.
+_DROPPED_OR_DOUBLED = re.compile("\r(?=\n)|\ufffe")
 
 
-def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Optional[BBox]:
+def words_box(words: list[tuple[int, int, BBox]], start: int, end: int, text: str = "") -> Optional[BBox]:
+    """Box of a span of an OCR'd page from its words' boxes; a word the span covers in part gives the part of its
+    box in proportion to its characters' widths ('0,5' of '0,5-Stelle', '15.08.2022' of '15.08.2022.')."""
     boxes = []
+    for word_start, word_end, (x0, top, x1, bottom) in words:
+        if word_end <= start or word_start >= end:
+            continue
+        widths = [_glyph_width(text[i]) if i < len(text) else 1.0 for i in range(word_start, word_end)]
+        unit = (x1 - x0) / (sum(widths) or 1)
+        left = x0 + unit * sum(widths[:max(0, start - word_start)])
+        right = x1 - unit * sum(widths[len(widths) - max(0, word_end - end):]) if word_end > end else x1
+        boxes.append((left, top, right, bottom))
+    if not boxes:
+        return None
+    return (round(min(b[0] for b in boxes), 2), round(min(b[1] for b in boxes), 2),
+            round(max(b[2] for b in boxes), 2), round(max(b[3] for b in boxes), 2))
+
+
+PUNCTUATION_GLYPHS = ".,:;!'"
+NARROW_GLYPHS = "|()[]-/ilIjtf1"
+
+
+def _glyph_width(char: str) -> float:
+    """Rough relative width of a glyph in a proportional font: punctuation and thin letters are narrow."""
+    if char in PUNCTUATION_GLYPHS:
+        return 0.25
+    return 0.45 if char in NARROW_GLYPHS else (1.4 if char in "mwMW€%" else 1.0)
+
+
+def _normalise_page_text(raw: str) -> tuple[str, array]:
+    """pdfium's page text with '\\r\\n' as '\\n' and U+FFFE as '-\\n'; keeps each character's PDF index.
+    Whole runs of characters are copied at once (a page is thousands of characters, the marks a few)."""
+    index = array("i")
+    done = 0
+    for mark in _DROPPED_OR_DOUBLED.finditer(raw):
+        at = mark.start()
+        index.extend(range(done, at))
+        if raw[at] == PDFIUM_LINE_HYPHEN:
+            index.extend((at, -1))
+        done = at + 1
+    index.extend(range(done, len(raw)))
+    text = (raw.replace("\r\n", "\n").replace("\r", "\n").replace(PDFIUM_LINE_HYPHEN, "-\n")
+            .replace("\x00", " ").replace("\x02", "-"))
+    return text, index
+
+
+class _OpenPage:
+    """A PDF page's text page, and the boxes of characters and spans asked for while it is open: the linker
+    asks again for the values the extractors boxed."""
+
+    __slots__ = ("textpage", "chars", "spans")
+
+    def __init__(self, textpage) -> None:
+        self.textpage = textpage
+        self.chars: dict[int, tuple[float, float, float, float]] = {}
+        self.spans: dict[tuple[int, int], Optional[BBox]] = {}
+
+    def char_box(self, pdf_index: int) -> tuple[float, float, float, float]:
+        """left, bottom, right, top of a PDF character."""
+        box = self.chars.get(pdf_index)
+        if box is None:
+            box = self.chars[pdf_index] = self.textpage.get_charbox(pdf_index)
+        return box
+
+
+def _span_box(opened: "_OpenPage", page: Page, start: int, end: int, height: float) -> Optional[BBox]:
+    boxes = []
+    glyphless: Optional[bool] = None  # asked once per span: Tesseract's text layer is set in one font
     for offset in range(max(start, 0), min(end, len(page.text))):
         if page.text[offset].isspace():
             continue
         pdf_index = page.char_index[offset] if page.char_index and offset < len(page.char_index) else -1
         if pdf_index < 0:
             continue
-        left, bottom, right, top = textpage.get_charbox(pdf_index)
+        left, bottom, right, top = opened.char_box(pdf_index)
         if right > left or top > bottom:
+            if glyphless is None:
+                glyphless = _in_glyphless_font(opened.textpage, pdf_index)
+            if glyphless:
+                left, right = _glyphless_stretch(opened, page, offset, left, right)
             boxes.append((left, height - top, right, height - bottom))
     if not boxes:
         return None
@@ -430,3 +503,35 @@ def _span_box(textpage, page: Page, start: int, end: int, height: float) -> Opti
         round(max(b[2] for b in boxes), 2),
         round(max(b[3] for b in boxes), 2),
     )
+
+
+GLYPHLESS_FONT = b"GlyphLessFont"
+
+
+def _in_glyphless_font(textpage, index: int) -> bool:
+    import ctypes
+
+    import pypdfium2.raw as pdfium_raw
+
+    name = ctypes.create_string_buffer(64)
+    return pdfium_raw.FPDFText_GetFontInfo(textpage.raw, index, name, 64, None) > 0 and name.value == GLYPHLESS_FONT
+
+
+def _glyphless_stretch(opened: "_OpenPage", page: Page, offset: int, left: float, right: float) -> tuple[float, float]:
+    """Tesseract's invisible text layer ('GlyphLessFont') stretches each word together with the space after it over
+    the word's ink, so a word of n glyphs has n+1 equal cells and every glyph box stops short of the ink: '1,5' is
+    boxed as '1,'. The glyph's cell is spread over the whole width again."""
+    text = page.text
+    first = offset
+    while first > 0 and not text[first - 1].isspace():
+        first -= 1
+    after = offset
+    while after < len(text) and not text[after].isspace():
+        after += 1
+    first_index = page.char_index[first] if page.char_index and first < len(page.char_index) else -1
+    if after >= len(text) or text[after] != " " or first_index < 0:
+        return left, right  # no space of the layer's own after the word: its glyphs fill the ink already
+    glyphs = after - first
+    word_left = opened.char_box(first_index)[0]
+    stretch = (glyphs + 1) / glyphs
+    return word_left + (left - word_left) * stretch, word_left + (right - word_left) * stretch

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PrivateAttr, WithJsonSchema
 
-SCHEMA_VERSION = "1.0"
+from .rules import ArchiveRule, Rule
+
+# Three parts, so that no reader takes it for a number ('1.0' loads as a float in pandas).
+SCHEMA_VERSION = "2.0.0"
+SCHEMA_ID = f"urn:kimextract:schema:record:{SCHEMA_VERSION}"
+DECIMAL_PATTERN = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$"
+RULE_CODES = [rule.value for rule in Rule] + [rule.value for rule in ArchiveRule]
+ERROR_STATUSES = ["encrypted", "corrupt", "not_a_pdf", "empty", "no_text_layer", "timeout", "too_large", "unsupported",
+                  "unreadable", "unwritable", "crashed", "internal"]
 
 
 class Record(BaseModel):
@@ -45,18 +53,45 @@ def _decimal_str(value: Decimal | None) -> str | None:
     return text
 
 
+# A Decimal in Python, a plain decimal string in JSON ('412000', '0.5'): exact, and never read as a float.
+DecimalStr = Annotated[
+    Decimal,
+    PlainSerializer(_decimal_str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN}, mode="serialization"),
+]
+
+
+class DateSpan(BaseModel):
+    """A period as JSON writes it, in grants as in ``periods``: {"start": date, "end": date}."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+
+
+def _period_in(value: object) -> object:
+    """A period given as {"start", "end"} (this shape) or as [start, end] (records of schema 1.0)."""
+    if isinstance(value, dict):
+        return (value.get("start"), value.get("end"))
+    return value
+
+
+def _period_out(value: tuple[dt.date, dt.date]) -> DateSpan:
+    return DateSpan(start=value[0], end=value[1])
+
+
+# (start, end) in Python; {"start", "end"} in JSON, the shape of the ``periods`` list.
+PeriodTuple = Annotated[tuple[dt.date, dt.date], BeforeValidator(_period_in), PlainSerializer(_period_out, return_type=DateSpan)]
+
+
 class Amount(Mention):
-    value: Decimal = Field(description="amount in the currency, a plain decimal string in JSON")
+    value: DecimalStr = Field(description="amount in the currency, a plain decimal string in JSON")
     currency: str = "EUR"
     qualifier: Optional[str] = Field(default=None, description="bis zu, rund, ca., gut, mindestens, höchstens …")
     per: Optional[str] = Field(default=None, description="unit of a rate: Jahr, Tag, Monat, Stelle, Person …")
     module: Optional[int] = Field(default=None, description="the funding module the amount belongs to")
     in_words: Optional[str] = Field(default=None, description="the amount written in words beside it, if any")
-    words_value: Optional[Decimal] = Field(default=None, description="the value of the words")
-
-    @field_serializer("value", "words_value")
-    def _ser(self, v: Decimal | None) -> str | None:
-        return _decimal_str(v)
+    words_value: Optional[DecimalStr] = Field(default=None, description="the value of the words")
 
 
 class DateMention(Mention):
@@ -71,15 +106,11 @@ class Period(Mention):
 
 
 class Position(Mention):
-    fte: Decimal = Field(description="position share in full-time equivalents")
+    fte: DecimalStr = Field(description="position share in full-time equivalents")
     authority: Optional[str] = Field(default=None, description="Ausländerbehörde, Einbürgerungsbehörde …")
     role: Optional[str] = Field(default=None, description="Koordination, Case Management, Verwaltungsassistenz …")
     status: Optional[Literal["funded", "planned", "filled", "not_set_up"]] = None
     module: Optional[int] = None
-
-    @field_serializer("fte")
-    def _ser(self, v: Decimal) -> str | None:
-        return _decimal_str(v)
 
 
 class Module(Mention):
@@ -88,16 +119,12 @@ class Module(Mention):
 
 
 class Instalment(Record):
-    amount: Optional[Decimal] = None
-    fraction: Optional[Decimal] = Field(default=None, description="share of the grant, e.g. 0.5 for 'die Hälfte'")
+    amount: Optional[DecimalStr] = None
+    fraction: Optional[DecimalStr] = Field(default=None, description="share of the grant, e.g. 0.5 for 'die Hälfte'")
     date: Optional[dt.date] = None
     paid: Optional[bool] = Field(default=None, description="already paid (True) or due (False)")
     text: str
     provenance: Provenance
-
-    @field_serializer("amount", "fraction")
-    def _ser(self, v: Decimal | None) -> str | None:
-        return _decimal_str(v)
 
 
 class Grant(Mention):
@@ -107,26 +134,21 @@ class Grant(Mention):
         default="decision",
         description="decision; change: a decision that changes or fixes an earlier one; earlier: that earlier decision as the change cites it",
     )
+    reference: Optional[str] = Field(
+        default=None, description="the file number (Aktenzeichen) the decision bears, or that the paper cites for it")
     module: Optional[int] = None
-    programme: Optional[str] = None
+    programme: Optional[str] = Field(default=None, description="the funding programme, e.g. 'Kommunales Integrationsmanagement'")
     authority: Optional[str] = None
     decision_date: Optional[dt.date] = None
-    amount: Optional[Decimal] = None
-    positions: Optional[Decimal] = Field(default=None, description="FTE covered by the grant")
-    positions_by: dict[str, Decimal] = Field(default_factory=dict, description="FTE per authority or role")
-    period: Optional[tuple[dt.date, dt.date]] = None
+    recipient: Optional[str] = Field(default=None, description="who receives the grant, where the paper names it")
+    amount: Optional[DecimalStr] = None
+    positions: Optional[DecimalStr] = Field(default=None, description="FTE covered by the grant")
+    positions_by: dict[str, DecimalStr] = Field(default_factory=dict, description="FTE per authority or role")
+    period: Optional[PeriodTuple] = Field(default=None, description="(start, end); in JSON {start, end} as in periods")
     instalments: list[Instalment] = Field(default_factory=list)
-    rate_per_fte: Optional[Decimal] = Field(default=None, description="amount / positions")
+    rate_per_fte: Optional[DecimalStr] = Field(default=None, description="amount / positions")
     evidence: dict[str, Provenance] = Field(default_factory=dict, description="provenance of each field")
     _scope: Optional[tuple[int, int]] = PrivateAttr(default=None)  # the grant's text in the repaired view
-
-    @field_serializer("amount", "positions", "rate_per_fte")
-    def _ser(self, v: Decimal | None) -> str | None:
-        return _decimal_str(v)
-
-    @field_serializer("positions_by")
-    def _ser_by(self, v: dict[str, Decimal]) -> dict[str, str | None]:
-        return {k: _decimal_str(x) for k, x in v.items()}
 
 
 class Evidence(Record):
@@ -134,14 +156,22 @@ class Evidence(Record):
     value: str
     text: str
     provenance: Optional[Provenance] = None
+    path: Optional[str] = Field(default=None, description="the document the value stands in (cross-document findings)")
+    sha256: Optional[str] = Field(default=None, description="that document's sha256 (cross-document findings)")
 
 
 class Finding(Record):
-    rule: str = Field(description="stable code of the rule, e.g. amount_sum_mismatch")
+    rule: str = Field(description="stable code of the rule, e.g. amount_sum_mismatch", json_schema_extra={"enum": RULE_CODES})
     severity: Literal["error", "warning", "info"]
     message: str = Field(description="German, for an auditor")
     module: Optional[int] = None
     evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ArchiveFinding(Finding):
+    """A finding across the documents of an archive; its evidence names the document of every value."""
+
+    decision: Optional[str] = Field(default=None, description="the decision the papers state: its file number, or body, date and module")
 
 
 class RepairRecord(Record):
@@ -151,6 +181,16 @@ class RepairRecord(Record):
     reason: str
     text: str
     provenance: Provenance
+
+
+class OcrPage(Record):
+    """A page kimextract read with OCR in this run, and what read it."""
+
+    page: int = Field(description="1-based page")
+    engine: str = "tesseract"
+    version: Optional[str] = None
+    language: str = Field(description="Tesseract's language models, e.g. 'deu' or 'deu+eng'")
+    dpi: int = Field(description="the resolution the page was rendered at for OCR")
 
 
 class Source(Record):
@@ -163,6 +203,7 @@ class Source(Record):
     media_type: str = "text/plain"
     pages_without_text: list[int] = Field(default_factory=list, description="1-based pages with no text layer")
     ocr: bool = Field(default=False, description="text was produced by OCR in this run")
+    ocr_pages: list[OcrPage] = Field(default_factory=list, description="the pages OCR'd in this run, each with its engine, version, language and resolution")
     encoding: Optional[str] = Field(default=None, description="the encoding a text file was read in (utf-8, cp1252 …); null for a PDF")
 
 
@@ -204,6 +245,8 @@ class DocumentHeader(Record):
 class EngineOptions(Record):
     repair: bool = True
     ocr: Literal["auto", "always", "never"] = "auto"
+    ocr_language: str = "deu"
+    ocr_dpi: int = 300
     disabled_rules: list[str] = Field(default_factory=list)
     max_pages: Optional[int] = None
 
@@ -254,6 +297,7 @@ class ErrorRecord(Record):
 
     schema_version: str = SCHEMA_VERSION
     status: str = Field(
+        json_schema_extra={"enum": ERROR_STATUSES},
         description="encrypted, corrupt, not_a_pdf, empty, no_text_layer, timeout, too_large, unsupported (an image or "
         "office file), unreadable, unwritable (its --out-dir file cannot be written); "
         "crashed (the worker process died) or internal (a bug)"
@@ -261,3 +305,68 @@ class ErrorRecord(Record):
     source: Source
     error: str
     worker: Optional[str] = _worker_field()
+
+
+class OParlPaper(Record):
+    """What the council information system says about a paper (OParl 1.1 Paper)."""
+
+    id: str
+    reference: Optional[str] = None
+    date: Optional[str] = Field(default=None, description="as the server writes it, normally YYYY-MM-DD")
+    paperType: Optional[str] = None
+    name: Optional[str] = None
+    modified: Optional[str] = None
+    deleted: bool = False
+    web: Optional[str] = None
+
+
+class OParlFile(Record):
+    """What the council information system says about one file of a paper (OParl 1.1 File)."""
+
+    id: str
+    role: Literal["mainFile", "auxiliaryFile"] = "mainFile"
+    name: Optional[str] = None
+    fileName: Optional[str] = None
+    mimeType: Optional[str] = None
+    size: Optional[int] = None
+    sha1Checksum: Optional[str] = None
+    sha512Checksum: Optional[str] = None
+    modified: Optional[str] = None
+    accessUrl: Optional[str] = None
+    downloadUrl: Optional[str] = None
+
+
+class OParlSource(Record):
+    """Where a harvested file comes from: the system, the body, the paper and the file."""
+
+    url: str = Field(description="the System or Body URL the harvest started from")
+    body: Optional[str] = Field(default=None, description="the Body's id")
+    body_name: Optional[str] = None
+    paper: Optional[OParlPaper] = None
+    file: Optional[OParlFile] = None
+    list_url: Optional[str] = Field(default=None, description="a list page that could not be read (status list_failed)")
+
+
+class Content(Record):
+    """The downloaded bytes, stored once by their sha256 under the harvest folder."""
+
+    sha256: str
+    size: int
+    path: str = Field(description="relative to the harvest folder")
+
+
+class HarvestRecord(Record):
+    """One file of a council information system: what the system says about it beside what kimextract read."""
+
+    schema_version: str = SCHEMA_VERSION
+    status: str = Field(
+        description="ok; the read's own error status (corrupt, encrypted …); or why the file was not read: "
+        "not_found, http_error, timeout, checksum_mismatch, unsupported (not a PDF or text), too_large, "
+        "bad_response, list_failed (a list page that kept failing)"
+    )
+    withdrawn: bool = Field(default=False, description="the system deleted the paper or file; what was read stays")
+    oparl: OParlSource
+    content: Optional[Content] = None
+    findings: list[Finding] = Field(default_factory=list, description="where the paper's own header and the system disagree")
+    error: Optional[str] = None
+    read: Optional[DocumentRecord | ErrorRecord] = Field(default=None, description="kimextract's record of the content")

@@ -74,6 +74,32 @@ def print_findings(results: list[tuple[Path, DocumentRecord]]) -> None:
         console.print(table)
 
 
+def print_archive_findings(findings: list) -> None:
+    """The findings across documents as one table: each with the decision and, per value, the document and
+    page it stands on."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console() if Console().is_terminal else Console(width=160)
+    if not findings:
+        console.print("no findings across documents")
+        return
+    table = Table(title="Findings across documents", show_lines=True)
+    for column in ("Rule", "Severity", "Decision", "Finding", "Evidence (document, page: value)"):
+        table.add_column(column, no_wrap=column in ("Rule", "Severity"))
+    for finding in findings:
+        evidence = "\n".join(shown(f"{_short(e.path)}, {e.provenance.page if e.provenance else '?'}: {e.label} {e.value}")
+                             for e in finding.evidence)
+        table.add_row(finding.rule, f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity}[/]", shown(finding.decision or ""),
+                      shown(finding.message), evidence)
+    console.print(table)
+
+
+def _short(path: str | None) -> str:
+    """A document's folder and name: papers of an archive often share a file name."""
+    return "/".join(Path(path).parts[-2:]) if path else "?"
+
+
 def _evidence_line(evidence: Evidence) -> str:
     page = evidence.provenance.page if evidence.provenance else "?"
     return f"{evidence.label}: {german(evidence.value)} ({page}: {' '.join(evidence.text.split())[:60]})"
@@ -183,7 +209,7 @@ def summary_text(summary: Summary) -> str:
     by_status = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", kv[0])))
     lines.append(f"  documents: {by_status or 'none'}" + (f" ({summary.skipped} from the earlier run)" if summary.skipped else ""))
     if summary.unsupported:
-        lines.append(f"  skipped: {summary.unsupported} file{'s' if summary.unsupported != 1 else ''} neither .pdf nor .txt "
+        lines.append(f"  skipped: {summary.unsupported} file{'s' if summary.unsupported != 1 else ''} neither .pdf, .txt nor an image "
                      "(kimextract -v batch … names them)")
     lines.append(f"  pages: {summary.pages} in this run ({rate:.1f} pages/s)" + (f", {summary.ocr_documents} document{'s' if summary.ocr_documents != 1 else ''} OCR'd" if summary.ocr_documents else ""))
     if summary.findings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 from pydantic import ValidationError
 
@@ -40,9 +40,10 @@ def records_of(paths: list[Path], options: object = None, skipped: Optional[list
             yield extract_record(str(path), options)
 
 
-def read_results(path: Path) -> Iterator[AnyRecord]:
+def read_results(path: Path, wanted: Optional[Callable[[dict], bool]] = None) -> Iterator[AnyRecord]:
     """The records of a JSON lines file, or of one JSON record; a line that is no record (a torn last line of
-    a killed batch, say) gets an error record naming the line."""
+    a killed batch, say) gets an error record naming the line. With ``wanted``, a record whose JSON it
+    refuses is not validated: None stands in its place (the archive passes over documents it holds)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -50,12 +51,14 @@ def read_results(path: Path) -> Iterator[AnyRecord]:
     lines = [text] if path.suffix.lower() == ".json" else text.splitlines()
     for number, line in enumerate(lines, 1):
         if line.strip():
-            yield _record(line, f"{path}:{number}" if len(lines) > 1 else str(path))
+            yield _record(line, f"{path}:{number}" if len(lines) > 1 else str(path), wanted)
 
 
-def _record(line: str, where: str) -> AnyRecord:
+def _record(line: str, where: str, wanted: Optional[Callable[[dict], bool]] = None) -> AnyRecord:
     try:
         data = json.loads(line)
+        if wanted is not None and isinstance(data, dict) and not wanted(data):
+            return None
         model = DocumentRecord if data.get("status") == "ok" else ErrorRecord
         return model.model_validate(data)
     except (ValueError, AttributeError, ValidationError) as exc:

@@ -36,3 +36,27 @@ class Rule(str, Enum):
 SEVERITY = {rule: "error" for rule in Rule}
 SEVERITY[Rule.NOT_FILLED] = "warning"
 SEVERITY[Rule.RATE_ACROSS_YEARS] = "info"
+
+
+class ArchiveRule(str, Enum):
+    """The checks across the documents of an archive, by stable code (``kimextract archive``). Two papers state
+    one decision when they give it the same file number, or the same deciding body, decision date and module;
+    where the Bescheid that bears it is in the archive, every other paper is held against the Bescheid."""
+
+    AMOUNT = "decision_amount_differs"
+    """Two papers state one decision with different amounts."""
+    POSITIONS = "decision_positions_differ"
+    """Two papers state one decision with different position shares (FTE)."""
+    PERIOD = "decision_period_differs"
+    """Two papers state one decision with different funding periods."""
+    INSTALMENTS = "decision_instalments_differ"
+    """Two papers give different amounts for an instalment of one decision due or paid on the same date."""
+    MODULE_YEAR_TOTAL = "module_year_total_differs"
+    """A paper's total of a module's decisions for a year differs from the sum of those decisions in the archive."""
+    CITED_ABSENT = "cited_decision_absent"
+    """A paper cites a decision whose Bescheid is not in the archive."""
+
+
+ARCHIVE_SEVERITY = {rule: "error" for rule in ArchiveRule}
+ARCHIVE_SEVERITY[ArchiveRule.INSTALMENTS] = "warning"
+ARCHIVE_SEVERITY[ArchiveRule.CITED_ABSENT] = "info"

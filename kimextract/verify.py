@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import tempfile
 from io import BytesIO
+from pathlib import Path
 from typing import Optional
 
 import regex
@@ -37,7 +39,17 @@ def verify_findings(document: Document, findings: list[Finding]) -> list[Finding
     if problem is not None:
         _warn_not_reread(document, findings, problem)
         return findings
-    return [_verified(document, f) if f.severity == "error" else f for f in findings]
+    # The numbers of all error findings are read in one Tesseract run (and the few it disputes in a second):
+    # starting Tesseract and loading its model costs far more than reading one number.
+    asked = [(index, evidence, number) for index, finding in enumerate(findings) if finding.severity == "error"
+             for evidence in _scanned_evidence(document, finding) for number in _numbers_of(evidence)]
+    images = [_number_image(document, evidence, number) for _, evidence, number in asked]
+    seen_numbers = _other_readings(images, [number.group() for _, _, number in asked])
+    misread: dict[int, list[tuple[Evidence, str, str]]] = {}
+    for (index, evidence, number), seen in zip(asked, seen_numbers):
+        if seen is not None:
+            misread.setdefault(index, []).append((evidence, number.group(), seen))
+    return [_as_warning(finding, misread[index]) if index in misread else finding for index, finding in enumerate(findings)]
 
 
 def _warn_not_reread(document: Document, findings: list[Finding], problem: str) -> None:
@@ -50,17 +62,12 @@ def _warn_not_reread(document: Document, findings: list[Finding], problem: str) 
                     document.path or "document", len(unchecked), problem)
 
 
-def _verified(document: Document, finding: Finding) -> Finding:
-    misread = []
-    for evidence in finding.evidence:
-        if evidence.provenance is None or not document.text_from_ocr(evidence.provenance.page):
-            continue  # a born-digital text layer is what the document says
-        for number in _numbers_of(evidence):
-            seen = _read_number(document, evidence, number)
-            if seen is not None and _differs(seen, number.group()) and _comparable(seen, number.group()):
-                misread.append((evidence, number.group(), seen))
-    if not misread:
-        return finding
+def _scanned_evidence(document: Document, finding: Finding) -> list[Evidence]:
+    """The evidence on pages whose text came from OCR: a born-digital text layer is what the document says."""
+    return [e for e in finding.evidence if e.provenance is not None and document.text_from_ocr(e.provenance.page)]
+
+
+def _as_warning(finding: Finding, misread: list[tuple[Evidence, str, str]]) -> Finding:
     notes = ", ".join(f"{seen} statt {number} (S. {e.provenance.page})" for e, number, seen in misread)
     message = (f"{finding.message} Hinweis: Eine zweite Texterkennung des Seitenbilds liest {notes}; vermutlich ein Lesefehler im Textlayer. "
                "Bitte am Original prüfen.")
@@ -98,9 +105,8 @@ def _comparable(seen: str, number: str) -> bool:
     return seen_digits == digits or seen_digits == digits - 1 and NUMBER_TEXT.fullmatch(seen) is not None and "." in seen
 
 
-def _read_number(document: Document, evidence: Evidence, number: regex.Match) -> Optional[str]:
-    """The number in the page image, read twice by Tesseract (digits only, and free) from the box of its
-    digits with a little room; None when the two readings disagree or find no number."""
+def _number_image(document: Document, evidence: Evidence, number: regex.Match) -> Optional[bytes]:
+    """The PNG of the number's digits in the page image, with a little room; None without a box."""
     start = evidence.provenance.start + number.start()
     bbox = document.bbox(start, start + len(number.group()))  # the digits alone, not '… Mio. €'
     if bbox is None:
@@ -112,18 +118,45 @@ def _read_number(document: Document, evidence: Evidence, number: regex.Match) ->
         return None
     buffer = BytesIO()
     image.save(buffer, format="PNG")
-    readings = {_tesseract_number(buffer.getvalue(), digits_only) for digits_only in (True, False)}
-    return readings.pop() if len(readings) == 1 else None
+    return buffer.getvalue()
 
 
-def _tesseract_number(png: bytes, digits_only: bool) -> Optional[str]:
-    command = ["tesseract", "stdin", "stdout", "--psm", "7", "-l", "deu"]
+def _other_readings(images: list[Optional[bytes]], numbers: list[str]) -> list[Optional[str]]:
+    """For each number, the other number its image shows: Tesseract reads it otherwise with digits only, as
+    a misreading would ('1,5' for '15', see :func:`_comparable`), and a free reading agrees; None elsewhere and
+    for no image. The free reading runs only for the numbers the first one disputes."""
+    wanted = [i for i, image in enumerate(images) if image is not None]
+    digits = dict(zip(wanted, _tesseract_numbers([images[i] for i in wanted], True)))
+    disputed = [i for i, seen in digits.items()
+                if seen is not None and _differs(seen, numbers[i]) and _comparable(seen, numbers[i])]
+    free = dict(zip(disputed, _tesseract_numbers([images[i] for i in disputed], False)))
+    return [digits[i] if i in free and free[i] == digits[i] else None for i in range(len(images))]
+
+
+def _tesseract_numbers(images: list[bytes], digits_only: bool) -> list[Optional[str]]:
+    """One Tesseract run over a list of images (one line each); it parts their texts by form feeds."""
+    if not images:
+        return []
+    command = ["tesseract", "list.txt", "stdout", "--psm", "7", "-l", "deu"]
     if digits_only:
         command += ["-c", "tessedit_char_whitelist=0123456789.,-€ "]
-    try:
-        result = subprocess.run(command, input=png, capture_output=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"), timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    text = result.stdout.decode("utf-8", errors="replace")
+    with tempfile.TemporaryDirectory(prefix="kimextract-") as folder:
+        names = [f"{number}.png" for number in range(len(images))]
+        for name, image in zip(names, images):
+            Path(folder, name).write_bytes(image)
+        Path(folder, "list.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+        try:
+            result = subprocess.run(command, cwd=folder, capture_output=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"),
+                                    timeout=60 + len(images))
+        except (OSError, subprocess.TimeoutExpired):
+            return [None] * len(images)
+    texts = result.stdout.decode("utf-8", errors="replace").split("\f")
+    if len(texts) != len(images):
+        log.warning("Tesseract gave %d texts for %d images of numbers; they are not re-read", len(texts), len(images))
+        return [None] * len(images)
+    return [_number_in(text) for text in texts]
+
+
+def _number_in(text: str) -> Optional[str]:
     match = DATE_TEXT.search(text) or NUMBER_TEXT.search(text)
     return match.group() if match else None

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from .errors import BatchError, OutputError
-from .records import DocumentRecord, ErrorRecord
+from .records import SCHEMA_ID, ArchiveFinding, DocumentRecord, ErrorRecord
 
 AnyRecord = Union[DocumentRecord, ErrorRecord]
 
@@ -87,14 +87,16 @@ def record_outputs(record: AnyRecord, kinds: Iterable[str]) -> dict[str, str]:
 
 
 def schema_json() -> str:
-    """JSON Schema of a document record and of an error record."""
+    """JSON Schema of a document record and of an error record; ``ArchiveFinding`` is the shape of a line of
+    ``kimextract archive --findings``."""
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
         "title": "kimextract record",
         "oneOf": [{"$ref": "#/$defs/DocumentRecord"}, {"$ref": "#/$defs/ErrorRecord"}],
         "$defs": {},
     }
-    for model in (DocumentRecord, ErrorRecord):
+    for model in (DocumentRecord, ErrorRecord, ArchiveFinding):
         part = model.model_json_schema(ref_template="#/$defs/{model}", mode="serialization")
         schema["$defs"].update(part.pop("$defs", {}))
         schema["$defs"][model.__name__] = part

@@ -17,7 +17,7 @@ should have). Needs reportlab and Pillow (the ``test`` extra) and pypdf for the 
 | no-pages.pdf | a well-formed PDF whose page tree is empty (written by hand) | empty |
 | image-only.pdf | one page holding only a picture of text (no text layer) | ok with Tesseract (``source.ocr``), else no_text_layer |
 | latin1.txt | text in latin-1 bytes, not UTF-8 | ok (read as cp1252, ``source.encoding``) |
-| picture.txt | a PNG image under a text name | unsupported |
+| picture.txt | a PNG image under a text name, its pixels broken | corrupt |
 | binary.txt | bytes that are no text in any encoding | unreadable |
 | letter.docx | a Word document: not searched for in a folder | (no input; counted as skipped) |
 | no-permission.txt | a good text with mode 000 | unreadable; ok when run as root, who reads it anyway |
@@ -203,7 +203,7 @@ def make_broken_files(outdir: Path | str) -> dict[str, str]:
     write("no-pages.pdf", no_pages_pdf(), "empty")
     write("image-only.pdf", image_only_pdf(), "ok")  # no_text_layer without Tesseract
     write("latin1.txt", "Fördermittel in Höhe von 385.000 EUR für die Ausländerbehörde.\n".encode("latin-1"), "ok")
-    write("picture.txt", b"\x89PNG\r\n\x1a\n" + random.Random(8).randbytes(2_000), "unsupported")
+    write("picture.txt", b"\x89PNG\r\n\x1a\n" + random.Random(8).randbytes(2_000), "corrupt")
     write("binary.txt", bytes(range(256)) * 16, "unreadable")
     (outdir / "letter.docx").write_bytes(b"PK\x03\x04" + random.Random(9).randbytes(2_000))
     locked = write("no-permission.txt", "\n\n".join(GOOD_TEXT).encode("utf-8"), "ok" if as_root else "unreadable")

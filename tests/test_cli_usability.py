@@ -63,7 +63,7 @@ def papers(tmp_path) -> Path:
     folder.mkdir()
     (folder / "sum.txt").write_bytes(SUM_ERROR.encode("cp1252"))
     shutil.copy(WARENDORF / "ocr.txt", folder / "warendorf.txt")
-    (folder / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (folder / "scan.gif").write_bytes(b"GIF89a" + bytes(100))
     return folder
 
 
@@ -148,9 +148,9 @@ def test_shell_completion_is_offered():
 
 def test_verbose_names_skipped_files_and_the_encoding_read(papers):
     quiet = invoke("check", str(papers), "--json")
-    assert "skipped 1 file neither .pdf nor .txt" in quiet.stderr and "scan.png" not in quiet.stderr
+    assert "skipped 1 file neither .pdf, .txt nor an image" in quiet.stderr and "scan.gif" not in quiet.stderr
     verbose = invoke("-v", "check", str(papers), "--json")
-    assert "skipped" in verbose.stderr and "scan.png" in verbose.stderr
+    assert "skipped" in verbose.stderr and "scan.gif" in verbose.stderr
     assert "sum.txt: read as cp1252 text" in verbose.stderr
     assert invoke("--log-level", "error", "check", str(papers), "--json").stderr == ""
 
@@ -235,7 +235,7 @@ def test_check_an_unreadable_input_among_good_ones(papers):
 def test_check_renders_a_batch_results_file_without_extracting(papers, tmp_path):
     out = tmp_path / "results.jsonl"
     batch = cli("batch", papers, "--out", out, "-q", "-j", "1")
-    assert batch.returncode == 1 and "skipped: 1 file neither .pdf nor .txt" in batch.stderr
+    assert batch.returncode == 1 and "skipped: 1 file neither .pdf, .txt nor an image" in batch.stderr
     fresh = cli("check", papers, "--json")
     again = cli("check", out, "--json")
     assert again.returncode == fresh.returncode == 1
@@ -274,9 +274,13 @@ def test_text_in_other_encodings_is_read_and_named(tmp_path, encoding, name):
     assert record.amounts[0].text in text
 
 
-def test_images_and_office_files_are_refused_with_a_reason(tmp_path):
-    for name, data, says in (("scan.jpg", b"\xff\xd8\xff\xe0" + bytes(50), "a JPEG image"),
-                             ("scan.tif", b"II*\x00" + bytes(50), "a TIFF image"),
+def test_broken_images_and_office_files_are_refused_with_a_reason(tmp_path):
+    for name, data, says in (("scan.jpg", b"\xff\xd8\xff\xe0" + bytes(50), "a JPEG image that cannot be decoded"),
+                             ("scan.tif", b"II*\x00" + bytes(50), "a TIFF image that cannot be decoded")):
+        (tmp_path / name).write_bytes(data)
+        record = kimextract.extract_record(tmp_path / name)
+        assert record.status == "corrupt" and says in record.error and "UTF-8" not in record.error
+    for name, data, says in (("scan.gif", b"GIF89a" + bytes(50), "a GIF image"),
                              ("letter.docx", b"PK\x03\x04" + bytes(50), "an office document (.docx)"),
                              ("letter.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(50), "an old office document")):
         (tmp_path / name).write_bytes(data)

@@ -1,8 +1,10 @@
 """Case tables for the value scanners and ``extract_text``, read from ``tests/cases/<kind>.<provenance>.jsonl``.
 
 Kinds: ``amounts``, ``dates``, ``positions``, ``modules``, and ``negatives`` (texts that must yield nothing).
-Provenance: ``hand`` (written from the forms in docs/ANNOTATION.md) and ``bugs`` (cases that caught a scanner
-doing the wrong thing). Each line of a table is one case:
+Provenance: ``hand`` (written from the forms in docs/ANNOTATION.md), ``bugs`` (cases that caught a scanner
+doing the wrong thing) and ``real`` (written after the ways public council and ministry pages and OCR'd scans set
+values down, each case naming its ``phenomenon``; ``benchmarks/value_cases.py`` gives the pass rate per phenomenon).
+Each line of a table is one case:
 
 ``id``
     readable, unique within its kind; the test id is ``<kind>.<provenance>:<id>:<path>``.
@@ -31,6 +33,8 @@ doing the wrong thing). Each line of a table is one case:
     strict xfail, so a case that starts passing fails the run until its mark is removed.
 ``note``
     optional: why the expected value is what it is.
+``phenomenon``
+    in the ``real`` tables: the way of writing the case stands for (``spaced-digits``, ``schedules`` …).
 """
 
 from __future__ import annotations
@@ -44,9 +48,9 @@ import pytest
 
 CASES = Path(__file__).resolve().parent / "cases"
 KINDS = ("amounts", "dates", "positions", "modules", "negatives")
-PROVENANCES = ("hand", "bugs")
+PROVENANCES = ("hand", "bugs", "real")
 PATHS = ("scan", "extract")
-KEYS = {"id", "text", "expect", "via", "default_year", "xfail", "note"}
+KEYS = {"id", "text", "expect", "via", "default_year", "xfail", "note", "phenomenon"}
 EXTRACT_ONLY = {"amounts": {"words_value"}, "positions": {"authority", "role", "status"}}
 ITEM_KEYS = {
     "amounts": {"value", "qualifier", "per", "words_value"},
@@ -70,6 +74,7 @@ class Case:
     default_year: Optional[int] = None
     xfail: Any = None
     note: Optional[str] = None
+    phenomenon: Optional[str] = None
 
     def paths(self) -> tuple[str, ...]:
         return PATHS if self.via == "both" else (self.via,)
@@ -123,6 +128,8 @@ def line_to_case(kind: str, provenance: str, where: str, line: str) -> Case:
         problems.append(f"xfail names a path the case does not run: {sorted(xfail)} for via {via!r}")
     if kind == "modules" and (not isinstance(expect, list) or expect != sorted(set(expect))):
         problems.append("expect must be a list of distinct module numbers in ascending order")
+    if (provenance == "real") != bool(raw.get("phenomenon")):
+        problems.append("a case of a 'real' table names its 'phenomenon', and only those do")
     if problems:
         raise ValueError(f"{where}: " + "; ".join(problems))
     return Case(kind=kind, provenance=provenance, **raw)
@@ -230,29 +237,34 @@ def project(found: list[dict], expected: list[dict], always: str) -> list[dict]:
 # the tests
 
 
-@pytest.mark.parametrize(("case", "path"), params())
-def test_case(case: Case, path: str) -> None:
+def outcome(case: Case, path: str) -> tuple[Any, Any]:
+    """What the path found and what the case expects, in the same shape: the case passes when they are equal."""
     found = scan_text(case.text, case.default_year) if path == "scan" else extract(case.text)
     if case.kind in ("amounts", "positions"):
         hidden = EXTRACT_ONLY[case.kind] if path == "scan" else set()
         expected = [{k: v for k, v in item.items() if k not in hidden} for item in case.expect]
         main = "value" if case.kind == "amounts" else "fte"
-        assert project(getattr(found, case.kind), expected, main) == expected
-    elif case.kind == "modules":
-        assert found.modules == case.expect
-    elif case.kind == "dates":
+        return project(getattr(found, case.kind), expected, main), expected
+    if case.kind == "modules":
+        return found.modules, case.expect
+    if case.kind == "dates":
         expected_dates = [item if isinstance(item, dict) else {"value": item} for item in case.expect.get("dates", [])]
-        assert {
+        return {
             "dates": project(found.dates, expected_dates, "value"),
             "periods": found.periods,
             "derived": found.derived,
-        } == {
+        }, {
             "dates": expected_dates,
             "periods": case.expect.get("periods", []),
             "derived": case.expect.get("derived", []),
         }
-    else:
-        assert {k: v for k, v in asdict(found).items() if v} == {}
+    return {k: v for k, v in asdict(found).items() if v}, {}
+
+
+@pytest.mark.parametrize(("case", "path"), params())
+def test_case(case: Case, path: str) -> None:
+    got, want = outcome(case, path)
+    assert got == want
 
 
 def test_tables_are_there() -> None:

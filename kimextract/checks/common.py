@@ -42,7 +42,7 @@ def finding(rule: Rule, message: str, evidence: list[Evidence], module: Optional
 
 
 # A sentence ends at a full stop before a capital, unless it closes an abbreviation; list items do not end it.
-PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd))\.\s+(?![-•–]\s)[A-ZÄÖÜ]|\n\s*\n")
+PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd|[a-zA-Z]))\.\s+(?![-•–]\s)[A-ZÄÖÜ]|\n\s*\n")  # not 'e. V.'
 ROUNDED = {"rund", "ca.", "etwa", "gut", "knapp"}
 
 

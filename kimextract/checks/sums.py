@@ -26,6 +26,8 @@ COMPLETE_PARTS_CUE = regex.compile(
     r"(?i)[^.;]{0,60}?(?:setzt\s+sich\s+(?:\w+\s+){0,3}zusammen(?:\s+aus)?|verteilt\s+sich|aufgeteilt|besteht\s+aus|wie\s+folgt)\s*:?"
     r"|\s*(?:Stellen|VZ(?:Ä|A|E)|Vollzeit\w*|€|EUR|Euro)?\s*:(?!\d)"
 )
+# The grant itself split later in the paper: 'Von der Zuwendung entfallen 50.000 € auf 2024 und …'.
+GRANT_DISTRIBUTED = regex.compile(r"(?i)\bVon\s+der\s+(?:bewilligten\s+)?Zuwendung\s+entf(?:a|ä)ll\w*|\bDie\s+(?:bewilligte\s+)?Zuwendung\s+verteilt\s+sich\b")
 PARTS_CUE = regex.compile(r"(?i)\b(?:davon|Von\s+dieser\s+Summe|Von\s+diesem\s+Betrag|entfallen|aufgeteilt|setzt\s+sich\s+(?:wie\s+folgt\s+)?zusammen|verteilt\s+sich)\b")
 
 
@@ -36,9 +38,12 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
     prose = [a for a in mentions.amounts if a.per is None and not is_table_cell(a)]
     for index, total in enumerate(prose):
         start = back(total.provenance.start)
-        if not TOTAL_CUE.search(text[max(0, start - 60):start]) or PRODUCT.search(text[max(0, start - 40):start]):
+        summing = SUMMING_SENTENCE.search(text[max(0, start - 60):start])
+        if not (TOTAL_CUE.search(text[max(0, start - 60):start]) or summing) or PRODUCT.search(text[max(0, start - 40):start]):
             continue  # '24 × 5 × 9,50 Euro = 1 140 Euro' multiplies
         parts = [p for p in _parts_before(view, prose, index) if not _is_difference(view, p)]
+        if not parts and summing:
+            parts = _parts_of_sentence_before(view, prose, index)  # '… und 1,8 Mio. € in …. Zusammen sind das 14,6 Mio. €'
         summed = sum((p.value for p in parts), Decimal(0))
         if len(parts) >= 2 and abs(summed - total.value) >= CENT + _rounding_slack(parts) and not (total.qualifier in ROUNDED and _rounded_equal(summed, total.value)) \
                 and not _sum_of_sentence_before(view, prose, index, parts, total):
@@ -90,15 +95,15 @@ def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | 
     end_of_grant = back(grant.provenance.end)
     limit = min(end_of_grant + 400, len(text), back(following) if following is not None and following > grant.provenance.start else len(text))
     cue = PARTS_CUE.search(text, back(grant.provenance.start), limit)
+    named = [a for a in mentions.amounts if cue and back(grant.provenance.start) <= back(a.provenance.start) < cue.start() and a.per is None]
+    if cue is None or named and named[-1].value != grant.amount:  # 'insgesamt 265.800 €. Das Land trägt davon …': another's parts
+        cue = GRANT_DISTRIBUTED.search(text, end_of_grant, back(following) if following is not None and following > grant.provenance.start else len(text))
     if not cue:
         return []
-    named = [a for a in mentions.amounts if back(grant.provenance.start) <= back(a.provenance.start) < cue.start() and a.per is None]
-    if named and named[-1].value != grant.amount:
-        return []  # 'insgesamt 265.800 €. Das Land trägt davon …': the parts of another amount
     stop = PART_BREAK.search(text, cue.end())
     stop_at = stop.start() + 1 if stop else len(text)
     return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None
-            and a.value < (grant.amount or 0) and not is_table_cell(a)]
+            and a.value < (grant.amount or 0) and not is_table_cell(a) and not _is_factor(view, a)]
 
 
 def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -126,6 +131,40 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
             continue
         if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
             yield sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
+    yield from _distributed_posts(view, mentions)
+
+
+# 'Gefördert werden insgesamt 7,5 Stellen … Die geförderten Stellen verteilen sich wie folgt: 4,0 …': the total
+# stands in a sentence before the one that splits it.
+POSTS_DISTRIBUTED = regex.compile(r"(?i)\bDie\s+(?:\w+\s+)?Stellen\s+verteil\w*\s+sich\b[^:.;]{0,40}:?")
+TOTAL_NAMED = regex.compile(r"(?i)\b(?:insgesamt|gesamt|zusammen)\s+$")
+
+
+def _distributed_posts(view: View, mentions: Mentions) -> Iterable[Finding]:
+    """Posts a sentence distributes, against the total the sentence before names ('insgesamt 7,5 Stellen')."""
+    text, back = view.text, view.from_original
+    positions = [p for p in mentions.positions if not is_table_cell(p)]
+    for cue in POSTS_DISTRIBUTED.finditer(text):
+        before = [p for p in positions if cue.start() - 400 <= back(p.provenance.start) < cue.start()]
+        totals = [p for p in before if TOTAL_NAMED.search(text, max(0, back(p.provenance.start) - 12), back(p.provenance.start))]
+        stop = PART_BREAK.search(text, cue.end())
+        stop_at = min(stop.start() + 1 if stop else len(text), _list_end(text, cue.end()))
+        parts = [p for p in positions if cue.end() <= back(p.provenance.start) < stop_at]
+        if totals and len(parts) >= 2 and abs(sum(p.fte for p in parts) - totals[-1].fte) > FTE_TOLERANCE:
+            yield sum_finding(Rule.FTE_SUM, parts, totals[-1], fte, value=lambda p: p.fte, unit=" Stellen")
+
+
+def _list_end(text: str, offset: int) -> int:
+    """The end of a list of bulleted lines that begins right after ``offset``; far away where none does."""
+    items = list(regex.finditer(r"\n[ \t]*[-–•*][ \t][^\n]*", text[offset:offset + 2000]))
+    if not items or text[offset:offset + items[0].start()].strip():
+        return len(text)
+    end = items[0].end()
+    for item in items[1:]:
+        if item.start() != end:
+            break
+        end = item.end()
+    return offset + end
 
 
 # 'Zusammen ergeben sich 1,5 VZÄ': a sentence that sums up the shares of the sentences before it.
@@ -133,6 +172,17 @@ SUMMING_SENTENCE = regex.compile(
     r"(?i)(?:^|[.!?]\s+)(?:(?:Zusammen|Insgesamt|In\s+Summe|Somit|Damit)\s+(?:ergeben\s+sich|ergibt\s+sich|sind\s+(?:das|es)|sind|macht\s+das)"
     r"|(?:Zusammen|Insgesamt|In\s+Summe)\s+werden)\s+(?:\w+\s+)?$"  # 'Damit werden 2,0 Stellen … finanziert' sums nothing
 )
+
+
+def _parts_of_sentence_before(view: View, items: list, index: int) -> list:
+    """The amounts of the one sentence before a summing sentence, none of them a change or a factor."""
+    text, back = view.text, view.from_original
+    start = back(items[index].provenance.start)
+    breaks = [m.end() for m in PART_BREAK.finditer(text, max(0, start - 600), start)]
+    if len(breaks) < 2:
+        return []
+    return [item for item in items[:index] if breaks[-2] - 1 <= back(item.provenance.start) < breaks[-1] - 1
+            and not _is_difference(view, item) and not _is_factor(view, item)]
 
 
 def _parts_of_previous_sentences(view: View, items: list, index: int) -> list:
@@ -180,7 +230,15 @@ def _parts_after(view: View, items: list, index: int, cue: regex.Pattern) -> lis
         return []
     stop = PART_BREAK.search(text, announced.end())
     stop_at = stop.start() + 1 if stop else len(text)
-    return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None]
+    return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None
+            and not _is_factor(view, item)]
+
+
+def _is_factor(view: View, item) -> bool:
+    """'12 × 285,00 € = 3.420,00 €': the price multiplied is no part; the product after '=' is."""
+    start, end = view.from_original(item.provenance.start), view.from_original(item.provenance.end)
+    return bool(regex.search(r"\d\s*[×x*·]\s*$", view.text[max(0, start - 12):start])
+                or regex.match(r"\s*[×x*·]\s*\d", view.text[end:end + 12]))
 
 
 def _rounding_slack(parts: list[Amount]) -> Decimal:

@@ -35,17 +35,21 @@ OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
 OWN_BODY = regex.compile(r"(?:Stadtrat|Gemeinderat|Kreistag|Kreisausschuss|Rat|Stadt|Gemeinde|Kreis|Landkreis|Markt)\b")
 FUNDING = regex.compile(r"(?i)zuwendung|f(?:ö|o)rder|zuschuss|bewillig|bescheid|zugesagt")  # what a funder's decision is about
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
+COUNCIL_OF = regex.compile(r"\bRat(?:es)?\s+der\s+((?:Stadt|Gemeinde)\s+[A-ZÄÖÜ][\w-]+)")
 
 
 def _council_decides(structure, header, grants: list[Grant]) -> None:
     """A grant the minutes record without naming who decided or when is the body's whose session they record,
     decided on the day of the session."""
     council = find_authority(structure.letter.subject, council=True) if structure.letter.subject else None
+    named = COUNCIL_OF.search(structure.letter.subject or "")
+    if council is None and named:  # 'Sitzung des Rates der Stadt Halverbrück'
+        council = (f"Rat der {named[1]}", named.start(), named.end())
     if council is not None:  # 'des Gemeinderates' in the title: the council as the head names it in full
         head_end = (structure.letter.subject_span or (0, 0))[1] + 300  # not 'Gemeinderat Lorenz' speaking later
         council = (resolve_bare(council[0], structure.text, head_end, first=True),) + council[1:]
     for grant in grants:  # 'Stadtrat Hofmann' in the minutes is a member, not the council
-        if council is not None and (grant.authority is None or find_authority(grant.authority, council=True)):
+        if council is not None and (grant.authority in (None, header.authority) or find_authority(grant.authority, council=True)):
             grant.authority = council[0]
         if grant.decision_date is None:
             grant.decision_date = header.meeting_date or header.date  # decided in the session the minutes record
@@ -69,7 +73,24 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
         grants = _merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context))
     if structure.kind.kind == "niederschrift":
         _council_decides(structure, mentions.header, grants)
-    return grants
+    return _one_per_decision(grants)
+
+
+def _one_per_decision(grants: list[Grant]) -> list[Grant]:
+    """A decision a paper reports twice ('… hat mit Bescheid vom 19.02.2024 … 186.000 € bewilligt' and, in the
+    resolution, 'die mit Bescheid … vom 19.02.2024 bewilligte Zuwendung in Höhe von 186.000 €') is one grant:
+    the first mention, with what the second adds."""
+    kept: list[Grant] = []
+    for grant in grants:
+        same = next((k for k in kept if k.amount == grant.amount and k.decision_date is not None
+                     and k.decision_date == grant.decision_date and k.authority == grant.authority
+                     and all(None in pair or pair[0] == pair[1] for pair in
+                             ((k.module, grant.module), (k.positions, grant.positions), (k.period, grant.period)))), None)
+        if same is None:
+            kept.append(grant)
+        else:
+            fill_gaps(same, grant)
+    return kept
 
 
 def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:

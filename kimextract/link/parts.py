@@ -31,12 +31,17 @@ from .sentences import (
     decision_sentences,
     finish,
 )
-from .tables import module_rows
+from .tables import PAYMENTS_HEADER, module_rows
 
 # A sentence outside the tenor that cites an earlier decision: 'mit Bescheid vom …', 'hatte ich … bewilligt'.
 CITES_EARLIER = regex.compile(
     r"(?is)bescheid\w*\b.{0,160}?\bvom\b|\b(?:hatte|habe|hatten|haben|wurde|wurden)\b.{0,300}?\b(?:bewilligt|gew(?:ä|a)hrt)\b"
     r"|\bbewilligte\w*\b|\burspr(?:ü|u)nglich\w*\b"
+)
+# In the tenor, after the decision: only a decision told in the past ('hatten wir … bewilligt', 'mit Bescheid vom').
+EARLIER_IN_TENOR = regex.compile(
+    r"(?is)bescheid\w*\b.{0,160}?\bvom\b.{0,300}?\b(?:hatte|habe|hatten|haben|wurde|wurden)\b"
+    r"|\b(?:hatte|habe|hatten|haben|wurde|wurden)\b.{0,300}?\b(?:bewilligt|gew(?:ä|a)hrt)\b"
 )
 # A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
 MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
@@ -52,8 +57,8 @@ TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
 def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
     structure = mentions.structure
     tenor = Sentence(*structure.tenor)
-    earlier = _earlier_grants(view, mentions, context, structure, tenor)
     decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, tenor)
+    earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None)
     if decided is None:
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
@@ -70,6 +75,7 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
             and paid != grant.amount:  # a Festsetzung: paid on the earlier grant, unless the payments make up the new one
         earlier[-1].instalments, grant.instalments = grant.instalments, []
     per_module = next((rows for table in structure.tables if tenor.start <= table.start < tenor.end
+                       and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
                        for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
     return finish(view, mentions, context, earlier + (per_module or [grant]))
 
@@ -102,11 +108,15 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
     return (amounts[0], "decision", None) if amounts else None
 
 
-def _earlier_grants(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Grant]:
-    """Decisions cited before the tenor or in the reasons, each with the fields of its own part of the text."""
+def _earlier_grants(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence,
+                    decided: Optional[Amount]) -> list[Grant]:
+    """Decisions cited before the tenor, in the reasons, or in the tenor after the decision ('Mit Bescheid vom
+    20.02.2023 hatten wir Ihnen 17.600,- Euro bewilligt.'), each with the fields of its own part of the text."""
     grants = []
+    after = context.starts[id(decided)] if decided is not None else tenor.end
     cited = [s for s in decision_sentences(view, mentions, context)
-             if structure.role_at(s.start) in ("intro", "reasons", "head") and CITES_EARLIER.search(view.text, s.start, s.end)]
+             if structure.role_at(s.start) in ("intro", "reasons", "head") and CITES_EARLIER.search(view.text, s.start, s.end)
+             or structure.role_at(s.start) == "tenor" and s.start > after and EARLIER_IN_TENOR.search(view.text, s.start, s.end)]
     for index, sentence in enumerate(cited):
         section_end = tenor.start if sentence.start < tenor.start else structure.section_at(sentence.start).end
         limit = min(section_end, cited[index + 1].start) if index + 1 < len(cited) else section_end
@@ -151,11 +161,13 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
 
 
 def _table_instalments(view: View, mentions: Mentions, context: Context, structure: Structure) -> list[Instalment]:
-    """A payment part's table of instalments: one per row with an amount ('1. Abschlag | 15.08.2023 | 126.000,00')."""
-    payments = structure.spans("payment")
+    """A payment part's table of instalments: one per row with an amount ('1. Abschlag | 15.08.2023 | 126.000,00');
+    in the tenor, a table whose heads or caption name the payments ('Haushaltsjahr | Festbetrag | Auszahlung zum')."""
+    payments, tenor = structure.spans("payment"), structure.spans("tenor")
     found = []
     for table in structure.tables:
-        if not any(start <= table.start < end for start, end in payments):
+        if not any(start <= table.start < end for start, end in payments) and not (
+                any(start <= table.start < end for start, end in tenor) and PAYMENTS_HEADER.search(table.header)):
             continue
         for row in table.rows:
             if row.total:

@@ -39,7 +39,7 @@ DECISION = regex.compile(
     regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert)\b")
+CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b")  # '… setze ich … auf … fest'
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
@@ -67,6 +67,7 @@ PAID = regex.compile(r"(?i)\bbereits\b|\bwurde[n]?\b.*\b(?:zugewiesen|ausgezahlt
 
 
 # A sentence about one payment ('Die zweite Rate wird auf … erhöht') changes no decision.
+PAGE_FOOTER = regex.compile(r"^\s*Seite\s+\d+\s+von\s+\d+[^\n]*\n")  # a page break inside the text before a sentence
 ABOUT_A_PAYMENT = regex.compile(r"(?i)\s*(?:\d+\.\s+\w+\s+)?(?:Die|Der)\s+(?:\w+\s+)?(?:Rate|Teilbetrag|Abschlag|Auszahlung|Abschlagszahlung)\b")
 
 # 'mit dem oben genannten Bescheid habe ich … bewilligt': a decision made earlier, dated where it is cited.
@@ -82,10 +83,12 @@ GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss
 DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
 ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
 DECIDER_LABEL = regex.compile(r"(?im)^[ \t]*(?:Bewilligungsbeh(?:ö|o)rde|Bewilligungsstelle|Zuwendungsgeber(?:in)?|Zuwendungsbeh(?:ö|o)rde)\s*:")
-FIXES = regex.compile(r"(?i)festgesetzt|festsetz")  # a Festsetzung, not an increase
+FIXES = regex.compile(r"(?i)festgesetzt|festsetz|\bsetze\s+ich\b|\bsetzen\s+wir\b")  # a Festsetzung, not an increase
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
+SAME_DAY = regex.compile(r"(?i)\bBescheid\w*\s+(?:von|vom)\s+(?:diesem|demselben|gleichen|selben)\s+Tag")
+ABBREVIATION_USED = regex.compile(r"\b(?:des|der|das|die|dem|vom|beim)\s+([A-ZÄÖÜ]{2,6})\b")  # 'des LS', 'das LAZuF'
 CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*:?\s*$")
 
 
@@ -223,10 +226,13 @@ def _authority(text: str) -> Optional[str]:
     return regex.sub(r"\s+", " ", match.group()).strip() if match else None
 
 
+DECISION_PART = regex.compile(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b")
+
+
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
     """A sentence that reports several decisions ('mit Bescheid vom … 225.900 € und mit Bescheid vom …
     171.900 €') in parts, one per decision."""
-    cuts = [m.start() for m in regex.finditer(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b", text[sentence.start:sentence.end])]
+    cuts = [m.start() for m in DECISION_PART.finditer(text[sentence.start:sentence.end])]
     if not cuts:
         return [sentence]
     bounds = [sentence.start] + [sentence.start + c for c in cuts] + [sentence.end]
@@ -294,7 +300,7 @@ def _in(items, starts: Offsets, start: int, end: int) -> list:
 
 
 def _is_decision(text: str, sentence: Sentence, mentions: Mentions, starts: dict[int, int]) -> bool:
-    body = text[sentence.start:sentence.end]
+    body = PAGE_FOOTER.sub("", text[sentence.start:sentence.end], count=1)
     if not DECISION.search(body) or NOT_A_DECISION.search(body) or ABOUT_A_PAYMENT.match(body):
         return False
     return any(a.per is None and not is_table_cell(a) and not _is_rate(text, starts, a) and not _share_base(text, starts[id(a)])
@@ -352,6 +358,12 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
     if grant.decision_date is None and role != "change":
         grant.decision_date = _dated_just_before(text, mentions, starts, sents, sentence)
+    if grant.decision_date is None and role != "change":
+        grant.decision_date = _same_day(text, mentions, starts, sentence)
+    if mentions.header.kind != "bescheid" and (grant.decision_date is None or grant.authority is None or LOCAL_BODY.match(grant.authority)):
+        _told_just_after(text, mentions, starts, sents, sentence, grant)
+    if grant.authority is None or LOCAL_BODY.match(grant.authority):
+        grant.authority = _abbreviated_decider(text, body) or grant.authority
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis on the decision its head cites
@@ -446,6 +458,44 @@ def _dated_just_before(text: str, mentions: Mentions, starts, sents: Sentences, 
         return None
     dates = cited_dates(text, mentions, starts, before.start, before.end)
     return dates[-1].value if dates else None
+
+
+def _same_day(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[dt.date]:
+    """'Eine gute Nachricht hat uns am 2. Oktober 2024 erreicht: Das Ministerium … hat mit Bescheid von diesem
+    Tag …': the date the text named just before."""
+    said = SAME_DAY.search(text, sentence.start, sentence.end)
+    if said is None:
+        return None
+    dates = decision_dates(mentions, starts, max(0, sentence.start - 200), said.start())
+    return dates[-1].value if dates else None
+
+
+def _told_just_after(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence, grant: Grant) -> None:
+    """'Der Kreis erhält … 183.600 Euro … Bewilligt hat die Mittel das Landesamt … mit Bescheid vom 4. März
+    2024.': the sentence after, naming a Bescheid and its date but no amount, says who decided and when."""
+    index = bisect.bisect_right(sents.starts, sentence.start)
+    if index >= len(sents):
+        return
+    after = sents[index]
+    if not BESCHEID_CITED.search(text, after.start, after.end) or _in(mentions.amounts, starts, after.start, after.end):
+        return
+    dates = cited_dates(text, mentions, starts, after.start, after.end)
+    if grant.decision_date is None and dates:
+        grant.decision_date = dates[-1].value
+    found = find_authority(text[after.start:after.end])
+    if found and not LOCAL_BODY.match(found[0]) and (grant.authority is None or LOCAL_BODY.match(grant.authority)):
+        grant.authority = resolve_bare(found[0], text, after.start)
+
+
+def _abbreviated_decider(text: str, body: str) -> Optional[str]:
+    """'mit Bescheid des LS vom 19.04.2024' where the paper wrote 'Niedersächsisches Landesamt für Soziales,
+    Jugend und Familie (LS)' before: the body the abbreviation stands for."""
+    for used in ABBREVIATION_USED.finditer(body):
+        defined = regex.search(rf"\(\s*{regex.escape(used[1])}\s*\)", text)
+        found = find_authority(text[max(0, defined.start() - 200):defined.start()]) if defined else None
+        if found and not LOCAL_BODY.match(found[0]):
+            return found[0]
+    return None
 
 
 def decision_dates(mentions: Mentions, starts, start: int, end: int) -> list:

@@ -22,8 +22,13 @@ MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
 YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 # '- Region Hannover: 312.000 Euro …'; without its bullet (an OCR text layer drops it) only with the colon
+# ('TuS Halverbrück 1921 e. V., …: 2.400,00 €': the year in a club's name is no amount); the amount may stand on
+# the next line ('… Ersatzbeschaffung von Instrumenten:' / '1.400,00 €')
 RECIPIENT_ITEM = regex.compile(
-    r"(?m)^[ \t]*(?:[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,70}?)(?::|[ \t]+(?=\d))|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)[^\n]*\d[^\n]*$")
+    r"(?m)^[ \t]*(?:[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,90}?)(?::|[ \t]+(?=[\d.]+(?:,\d\d)?[ \t]*(?:€|EUR|Euro)))"
+    r"|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)(?:[^\n]*\d[^\n]*|[ \t]*\n[ \t]*\d[^\n]*)$")
+# 'Der Rat bewilligt … folgende Zuschüsse:': every item of the list that follows is a grant, whoever receives it
+ANNOUNCES_GRANTS = regex.compile(r"(?i)\bfolgende\w*\s+(?:\w+\s+)?(?:Zusch(?:ü|u)ss\w*|Zuwendung\w*|F(?:ö|o)rder\w*|Beihilfe\w*)[^\n.]{0,60}:[ \t]*$")
 STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
 NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
 # a Kreis, Stadt or Gemeinde ('Ortenaukreis', 'Stadtkreis Heilbronn'); a recipient may also be an association or firm
@@ -63,7 +68,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         dates = decision_dates(mentions, starts, *span)
         if not amounts or not (dates or decided_on or in_session):
             continue
-        amount = amounts[0]
+        amount = _granted(table, amounts)
         decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
         text, provenance = view.provenance(*span)
         grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
@@ -77,16 +82,47 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         else:
             grant.period = _year_period(view, table, span) or period_around
         assign_positions(grant, _row_posts(table, _in(mentions.positions, starts, row.line.start, row.line.end)), grant.evidence)
-        grant.module = _module(view, table, span, amount) or module_before
+        grant.module = _module(view, table, span, amount) or module_before or _module_in_caption(mentions, context, table)
         grants.append(grant)
     return grants
+
+
+def _module_in_caption(mentions: Mentions, context: Context, table: Table) -> Optional[int]:
+    """The one module the table's caption and heads name ('folgende Bescheide für den Baustein 2 erlassen:')."""
+    header_start = max(0, table.start - len(table.header) - 1)
+    before = mentions.structure.text[max(0, header_start - 300):header_start]  # the caption may begin a line above
+    ends = list(SENTENCE_END.finditer(before))
+    caption_start = header_start - len(before) + (ends[-1].end() if ends else 0)
+    numbers = {h.value for h in mentions.module_hits if caption_start <= h.start < table.start}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+NUMBERS_ONLY = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
+
+
+GRANTED_HEAD = regex.compile(r"(?i)\b(?:Zuwendung|Zuschuss|F(?:ö|o)rderung|F(?:ö|o)rderbetrag|bewilligt\w*)\b")
+EXPENSES_HEAD = regex.compile(r"(?i)\b\w*(?:Ausgaben|Kosten|Aus-)")
+
+
+def _granted(table: Table, amounts: list[Amount]) -> Amount:
+    """The amount granted of a row with several ('2022 | 11.02.2022 | 1,0 | 71.400 | 49.980' under 'zuwendungsfähige
+    Ausgaben in €' and 'Zuwendung in €'): the last where the heads name the expenses before the grant."""
+    granted, expenses = GRANTED_HEAD.search(table.column_heads), EXPENSES_HEAD.search(table.column_heads)
+    if len(amounts) > 1 and granted and expenses and expenses.start() < granted.start():
+        return amounts[-1]
+    return amounts[0]
 
 
 def row_spans(table: Table):
     """The rows of a table that are no total, each with its text from the end of the row above (a label the
     layout wrapped stands in the lines above its numbers)."""
     previous_end = table.start
+    above = table.header.split("\n")[-2:]
+    while above and NUMBERS_ONLY.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
+        previous_end -= len(above.pop()) + 1
     for row in table.rows:
+        if not row.label and len(row.cells) == 1 and len(row.cells[0].text) <= 2:
+            continue  # '21': the end of a year the layout wrapped, part of the next row's label
         span = (previous_end, row.line.end)
         previous_end = row.line.end + 1
         if not row.total:
@@ -123,21 +159,20 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
     items = list(RECIPIENT_ITEM.finditer(text))
     for index, item in enumerate(items):
         name = item["name"] or item["bare"]
-        if mentions.structure.role_at(item.start()) == "proposal" or not RECIPIENT.match(name) or \
-                item["bare"] and not _in_a_list(text, items, index):
+        if mentions.structure.role_at(item.start()) == "proposal" or item["bare"] and not _in_a_list(text, items, index):
+            continue
+        if not RECIPIENT.match(name) and not ANNOUNCES_GRANTS.search(text, _list_start(text, items, index) - 200, _list_start(text, items, index)):
             continue
         amounts = [a for a in _in(mentions.amounts, starts, item.start(), item.end()) if a.per is None]
         if len(amounts) != 1:
             continue
-        first = item.start()
-        while (previous := RECIPIENT_ITEM.search(text, text.rfind("\n", 0, max(0, first - 1)) + 1, first)) is not None:
-            first = previous.start()  # the text before the list, not the items above this one
+        first = _list_start(text, items, index)  # the text before the list, not the items above this one
         if first not in deciders:
             deciders[first] = _decider_before(text, first)
         if deciders[first] is None:
             continue
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
-        decided = decision_dates(mentions, starts, max(0, item.start() - 1500), item.start())
+        decided = _list_decision_dates(mentions, context, text, first)
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
                       authority=deciders[first] or None,
@@ -151,11 +186,38 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
     return grants
 
 
+def _list_start(text: str, items: list, index: int) -> int:
+    """Where the list an item belongs to begins: its first item, past the items just above."""
+    first = items[index].start()
+    while index > 0 and len(gap := text[items[index - 1].end():first]) <= 30 and gap.count("\n") <= 2:
+        index -= 1  # items one below the other, an item's last word wrapped between them ('850,00' / '€')
+        first = items[index].start()
+    return first
+
+
 def _in_a_list(text: str, items: list, index: int) -> bool:
     """An item without a bullet counts where the line above or below is an item too."""
     return any(0 <= other < len(items) and "\n" not in text[min(items[index].end(), items[other].end()) + 1:
                                                               max(items[index].start(), items[other].start())]
                for other in (index - 1, index + 1))
+
+
+SENTENCE_END = regex.compile(r"(?<!\d|\b\w)[.!?:]\s|\n\s*\n")  # not '8. August', 'e. V.'
+
+
+def _list_decision_dates(mentions: Mentions, context: Context, text: str, first: int) -> list:
+    """The dates of the last sentence before a list that names a decision and dates it ('hat am 8. August
+    2023 die Förderbescheide … verschickt'); not the date of an earlier session the minutes approve."""
+    offset = max(0, first - 1500)
+    before = text[offset:first]
+    for cue in reversed(list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))):
+        opening = list(SENTENCE_END.finditer(before[:cue.start()]))
+        closing = SENTENCE_END.search(before, pos=cue.end())
+        start = offset + (opening[-1].end() if opening else 0)
+        dates = decision_dates(mentions, context.starts, start, offset + closing.end() if closing else first)
+        if dates:
+            return dates
+    return []
 
 
 def _decider_before(text: str, first: int) -> Optional[str]:

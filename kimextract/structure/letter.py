@@ -69,7 +69,8 @@ def _cues() -> dict[str, regex.Pattern]:
     letter = load_json("structure.json")["letter"]
     compiled = {name: regex.compile(rf"(?i){pattern}") for name, pattern in letter.items()}
     compiled["date_line"] = regex.compile(
-        letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*|\b\d{5}[ \t]+[A-ZÄÖÜ][\w.-]+[ \t]+)[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?,[ \t]*(?:den[ \t]+)?$"
+        letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*|\b\d{5}[ \t]+[A-ZÄÖÜ][\w.-]+[ \t]+|(?<=\b[A-ZÄÖÜ]{3,}[ \t]))"
+        r"[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?(?:[ \t]*\([\w.\s-]{2,20}\))?,[ \t]*(?:den[ \t]+)?$"
     )
     compiled["own_reference_value"] = regex.compile(  # a label of the paper's own number, and the number after it
         rf"(?i)(?:^|[\s(])(?P<label>{letter['own_reference']})\s*[:.]?\s*"
@@ -301,6 +302,10 @@ def _first_date_of_head(candidates: list[Hit], content: list[Line], text: str) -
     return None
 
 
+# the place and date a letterhead line ends in
+DATE_LINE_TAIL = regex.compile(r"[ \t]+[A-ZÄÖÜ][\w.-]+(?:[ \t]*\([^)\n]{2,20}\))?,[ \t]*(?:den[ \t]+)?\d{1,2}\.[^\n]*$")
+
+
 def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
     """The issuing body at the top of the letterhead, with the lines its name runs over ('Niedersächsisches
     Ministerium für Soziales, Arbeit, Gesundheit' / 'und Gleichstellung'); a return-address line is cut at its
@@ -312,7 +317,8 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
             index -= 1  # 'HARTMANN & QUAST' / 'Rechtsanwälte PartG mbB': the firm's name stands above
         block = _name_block(head, index, cues)
         name = RETURN_ADDRESS_CUT.split(join_lines([l.text for l in block]), 1)[0].strip(" ,")
-        if any(line.text.isupper() for line in block):
+        name = DATE_LINE_TAIL.sub("", name)  # 'REGIERUNG VON SCHWABEN Augsburg, 12.02.2024'
+        if any(line.text.isupper() for line in block) or name.isupper():
             name = _spelled(name, head)
         offset = block[0].start + len(block[0].text) - len(block[0].text.lstrip())
         return name, (offset, block[-1].end)
@@ -359,7 +365,7 @@ def _mixed_case_spelling(name: str, head: list[Line]) -> Optional[str]:
     Münster' from the return-address line), also where that line is wrapped."""
     pattern = regex.compile(r"\b" + r"\s+".join(_skeleton_pattern(word) for word in name.split()) + r"\b", regex.IGNORECASE)
     mixed = " ".join(line.text for line in head if not line.text.isupper())
-    match = pattern.search(mixed)
+    match = next((m for m in pattern.finditer(mixed) if not m.group().isupper()), None)
     return regex.sub(r"\s+", " ", match.group()) if match else None
 
 

@@ -30,6 +30,11 @@ TOTAL_COLUMN = regex.compile(r"(?i)\b(?:Summe|Gesamt|Insgesamt)(?:\s+\d{4}\s*[�
 EURO_UNIT = regex.compile(r"(?i)(?:\bin\s*|\(\s*(?:in\s+)?|\[\s*|\s)(?P<unit>T€|TEUR|Tsd\.?\s*(?:€|EUR|Euro)|€|EUR|Euro)(?![\w])")
 STELLEN = regex.compile(r"(?i)\b(?:Stellen(?:anteile?)?|VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?|Vollzeitstellen|Personalstellen)\b")
 SENTENCE = regex.compile(r"[a-zäöüß]{2}[.!?]\s+[A-ZÄÖÜ]|[a-zäöüß]{2}[.;]\s*$")  # not 'e. V.'
+# compiled once: a call with a pattern string costs twenty times the match on a short cell
+ROW_TOKEN = regex.compile(r"[^\s|]+")
+NUMBER_AND_DOT = regex.compile(r"[\d.,]*\d\.")
+BROKEN_WORD = regex.compile(r"-\n(?=[a-zäöü])")
+CENTS = regex.compile(r",\d\d$")
 
 STATUS_WORD = regex.compile(r"^(?:[a-zäöüß]{2,12}|\d{1,2}\.\d{1,2}\.\d{2,4})$")  # a column of words or dates
 MAX_LABEL = 90
@@ -99,7 +104,7 @@ def parse_row(line: Line) -> Optional[Row]:
     """The trailing cells of a line and its label; None where the line ends in no number."""
     if line.furniture:
         return None
-    tokens = list(regex.finditer(r"[^\s|]+", line.text))  # grid lines OCR reads as '|' separate cells
+    tokens = list(ROW_TOKEN.finditer(line.text))  # grid lines OCR reads as '|' separate cells
     cells: list[Cell] = []
     index = len(tokens) - 1
     if len(tokens) >= 2 and STATUS_WORD.match(tokens[-1].group()) and NUMBER_CELL.match(tokens[-2].group()):
@@ -108,7 +113,7 @@ def parse_row(line: Line) -> Optional[Row]:
     while index >= 0:
         token = tokens[index]
         word = token.group().rstrip(",")
-        if index == len(tokens) - 1 and regex.fullmatch(r"[\d.,]*\d\.", word):
+        if index == len(tokens) - 1 and NUMBER_AND_DOT.fullmatch(word):
             word = word[:-1]  # '… 40 117.': a full stop or an OCR speck after the last cell
         if UNIT_TOKEN.match(word) and index > 0 and NUMBER_CELL.match(tokens[index - 1].group()):
             index -= 1  # '199.500 €': the unit belongs to the number before it
@@ -149,6 +154,12 @@ def _is_bridge(line: Line) -> bool:
     return line.blank or line.furniture or (len(text) <= 70 and not SENTENCE.search(text) and not text.endswith(":"))
 
 
+def _repeats_header(line: Line, header: str) -> bool:
+    """The column heads repeated after a page break ('Ausgabeart lt. Bescheid in € lt. Abrechnung in €')."""
+    text = line.text.strip()
+    return bool(text) and text in (h.strip() for h in header.split("\n"))
+
+
 def _starts_other_table(line: Line, header: str) -> bool:
     """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
     repeated after a page break opens another table."""
@@ -174,7 +185,7 @@ def find_tables(lines: list[Line]) -> list[Table]:
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
                 last_row = probe
-            elif not _is_bridge(lines[probe]) or _starts_other_table(lines[probe], header):
+            elif not (_is_bridge(lines[probe]) or _repeats_header(lines[probe], header)) or _starts_other_table(lines[probe], header):
                 break
             probe += 1
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
@@ -211,7 +222,7 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
     table = Table(lines[first].start, lines[last].end, header, rows)
     table.total_column = TOTAL_COLUMN.search(table.column_heads) is not None
     units = [m["unit"] for m in EURO_UNIT.finditer(" " + header)]
-    unbroken = regex.sub(r"-\n(?=[a-zäöü])", "", header)  # 'Vollzeitstel-' / 'len'
+    unbroken = BROKEN_WORD.sub("", header)  # 'Vollzeitstel-' / 'len'
 
     lengths = Counter(len(row.cells) for row in rows if not row.total)
     width = max(lengths, key=lambda n: (lengths[n], n)) if lengths else table.width
@@ -227,10 +238,31 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
         if STELLEN.search(unbroken) and cells and all(_looks_like_posts(c) for c in cells) and (
                 any("," in c.text for c in cells) or not units or money_beside):
             table.stellen.add(column)
+    _keep_post_columns(table, columns)
     for row in rows:  # a short row whose last number is money stands under the money column: 'Summe 1.045.000,00'
         if len(row.cells) < width and 0 in table.stellen and row.cells[-1].value is not None and not _looks_like_posts(row.cells[-1]):
             row.columns = [k + 1 for k in row.columns]
+        elif len(row.cells) < width and len(table.stellen) == 1 and _posts_then_money(row.cells):
+            row.columns[0] = next(iter(table.stellen))  # 'Gesamt 3,0 186.000': the posts under the posts column
     return table
+
+
+# heads of columns of whole numbers that count something else beside the posts ('Baustein', 'Monate')
+COUNT_HEADS = regex.compile(r"(?i)\b(?:Baustein|Modul|Monate?|Anzahl|Nr\.?|Personen|Teilnehmende|Fälle)\b")
+
+
+def _keep_post_columns(table: Table, columns: dict[int, list[Cell]]) -> None:
+    """Of the columns of small numbers under a posts header, those that hold posts: where one has decimals
+    ('5,0'), a column of whole numbers beside it counts something else ('Baustein 2'); so does a column of whole
+    numbers where the heads name a count ('Monate 12')."""
+    decimal = {k for k in table.stellen if any("," in c.text for c in columns[k])}
+    if decimal or COUNT_HEADS.search(table.column_heads):
+        table.stellen = decimal
+
+
+def _posts_then_money(cells: list[Cell]) -> bool:
+    return len(cells) >= 2 and "," in cells[0].text and _looks_like_posts(cells[0]) and all(
+        c.value is not None and looks_like_money(c) and not _looks_like_posts(c) for c in cells[1:])
 
 
 def _factor(units: list[str], column: int, width: int) -> Optional[int]:
@@ -249,4 +281,4 @@ def _looks_like_posts(cell: Cell) -> bool:
 def looks_like_money(cell: Cell) -> bool:
     """A cell that can be euros: thousands dots, two decimals, or a whole number of three digits or more."""
     text = cell.text.lstrip("+-−–")
-    return "." in text or regex.search(r",\d\d$", text) is not None or (text.isdigit() and len(text) >= 3 and not YEAR.match(text))
+    return "." in text or CENTS.search(text) is not None or (text.isdigit() and len(text) >= 3 and not YEAR.match(text))

@@ -9,7 +9,7 @@ from typing import Optional
 import regex
 
 from ..resources import values_lexicon
-from .numbers import NUMBER, SPACED_NUMBER, Hit, parse_number, parse_number_words, plain
+from .numbers import BROKEN_NUMBER, NUMBER, SPACED_NUMBER, Hit, parse_number, parse_number_words, plain
 
 
 @lru_cache(maxsize=None)
@@ -20,7 +20,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     thousands = r"(?:T€|TEUR\b|Tsd\.?\s*(?:€|EUR\b|Euro\b))"
     digits_first = regex.compile(
         rf"""
-        (?P<num>{SPACED_NUMBER}|{NUMBER})
+        (?P<num>{BROKEN_NUMBER}|{SPACED_NUMBER}|{NUMBER})
         (?:,[-–]{{1,2}}|\s*-)?\s*                      # '50.000,-- €', '1.012,-€' and '50.000€'
         (?: (?P<tcur>{thousands})                     # 250 T€, 80 TEUR
           | (?:(?P<scale>{scale})\s*)? {currency}     # 1,5 Mio. €, 50 Millionen Euro, 412.000 €
@@ -31,7 +31,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     currency_first = regex.compile(
         rf"""
         (?P<cur>€|EUR\b|TEUR\b|T€|Euro\b)\s*          # € 1.234,56, EUR 12.500, TEUR 80, Euro 2.500
-        (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?!,[-–])
+        (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?:,[-–]{{1,2}}(?![\d-]))?
         (?:\s*(?P<scale>Mio\b\.?|Millionen|Million|Mrd\b\.?|Milliarden|Milliarde)(?!\s*(?:€|EUR|Euro)))?  # € 7,2 Mio
         """,
         regex.VERBOSE,
@@ -40,8 +40,9 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     words_first = regex.compile(
         rf"""
         (?<![\w-])
-        (?P<words>(?:(?:{number_word}|und)+)(?:\s+(?:Millionen|Million|Milliarden|Milliarde)(?:\s+(?:{number_word}|und)+)?)?)
-        \s+(?:Euro|EUR)\b
+        (?P<words>(?:eine\s+halbe|(?:{number_word}|und)+)(?:\s+(?:Millionen|Million|Milliarden|Milliarde)(?:\s+(?:und\s+)?(?:{number_word}|und)+)?)?)
+        \s+(?P<eur>Euro|EUR)\b
+        (?:\s+(?:und\s+)?(?P<cents>(?:{number_word}|und)+)(?:(?P<cent>\s+Cent\b)|(?=\s*[.,;]|\s*$)))?  # 'dreizehn Euro und fünfundvierzig Cent'
         """,
         regex.VERBOSE | regex.IGNORECASE,
     )
@@ -93,7 +94,15 @@ def scan_amounts(text: str) -> list[Hit]:
         value = parse_number_words(match["words"])
         if value is None or _after_in_worten(text, match.start()):
             continue
-        hits.append(Hit("amount", match.start(), match.end(), plain(Decimal(value))))
+        cents = parse_number_words(match["cents"]) if match["cents"] else None
+        end = match.end("eur")
+        if cents is not None and cents < 100 and (match["cent"] or cents >= 10):  # 'zwei Euro fünfzig'; not '… Euro ein,'
+            value, end = Decimal(value) + Decimal(cents) / 100, match.end()
+        hits.append(Hit("amount", match.start(), end, plain(Decimal(value))))
+        taken.append((match.start(), end))
+    for item in _list_items(text, hits, free):  # '1.200, 850 und 2.300 Euro': the list shares the currency
+        hits.append(item)
+        taken.append((item.start, item.end))
     hits.sort(key=lambda h: h.start)
     for hit in hits:
         sign = sign_before(text, hit.start)
@@ -105,6 +114,7 @@ def scan_amounts(text: str) -> list[Hit]:
 
 
 MINUS = "-−–"
+MINUS_WORD = regex.compile(r"(?i)(?<!\w)minus\s+$")  # 'ein Ergebnis von minus 17,5 Mio. Euro'
 
 
 def sign_before(text: str, start: int) -> Optional[int]:
@@ -115,6 +125,9 @@ def sign_before(text: str, start: int) -> Optional[int]:
     >>> [sign_before(t, t.index("4")) for t in ("auf - 465", "Defizit -465", "10 - 465", "- 465 €")]
     [4, 8, None, None]
     """
+    word = MINUS_WORD.search(text, max(0, start - 8), start)
+    if word is not None:
+        return word.start()
     minus = start - 1
     if minus >= 1 and text[minus] in " \t" and text[minus - 1] in "-−":  # a spaced en dash is punctuation
         minus -= 1
@@ -126,6 +139,58 @@ def sign_before(text: str, start: int) -> Optional[int]:
     if before < 0 or text[before] == "\n":
         return minus if minus == start - 1 else None
     return None if text[before].isdigit() or text[before] in ")%" else minus
+
+
+# What joins the numbers of a list that names its currency once at the end: a connector, and maybe the name of
+# the next recipient ('über 41.001,41, die Regenbogenschule über 36.370,74 Euro').
+LIST_GAP = regex.compile(r"^\s*(?P<joint>,|;|\bund\b|\bsowie\b|\boder\b|\bbzw\.)\s*(?P<words>[^\d\n€%;:.!?()]{0,60}?)\s*$")
+YEAR_LIKE = regex.compile(r"(?:19|20)\d\d")
+
+
+def _list_items(text: str, hits: list[Hit], free) -> list[Hit]:
+    """The numbers before an amount that share its currency (and scale) in a list. With words between two numbers
+    (a recipient's name) both must be written alike (thousands dots, cents), so that 'bei 80 und der Zuschuss
+    bei 4.000 Euro' keeps 80 out; a year, a number with a unit after it or one inside a reference never joins."""
+    items: list[Hit] = []
+    number = regex.compile(NUMBER, regex.VERBOSE)
+    for hit in [h for h in hits if not h.details.get("list")]:
+        last_start, last_text = hit.start, _number_text(text, hit)
+        if last_text is None:
+            continue
+        factor = _shared_scale(text, hit)
+        while True:
+            window_start = max(0, last_start - 90)
+            candidates = [m for m in number.finditer(text, window_start, last_start)]
+            if not candidates:
+                break
+            previous = candidates[-1]
+            gap = LIST_GAP.match(text[previous.end():last_start])
+            if gap is None or YEAR_LIKE.fullmatch(previous.group()) or not free(previous.start(), previous.end()):
+                break
+            if gap["words"] and _shape(previous.group()) != _shape(last_text):
+                break
+            if _reference_before(text, previous.start()):
+                break
+            value = plain(parse_number(previous.group()) * factor)
+            items.append(Hit("amount", previous.start(), previous.end(), value, {"list": True}))
+            last_start, last_text = previous.start(), previous.group()
+    return items
+
+
+def _number_text(text: str, hit: Hit) -> Optional[str]:
+    """The digits an amount starts with (None for a currency first or a number in words)."""
+    match = regex.match(r"-?\s*(\d[\d.,  ]*\d|\d)", text[hit.start:hit.end])
+    return match.group(1) if match else None
+
+
+def _shape(number: str) -> tuple[bool, bool]:
+    """How a number is written: with thousands dots, with decimals."""
+    return "." in number, "," in number
+
+
+def _reference_before(text: str, start: int) -> bool:
+    return bool(regex.search(r"(?i)(?:§+|\bNr\.?|\bAbs\.|\bZiffer|\bAnlage|\bS\.|\bSeite|\b(?:Förder)?(?:Baustein|Modul)\w*|\bStufe)\s*$",
+                             text[max(0, start - 16):start]))
 
 
 @lru_cache(maxsize=None)
@@ -146,7 +211,11 @@ def _shared_scale(text: str, second: Hit) -> Decimal:
 
 
 def _after_in_worten(text: str, start: int) -> bool:
-    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", text[max(0, start - 30):start]))
+    """Words that restate the digits before them: 'in Worten: …', or in brackets right after the amount
+    ('4.750,00 € (viertausendsiebenhundertfünfzig Euro)')."""
+    before = text[max(0, start - 30):start]
+    return bool(regex.search(r"(?i)in\s+(?:Wor-?\s*ten|Buch-?\s*staben)\s*[:(]?\s*$", before)
+                or regex.search(r"\d\s*(?:€|EUR|Euro)\s*\(\s*$", before))
 
 
 @lru_cache(maxsize=None)

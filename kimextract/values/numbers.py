@@ -28,6 +28,15 @@ SPACED_NUMBER = (r"(?<![\d.,/]\s?)(?-i:(?<!\b(?:[A-ZÄÖÜ][A-Z0-9ÄÖÜ]{0,4}|T
                  r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:,\d+)?(?![\d])")
 
 
+# Spaces that OCR or text extraction left inside a number ('55. 000', '1. 250. 000', '12.500, 00', '3.200 ,50',
+# '2, 5 Mio.'); only read before a currency or a scale word. A spaced comma takes two decimals (cents) or one
+# before a scale, so that a list ('1.200, 850 und 2.300 Euro') stays three numbers.
+BROKEN_NUMBER = (r"(?<![\d.,/]\s?)(?<!(?:€|EUR|Euro|T€)\s?)"
+                 r"(?:\d{1,3}(?:\.\s?\d{3})*(?:\.\s\d{3})(?:\.\s?\d{3})*(?:\s?,\s?\d{2}(?!\d))?"
+                 r"|\d{1,3}(?:\.\d{3})*(?:\s,\s?\d{2}|,\s\d{2})(?!\d)(?=\s*(?:€|EUR|Euro))"
+                 r"|\d{1,3},\s\d(?=\s*(?:Mio|Mrd|Millionen|Milliarden)))")
+
+
 @dataclass
 class Hit:
     """A value found by a scanner: offsets into the scanned text, the value, and details."""
@@ -48,14 +57,18 @@ def plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+NUMBER_SPACE = regex.compile(r"[\s\u00a0\u202f\u2009]")
+THOUSANDS = regex.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
 def parse_number(text: str) -> Decimal:
     """A German number as a Decimal.
 
     >>> parse_number("1.234,56"), parse_number("412.000"), parse_number("0,5"), parse_number("12")
     (Decimal('1234.56'), Decimal('412000'), Decimal('0.5'), Decimal('12'))
     """
-    cleaned = regex.sub(r"[\s\u00a0\u202f\u2009]", "", text)
-    if regex.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", cleaned):
+    cleaned = NUMBER_SPACE.sub("", text)
+    if THOUSANDS.fullmatch(cleaned):
         cleaned = cleaned.replace(".", "")
     cleaned = cleaned.replace(",", ".")
     try:
@@ -91,10 +104,14 @@ def _parse_scaled(words: str) -> Optional[int]:
         if pos < 0:
             continue
         head, tail = words[:pos], words[pos + len(scale_word):]
-        if scale_word in ("million", "milliarde") and tail.startswith("en"):
+        if scale_word == "million" and tail.startswith("en"):
             tail = tail[2:]
+        elif scale_word == "milliarde" and tail.startswith("n"):
+            tail = tail[1:]
+        if tail.startswith("und"):  # 'drei Millionen und fünfhunderttausend'
+            tail = tail[3:]
         fractions = values_lexicon()["fraction_numbers"]
-        if head in fractions:  # 'dreieinhalb Millionen', 'anderthalb Milliarden'
+        if head in fractions:  # 'dreieinhalb Millionen', 'anderthalb Milliarden', 'eine halbe Million'
             multiplier = Decimal(str(fractions[head]))
         else:
             multiplier = 1 if head in ("", "ein", "eine") else _parse_scaled(head)

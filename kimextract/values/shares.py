@@ -35,14 +35,24 @@ def _position_patterns() -> dict[str, regex.Pattern]:
             r"(?<![\d,])(?P<num>\d{1,3}(?:,\d+)?)\s*(?:%|Prozent)\s*(?:-\s*Stelle\b|einer\s+(?:Vollzeit)?stelle\b|einer\s+vollen\s+Stelle\b)",
             regex.IGNORECASE,
         ),  # '75%-Stelle', '50 % einer Vollzeitstelle'
-        "halves": regex.compile(rf"(?<![\w-])(?P<num>{number_words}|\d+)\s+halbe\s+Stellen\b", regex.IGNORECASE),
+        "halves": regex.compile(
+            rf"(?<![\w.,-])(?P<num>{number_words}|\d{{1,3}}(?:\.\d{{3}})+|\d+)\s+(?:[a-zäöüß]\w*\s+){{0,2}}halbe\s+Stellen\b", regex.IGNORECASE),
         "share_percent": regex.compile(
-            r"Stellenanteil(?:s|e)?\s+(?:von|in\s+H(?:ö|o|é)he\s+von|im\s+Umfang\s+von)\s+(?P<num>\d+(?:,\d+)?)(?:\s*(?P<pct>%|Prozent))?",
+            r"(?:Stellenanteil(?:s|e)?|Stellenumfang(?:s)?)\s+(?:(?:von|in\s+H(?:ö|o|é)he\s+von|im\s+Umfang\s+von)\s+)?"
+            r"(?:(?:mindestens|höchstens|hochstens|bis\s+zu|maximal)\s+)?(?P<num>\d+(?:,\d+)?)(?:\s*(?P<pct>%|Prozent))?",
             regex.IGNORECASE,
         ),
         "hours": regex.compile(r"(?<![\d,.])(?P<num>\d{1,2}(?:,\d+)?)\s+(?:Wochenstunden|Wochenarbeitsstunden|Stunden\s+(?:pro|je|in\s+der)\s+Woche)", regex.IGNORECASE),
         # 'von 4,0 auf 4,5 Vollzeitstellen', '2,5 und 1,5 Stellen': the first number shares the noun of the second
-        "coordinated": regex.compile(r"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?)\s+(?:auf|und|bzw\.|oder|sowie|statt)\s+(?:jeweils\s+)?$"),
+        "coordinated": regex.compile(
+            rf"(?<![\w.,/§-])(?P<num>\d+(?:,\d+)?|{number_words})\s+(?P<joint>auf|und|bzw\.|oder|sowie|statt|von)\s+(?:jeweils\s+)?$", regex.IGNORECASE),
+        # 'davon entfallen auf die Gemeinde Bönen 0,38, auf Kamen 0,5': shares of recipients named in a list
+        "recipient_share": regex.compile(
+            r"(?:\b(?:auf|für)[ \t]+(?:(?:die|den|das|dem)[ \t]+)?|(?<=[:;(]|,)[ \t]*(?:(?:die|der)[ \t]+)?)"
+            r"(?P<name>(?-i:(?:Stadt[ \t]+|Gemeinde[ \t]+|Kreis[ \t]+|Kommune[ \t]+)?[A-ZÄÖÜ][\w-]+(?:[ \t]+[A-ZÄÖÜ][\w-]+)?))"
+            r"(?:[ \t]+erhält)?[ \t]+(?:mit[ \t]+)?(?P<num>\d{1,2},\d{1,2})(?!\d|[.,]\d)"
+            # the list goes on or ends: not a table row ('Fachbereich Soziales 3,0 besetzt')
+            r"(?=[ \t]*(?:[,;.)]|und\b|sowie\b|$))"),
         # 'die Zahl der geförderten Vollzeitstellen erhöht sich von bisher 4,0 auf 5,5'
         "noun_before": regex.compile(
             rf"(?<![\w-])(?:[\w-]*?stellen|Stellenumfang|Stellenanteile?|{units})\b[^.;:\d€]{{0,60}}?\bvon\s+(?:bisher\s+)?"
@@ -95,7 +105,7 @@ def scan_positions(text: str) -> list[Hit]:
         add(match.start(), match.end(), parse_number(match["num"]) / 100)
     for match in patterns["halves"].finditer(text):  # 'zwei halbe Stellen' is one post
         word = match["num"].lower()
-        count = Decimal(word) if word.isdigit() else Decimal(str(lex["units"].get(word) or lex["tens"].get(word) or 0))
+        count = parse_number(word) if word[:1].isdigit() else Decimal(str(lex["units"].get(word) or lex["tens"].get(word) or 0))
         if count:
             add(match.start(), match.end(), count / 2)
     for match in patterns["share_percent"].finditer(text):
@@ -109,7 +119,7 @@ def scan_positions(text: str) -> list[Hit]:
             value = parse_number(match["num"])
             if value <= 500:
                 add(match.start("num"), match.end(), value, each=bool(match["jew"]))
-                _add_coordinated(text, match.start(), patterns["coordinated"], add)
+                _add_coordinated(text, match.start(), patterns["coordinated"], add, value)
     for match in patterns["labelled"].finditer(text):
         add(match.start("num"), match.end("num"), parse_number(match["num"]))
     for match in patterns["noun_before"].finditer(text):
@@ -120,6 +130,7 @@ def scan_positions(text: str) -> list[Hit]:
             word = match["num"].lower()
             count = lex["units"].get(word) or lex["tens"].get(word) or lex["fraction_numbers"][word]
             add(match.start(), match.end(), Decimal(str(count)))
+            _add_coordinated(text, match.start(), patterns["coordinated"], add, Decimal(str(count)))
     for match in patterns["fte_word"].finditer(text):
         word = regex.sub(r"\s+", " ", match["word"].lower())
         if not _is_rate_denominator(text, match.start()):
@@ -128,18 +139,51 @@ def scan_positions(text: str) -> list[Hit]:
         hours = parse_number(match["num"])
         full_week = _full_week(text, match.start(), hours)
         add(match.start(), match.end(), (hours / full_week).quantize(Decimal("0.0001")), hours=str(hours))
+    for start, end, value in _recipient_shares(text, patterns["recipient_share"]):
+        add(start, end, value)
     for match in patterns["role_share"].finditer(text):
         add(match.start(), match.end(), parse_number(match["num"]), role=match["role"])
     hits.sort(key=lambda h: h.start)
     return hits
 
 
-def _add_coordinated(text: str, start: int, pattern: regex.Pattern, add) -> None:
-    """The number joined to a position by 'auf', 'und', 'bzw.': 'von 4,0 auf 4,5 Stellen' names 4,0 posts too."""
+
+# a word that names posts, which a list of recipients' shares must follow in its sentence
+POST_WORD = regex.compile(r"(?i)(?:stellen|stelle\b|VZ(?:Ä|A|E)\b|Stellenanteile?|Personalanteile?|Vollzeit\w*)")
+
+
+def _recipient_shares(text: str, pattern: regex.Pattern) -> list[tuple[int, int, Decimal]]:
+    """Shares in a list of recipients after a word for posts in the same sentence ('Die 2,0 Stellen verteilen
+    sich auf die Stadt Ahlen mit 0,75, auf Beckum mit 0,5'); money, percentages and years never."""
+    shares = []
+    for match in pattern.finditer(text):
+        before = text[max(0, match.start() - 160):match.start()]
+        sentence = regex.split(r"[.!?](?:\s|$)(?!\d)|\n\n", before)[-1]
+        if POST_WORD.search(sentence) or POST_WORD.search(match["name"]):
+            shares.append((match.start("num"), match.end("num"), parse_number(match["num"])))
+    return shares
+
+
+def _add_coordinated(text: str, start: int, pattern: regex.Pattern, add, total: Decimal) -> None:
+    """The number joined to a position by 'auf', 'und', 'bzw.': 'von 4,0 auf 4,5 Stellen' names 4,0 posts too,
+    '3 von 3,5 Stellen besetzt' the 3 filled of them (never more than the total: not '2023 von 0,75 VZÄ')."""
     match = pattern.search(text, max(0, start - 30), start)
-    if match is not None and match.end() == start and not _after_module_word(text, match.start("num")) \
-            and not regex.search(r"(?i)\b(?:Modul|Baustein)\w*\s+$", text[max(0, match.start() - 14):match.start()]):
-        add(match.start("num"), match.end("num"), parse_number(match["num"]))
+    if match is None or match.end() != start or _after_module_word(text, match.start("num")) \
+            or regex.search(r"(?i)\b(?:Modul|Baustein)\w*\s+$", text[max(0, match.start() - 14):match.start()]):
+        return
+    value = _count(match["num"])
+    if match["joint"].lower() == "von" and value > total:
+        return
+    add(match.start("num"), match.end("num"), value)
+
+
+def _count(number: str) -> Decimal:
+    """A count in digits or in words ('fünf')."""
+    if number[:1].isdigit():
+        return parse_number(number)
+    lex = values_lexicon()
+    word = number.lower()
+    return Decimal(str(lex["units"].get(word) or lex["tens"].get(word) or lex["fraction_numbers"][word]))
 
 
 def _is_rate_denominator(text: str, start: int) -> bool:
@@ -162,12 +206,15 @@ def _full_week(text: str, start: int, hours: Decimal) -> Decimal:
 
 
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
+# A module number in digits or Roman numerals, also as OCR reads an I: 'l' or '|' ('Modul |', 'Modul Il', 'lV');
+# a '|' never before a number (a table's rule: 'Modul | 120.000 €').
+MODULE_NUMBER = r"(?:\d{1,2}|[Il|]{1,3}(?!\s*\d)|[Il|]V|V[Il|]?)"
 
 
 @lru_cache(maxsize=None)
 def _module_patterns() -> dict[str, regex.Pattern]:
     words = "|".join(sorted(values_lexicon()["module_words"], key=len, reverse=True))
-    number = r"(?:\d{1,2}|I{1,3}|IV|V|VI)(?![\w.,/]\d|\w)"
+    number = rf"{MODULE_NUMBER}(?![\w.,/|]\d|[\w|])"
     return {
         "mention": regex.compile(
             rf"(?<![\w-])(?:KIM[- ])?(?P<word>{words})\s+(?P<first>{number})"
@@ -177,6 +224,10 @@ def _module_patterns() -> dict[str, regex.Pattern]:
         # A heading the layout split: the module word alone at a line end, its number opening a later line.
         "split_word": regex.compile(rf"(?im)^[ \t]*(?P<word>{words})[ \t]*$"),
         "split_number": regex.compile(rf"(?m)(?:^|\f)[ \t]*(?P<first>{number})[ \t]*:"),
+        # 'besteht aus drei Bausteinen: 1) … 2) … 3)': a list introduced as the modules numbers them
+        "introduced": regex.compile(
+            rf"(?i)\b(?:besteht|bestehen|gliedert\s+sich|setzt\s+sich)\s+(?:aus|in)\s+(?:\w+\s+){{0,2}}(?:{words})\s*:"),
+        "list_item": regex.compile(r"(?:^|(?<=[\s:,;]))(?P<n>[1-9])\)\s"),
     }
 
 
@@ -186,7 +237,8 @@ def _other_programme(text: str, end: int) -> bool:
 
 
 def _module_number(token: str) -> int:
-    return ROMAN[token.upper()] if token.upper() in ROMAN else int(token)
+    roman = token.upper().replace("L", "I").replace("|", "I")
+    return ROMAN[roman] if roman in ROMAN else int(token)
 
 
 def scan_modules(text: str) -> list[Hit]:
@@ -203,7 +255,7 @@ def scan_modules(text: str) -> list[Hit]:
         if _other_programme(text, match.end()):
             continue  # 'Modul 5 des Integrationskurses'
         numbers = [_module_number(match["first"])]
-        for connector, token in regex.findall(r"(,|und|bis|sowie|oder|-|–)\s*(?:\w+\s+)?(\d{1,2}|I{1,3}|IV|V|VI)\b", match["rest"]):
+        for connector, token in regex.findall(rf"(,|und|bis|sowie|oder|-|–)\s*(?:\w+\s+)?({MODULE_NUMBER})(?![\w|])", match["rest"]):
             value = _module_number(token)
             if connector in ("bis", "-", "–") and value > numbers[-1]:
                 numbers.extend(range(numbers[-1] + 1, value + 1))
@@ -217,5 +269,18 @@ def scan_modules(text: str) -> list[Hit]:
         if following and not any(h.start >= word.end() and h.start < following.start() and h.details.get("heading") for h in hits):
             hits.append(Hit("module", following.start("first"), following.end("first"), _module_number(following["first"]),
                             {"word": word["word"], "split": True, "word_at": word.start("word")}))
+    for introduced in patterns["introduced"].finditer(text):
+        hits.extend(_numbered_list(text, introduced, patterns["list_item"]))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _numbered_list(text: str, introduced: regex.Match, item: regex.Pattern) -> list[Hit]:
+    """The items '1) … 2) … 3)' that follow a sentence introducing the modules, counted from 1 without a gap."""
+    found, expected = [], 1
+    for match in item.finditer(text, introduced.end(), min(len(text), introduced.end() + 1500)):
+        if int(match["n"]) != expected:
+            break
+        found.append(Hit("module", match.start("n"), match.start("n") + 1, expected, {"word": introduced.group(), "listed": True}))
+        expected += 1
+    return found if len(found) >= 2 else []
