@@ -57,7 +57,8 @@ def run_on_cluster(inputs: Sequence[Input], todo: Sequence[int], outputs: tuple[
                 # (the window bounds how many there are)
                 "distributed.scheduler.worker-saturation": float("inf")}
     with dask.config.set(settings), _connected(config, local_workers) as client:
-        threads = _threads(client, wait=True, address=config.cluster)
+        # all of a local cluster's workers, so that none starts behind with the first documents on it
+        threads = _threads(client, wait=1 if config.cluster else local_workers, address=config.cluster)
         name = f"kimextract-{uuid.uuid4().hex[:12]}"
         client.register_plugin(DocumentWorkers(name, options, outputs, config.timeout or None, config.max_tasks_per_worker,
                                                config.max_memory), name=name)
@@ -93,11 +94,11 @@ def _connected(config, local_workers: int) -> Iterator[Client]:
         yield client
 
 
-def _threads(client: Client, wait: bool = False, address: Optional[str] = None) -> int:
-    """The worker threads of the cluster; with ``wait``, once a first worker has joined."""
+def _threads(client: Client, wait: int = 0, address: Optional[str] = None) -> int:
+    """The worker threads of the cluster, once ``wait`` workers have joined it."""
     if wait:
         try:
-            client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+            client.wait_for_workers(wait, timeout=WORKERS_SECONDS)
         except TimeoutError:
             raise BatchError(f"no Dask worker joined the scheduler at {address} within {WORKERS_SECONDS:g} s") from None
     return max(1, sum(client.nthreads().values()))
@@ -200,7 +201,8 @@ class Stream:
     def submit(self, start: int, jobs: list[tuple[int, str]]) -> None:
         key = f"{self.plugin}-{start}-{len(jobs)}"
         self.tasks[key] = (start, jobs)
-        self.pending.add(self.client.submit(run_documents, self.plugin, jobs, key=key))
+        # earlier documents first: records are written in input order, so a late first one holds back the rest
+        self.pending.add(self.client.submit(run_documents, self.plugin, jobs, key=key, priority=-start))
 
     def task_size(self) -> int:
         """Documents per task: about TASK_SECONDS of work, and small enough at the end to keep every thread busy."""
