@@ -55,6 +55,11 @@ class FailOn(str, Enum):
     never = "never"
 
 
+class BatchEngine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class LogLevel(str, Enum):
     debug = "debug"
     info = "info"
@@ -252,6 +257,8 @@ def batch(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 for documents with findings of this level.")] = FailOn.error,
     follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Write through subfolders of --out-dir that are symlinks.")] = False,
     csv_raw: Annotated[bool, typer.Option("--csv-raw", help="CSV cells as extracted: no apostrophe before a leading =, +, -, @.")] = False,
+    engine: Annotated[Optional[BatchEngine], typer.Option("--engine", help="local: worker processes on this machine; dask: a Dask cluster (the one at --cluster, or a local one of --workers processes). Default: dask with --cluster, else local.", show_default=False)] = None,
+    cluster: Annotated[Optional[str], typer.Option("--cluster", metavar="ADDRESS", help="The Dask scheduler to run on, e.g. tcp://10.0.0.5:8786; the inputs must be under the same paths on its workers.", show_default=False)] = None,
 ) -> None:
     """Extract many documents in parallel: one record per input, in input order.
 
@@ -264,7 +271,8 @@ def batch(
     options.max_pages = max_pages
     config = BatchConfig(out=out, out_dir=out_dir, fmt=fmt.value, workers=workers, resume=resume, timeout=timeout or None,
                          progress="none" if quiet else "auto", fail_on=fail_on.value, max_memory=max_memory,
-                         follow_symlinks=follow_symlinks, csv_raw=csv_raw)
+                         follow_symlinks=follow_symlinks, csv_raw=csv_raw,
+                         engine=engine.value if engine else "dask" if cluster else "local", cluster=cluster)
     _warn_if_no_tesseract(inputs)
     _run_to_summary(lambda: run_batch(inputs, options, config), summary_text,
                     "interrupted; the records written so far are whole: run the same command with --resume to go on")

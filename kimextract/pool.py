@@ -12,9 +12,11 @@ This module does not import spaCy: the workers do.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import threading
 import time
@@ -64,30 +66,50 @@ def _media_type(path: str) -> str:
 
 
 def error_result(index: int, path: str, status: str, message: str, outputs: Iterable[str], sha256: Optional[str] = None,
-                 seconds: float = 0.0) -> Result:
-    """A result holding an :class:`ErrorRecord`."""
+                 seconds: float = 0.0, worker: Optional[str] = None) -> Result:
+    """A result holding an :class:`ErrorRecord`; ``worker`` names the cluster worker that made it."""
     record = _error_record(path, status, message, sha256)
+    record.worker = worker
     return Result(index, path, status, sha256=sha256, seconds=seconds, error=message, outputs=record_outputs(record, outputs))
 
 
-def _error_record(path: str, status: str, message: str, sha256: Optional[str] = None) -> ErrorRecord:
-    return ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=_media_type(path)), error=message)
+def _error_record(path: Optional[str], status: str, message: str, sha256: Optional[str] = None) -> ErrorRecord:
+    media_type = _media_type(path or "")
+    return ErrorRecord(status=status, source=Source(**source_path(path), sha256=sha256, media_type=media_type), error=message)
 
 
-def extract_record(path: str | os.PathLike[str], options: Optional[Options] = None) -> DocumentRecord | ErrorRecord:
+def extract_record(source: str | os.PathLike[str] | bytes, options: Optional[Options] = None, *,
+                   name: Optional[str] = None) -> DocumentRecord | ErrorRecord:
     """One input's record exactly as ``batch`` writes it: a :class:`DocumentRecord`, or an :class:`ErrorRecord`
     whose ``status`` says why (unreadable, unsupported, empty, encrypted, corrupt, not_a_pdf, too_large,
-    no_text_layer, and internal for a bug). Never raises, so that any engine, or a user's own loop, can map it
-    over an archive. For bytes or a stream, use :func:`~kimextract.process.extract_file`."""
-    from .ocr import TESSERACT_HINT
+    no_text_layer, timeout with ``options.timeout``, and internal for a bug). Never raises, so that any engine,
+    or a user's own loop, can map it over an archive.
+
+    ``source`` is a path or the document's bytes; ``name`` names bytes in the record, as for
+    :func:`~kimextract.process.extract_file` (a stream: read it into bytes first)."""
     from .process import extract_file
 
-    path = os.fspath(path)
-    try:
-        problem = check_file(path)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return _record_or_error(lambda: extract_file(data, options, name=name), name,
+                                lambda: hashlib.sha256(data).hexdigest())
+    path = os.fspath(source)
+
+    def extract_path():
+        problem = check_file(path)  # a FIFO would block the reader forever
         if problem:
-            return _error_record(path, "unreadable", problem)
-        record = extract_file(path, options)
+            raise InputError(problem, path)
+        return extract_file(path, options)
+
+    return _record_or_error(extract_path, path, lambda: content_sha256(path))
+
+
+def _record_or_error(extract, path: Optional[str], sha256) -> DocumentRecord | ErrorRecord:
+    """``extract()``'s record, or the error record of what it raised (``sha256()`` gives the input's digest)."""
+    from .ocr import TESSERACT_HINT
+
+    try:
+        record = extract()
         source = record.source
         if (source.media_type == "application/pdf" or source.media_type.startswith("image/")) and source.pages \
                 and len(source.pages_without_text) == source.pages and not source.ocr:
@@ -97,27 +119,28 @@ def extract_record(path: str | os.PathLike[str], options: Optional[Options] = No
         return record
     except KimextractError as exc:
         status = getattr(exc, "status", "unreadable") or "unreadable"
-        return _safe_error_record(path, status, exc.message if isinstance(exc, (InputError, ExtractionTimeout)) else str(exc))
+        return _safe_error_record(path, status, exc.message if isinstance(exc, (InputError, ExtractionTimeout)) else str(exc), sha256)
     except MemoryError:
-        return _safe_error_record(path, "too_large", "needs more memory than this process may use (--max-memory)")
+        return _safe_error_record(path, "too_large", "needs more memory than this process may use (--max-memory)", sha256)
     except RecursionError:
-        return _safe_error_record(path, "internal", "internal error: RecursionError (document too deeply nested)")
+        return _safe_error_record(path, "internal", "internal error: RecursionError (document too deeply nested)", sha256)
     except Exception as exc:  # noqa: BLE001 - a bug must cost one record, not the batch
-        return _safe_error_record(path, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        return _safe_error_record(path, "internal", f"internal error: {type(exc).__name__}: {exc}", sha256)
 
 
-def _safe_error_record(path: str, status: str, message: str) -> ErrorRecord:
+def _safe_error_record(path: Optional[str], status: str, message: str, sha256) -> ErrorRecord:
     try:
-        return _error_record(path, status, message, content_sha256(path))
+        return _error_record(path, status, message, sha256())
     except Exception as exc:  # noqa: BLE001 - the error path itself must not fail
         return _error_record(path, "internal", f"internal error: {type(exc).__name__}: {exc}")
 
 
-def process_input(index: int, path: str, options, outputs: Iterable[str] = ("jsonl",)) -> Result:
+def process_input(index: int, path: str, options, outputs: Iterable[str] = ("jsonl",), worker: Optional[str] = None) -> Result:
     """Extract one input into a :class:`Result` for the batch: the record serialized in ``outputs`` and what
-    the summary counts. Never raises."""
+    the summary counts; ``worker`` names the cluster worker in the record. Never raises."""
     started = time.perf_counter()
     record = extract_record(path, options)
+    record.worker = worker
     seconds = time.perf_counter() - started
     try:
         serialized = record_outputs(record, tuple(outputs))
@@ -200,8 +223,9 @@ class Call:
                 return KimextractError(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _worker_main(conn, options, outputs, max_memory: Optional[int] = None) -> None:
-    """A worker process: build the pipeline once, then process one input per message until told to stop."""
+def _worker_main(conn, options, outputs, max_memory: Optional[int] = None, label: Optional[str] = None) -> None:
+    """A worker process: build the pipeline once, then process one input per message until told to stop;
+    ``label`` (a cluster worker's address) goes into each record."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
         if hasattr(os, "setpgrp"):
@@ -233,7 +257,7 @@ def _worker_main(conn, options, outputs, max_memory: Optional[int] = None) -> No
                 continue
             index, path = job
             cpu = _cpu_seconds()
-            result = process_input(index, path, options, outputs)
+            result = process_input(index, path, options, outputs, label)
             result.cpu_seconds = _cpu_seconds() - cpu
             done += 1
             result.worker, result.worker_done = os.getpid(), done
@@ -265,7 +289,8 @@ class Worker:
 class Pool:
     """Worker processes with a per-job time limit: a worker over it, or one that dies, is replaced."""
 
-    def __init__(self, size: int, options, outputs: tuple[str, ...], max_tasks: int, max_memory: Optional[int] = None):
+    def __init__(self, size: int, options, outputs: tuple[str, ...], max_tasks: int, max_memory: Optional[int] = None,
+                 label: Optional[str] = None):
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if self.ctx.get_start_method() == "forkserver":
@@ -273,6 +298,7 @@ class Pool:
             # forked from it starts warm.
             self.ctx.set_forkserver_preload(["kimextract.nlp", "kimextract.process", "kimextract.preload"])
         self.options, self.outputs, self.max_tasks, self.max_memory = options, outputs, max_tasks, max_memory
+        self.label = label
         self.workers: list[Worker] = []
         self.retired: list[multiprocessing.Process] = []
         self.starts = self.failed_starts = 0
@@ -281,14 +307,15 @@ class Pool:
 
     def _start(self) -> Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        process = self.ctx.Process(target=_worker_main, args=(child, self.options, self.outputs, self.max_memory),
+        process = self.ctx.Process(target=_worker_main, args=(child, self.options, self.outputs, self.max_memory, self.label),
                                    daemon=True, name="kimextract-worker")
         process.start()
         child.close()
         self.starts += 1
         return Worker(process, parent)
 
-    def replace(self, worker: Worker, kill: bool) -> None:
+    def replace(self, worker: Worker, kill: bool) -> Worker:
+        """A new worker in ``worker``'s place (killed first if ``kill``, else left to finish)."""
         if kill:
             _kill(worker.process)
         try:
@@ -299,19 +326,21 @@ class Pool:
             self.retired.append(worker.process)
         else:
             worker.process.join(5)
-        self.workers[self.workers.index(worker)] = self._start()
+        fresh = self._start()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
 
     def memory_hint(self) -> str:
         """A hint for an error of a worker that could not start: its memory limit may be too small."""
         return f" (is --max-memory {self.max_memory} MiB too small?)" if self.max_memory else ""
 
-    def retire(self, worker: Worker) -> None:
+    def retire(self, worker: Worker) -> Worker:
         """Stop a worker that did its share of documents, and start a fresh one."""
         try:
             worker.conn.send(None)
         except OSError:
             pass
-        self.replace(worker, kill=False)
+        return self.replace(worker, kill=False)
 
     def close(self, kill: bool = False) -> None:
         for worker in self.workers:
@@ -346,6 +375,101 @@ def _kill(process: multiprocessing.Process) -> None:
         process.kill()
     except (OSError, ValueError):
         pass
+
+
+def timeout_result(pool: Pool, worker: Worker, index: int, path: str, timeout: float, outputs: Iterable[str]) -> Result:
+    """The record of a document that ``worker`` did not finish within ``timeout`` seconds."""
+    return error_result(index, path, "timeout", f"took longer than the limit of {timeout:g} s (--timeout)", outputs,
+                        content_sha256(path), time.monotonic() - worker.started, pool.label)
+
+
+def death_result(pool: Pool, worker: Worker, index: int, path: str, outputs: Iterable[str]) -> Result:
+    """The record of a document whose worker died on it (a crash in a C library, the kernel's OOM killer)."""
+    worker.process.join(1)
+    code = worker.process.exitcode
+    if pool.max_memory and code == -signal.SIGABRT:
+        # Under a memory limit C++ code (PDFium) aborts when an allocation fails: the document was too large.
+        status, message = "too_large", f"the worker ran out of memory: over its limit of {pool.max_memory} MiB (--max-memory)"
+    else:
+        how = f"signal {-code} ({signal.Signals(-code).name})" if code is not None and code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+        status, message = "crashed", f"the worker process died ({how}) while reading this document"
+    return error_result(index, path, status, message, outputs, content_sha256(path), time.monotonic() - worker.started,
+                        pool.label)
+
+
+class Runner:
+    """A pool driven from the caller's threads (a Dask worker's): each call runs a list of documents in an idle
+    worker process, each document within the time limit. A worker over it is killed with its Tesseract, one
+    that dies is replaced, and the document gets a ``timeout`` or ``crashed`` record, as in a local batch; the
+    documents after it go to the new worker."""
+
+    QUEUED = 16  # documents sent ahead to a worker, so that it never waits for this process between two
+
+    def __init__(self, pool: Pool, timeout: Optional[float]):
+        self.pool, self.timeout = pool, timeout
+        self.idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self.lock = threading.Lock()  # the pool's list of workers is shared by the threads
+        for worker in pool.workers:
+            self.idle.put(worker)
+
+    def run(self, jobs: list[tuple[int, str]]) -> list[Result]:
+        """The result of each (index, path) of ``jobs``, in their order."""
+        worker = self.idle.get()
+        results: list[Result] = []
+        try:
+            while len(results) < len(jobs):
+                worker = self._started(worker)
+                done, worker = self._run_on(worker, jobs[len(results):])
+                results += done
+        finally:
+            self.idle.put(worker)
+        return results
+
+    def _started(self, worker: Worker) -> Worker:
+        """``worker`` once it has built its pipeline; one that dies as it starts is replaced, twice at most."""
+        for _ in range(3):
+            try:
+                _await_start(worker)
+                return worker
+            except (EOFError, OSError):
+                worker = self._replace(worker)
+        raise KimextractError(f"worker processes die as they start; is kimextract installed correctly?{self.pool.memory_hint()}")
+
+    def _run_on(self, worker: Worker, jobs: list[tuple[int, str]]) -> tuple[list[Result], Worker]:
+        """Results for the first of ``jobs``, at least one, and the worker for the rest (a new one after a
+        timeout, a death, or when this one has done its share)."""
+        pool, results, sent = self.pool, [], 0
+        share = min(len(jobs), pool.max_tasks - worker.done) if pool.max_tasks else len(jobs)
+        worker.started = time.monotonic()
+        while len(results) < share:
+            index, path = jobs[len(results)]
+            try:
+                while sent < share and sent - len(results) < self.QUEUED:
+                    worker.conn.send(jobs[sent])
+                    sent += 1
+                left = None if self.timeout is None else max(0.0, worker.started + self.timeout - time.monotonic())
+                message = worker.conn.recv() if worker.conn.poll(left) else "time is up"
+            except (EOFError, OSError):
+                message = None
+            if message == "time is up":
+                return results + [timeout_result(pool, worker, index, path, self.timeout, pool.outputs)], self._replace(worker)
+            if not isinstance(message, Result):
+                return results + [death_result(pool, worker, index, path, pool.outputs)], self._replace(worker)
+            results.append(message)
+            worker.done += 1
+            worker.started = time.monotonic()  # the worker went on to the next document when it sent this one
+        if pool.max_tasks and worker.done >= pool.max_tasks:
+            with self.lock:
+                worker = pool.retire(worker)
+        return results, worker
+
+    def _replace(self, worker: Worker) -> Worker:
+        with self.lock:
+            return self.pool.replace(worker, kill=True)
+
+    def close(self) -> None:
+        with self.lock:
+            self.pool.close(kill=True)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -267,6 +267,12 @@ class Engine(Record):
     options: EngineOptions = Field(default_factory=EngineOptions)
 
 
+def _worker_field():
+    """``worker``: written only when set, so that a record made on this machine is as it always was."""
+    return Field(default=None, exclude_if=lambda worker: worker is None,
+                 description="the Dask worker that made this record (its address); only in a batch run on a cluster")
+
+
 class DocumentRecord(Record):
     """Everything kimextract found in one document."""
 
@@ -283,6 +289,7 @@ class DocumentRecord(Record):
     findings: list[Finding] = Field(default_factory=list)
     repairs: list[RepairRecord] = Field(default_factory=list)
     engine: Optional[Engine] = Field(default=None, description="the versions and options that made this record")
+    worker: Optional[str] = _worker_field()
 
 
 class ErrorRecord(Record):
@@ -297,6 +304,7 @@ class ErrorRecord(Record):
     )
     source: Source
     error: str
+    worker: Optional[str] = _worker_field()
 
 
 class OParlPaper(Record):

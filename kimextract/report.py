@@ -231,6 +231,7 @@ def summary_text(summary: Summary) -> str:
         if summary.failed > len(summary.failures):
             lines.append(f"    … and {summary.failed - len(summary.failures)} more")
     if summary.peak_worker_kb:
-        lines.append(f"  worker memory: peak {summary.peak_worker_kb / 1024:.0f} MiB; {summary.worker_starts} worker starts")
+        starts = f"; {summary.worker_starts} worker starts" if summary.worker_starts else ""  # not counted on a cluster
+        lines.append(f"  worker memory: peak {summary.peak_worker_kb / 1024:.0f} MiB{starts}")
     lines.append(f"  {summary.exit_reason}")
     return "\n".join(lines)

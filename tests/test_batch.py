@@ -315,3 +315,18 @@ def test_extract_record_never_raises_and_gives_what_batch_writes(broken_run):
         record = kimextract.extract_record(path, options)
         assert record.status == written["status"], path
         assert json.loads(record.model_dump_json()) == written, path
+
+
+def test_extract_record_takes_bytes_and_never_raises_for_them(broken):
+    """Bytes with a name give the record their file gives (but for the path); broken bytes an error record."""
+    import kimextract
+
+    folder, _ = broken
+    for name in ("good-1.pdf", "good.txt", "truncated.pdf", "random.pdf", "encrypted.pdf", "zero.pdf", "picture.txt"):
+        from_file = json.loads(kimextract.extract_record(folder / name).model_dump_json())
+        from_bytes = json.loads(kimextract.extract_record((folder / name).read_bytes(), name=name).model_dump_json())
+        assert from_bytes["source"].pop("path") == name
+        from_file["source"].pop("path")
+        assert from_bytes == from_file, name
+    nameless = kimextract.extract_record(b"%PDF-1.4 truncated")
+    assert nameless.status == "corrupt" and nameless.source.path is None and nameless.source.sha256
