@@ -131,15 +131,15 @@ def test_a_memory_limit_ends_in_a_too_large_record(tmp_path):
     """A bomb under the stream cap still needs more memory than a small limit: the worker's allocation fails,
     the document gets too_large, the next document is read by a new worker."""
     bomb = tmp_path / "bomb.pdf"
-    bomb.write_bytes(deflate_bomb_pdf(200))  # PDFium needs about 2.4 times that, on top of the worker's 350 MiB
+    bomb.write_bytes(deflate_bomb_pdf(250))  # under the 256 MiB stream cap; PDFium needs about 2.4 times that, on top of the worker
     good = tmp_path / "good.txt"
     good.write_bytes(paper(11))
     out = tmp_path / "r.jsonl"
-    result = batch(bomb, good, "--out", out, "-j", "1", "--max-memory", "700")
+    result = batch(bomb, good, "--out", out, "-j", "1", "--max-memory", "600")
     no_traceback(result)
     assert result.returncode == 3, result.stderr
     bombed, fine = records(out)
-    assert bombed["status"] == "too_large" and "700 MiB (--max-memory)" in bombed["error"]
+    assert bombed["status"] == "too_large" and "600 MiB (--max-memory)" in bombed["error"]
     assert fine["status"] == "ok"
     assert batch(good, "-q", "--max-memory", "-1").returncode == 2
 
