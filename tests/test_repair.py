@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -216,18 +215,14 @@ def test_warendorf_figure():
     assert broken == 0, breaks
 
 
-def test_models_load_fast_and_small():
+def test_models_are_small():
+    """The repair models travel in the package; how fast they load is measured by benchmarks/speed.py."""
     models_dir = load_models().folder
     size = sum(p.stat().st_size for p in models_dir.glob("lexicon*")) + sum(
         p.stat().st_size for p in models_dir.glob("confusions*")) + sum(
         p.stat().st_size for p in models_dir.glob("domain_terms*")) + sum(
         p.stat().st_size for p in models_dir.glob("realword*"))
     assert size < 4_000_000
-    from kimextract.lexicon import Models
-
-    t0 = time.perf_counter()
-    Models(models_dir)
-    assert time.perf_counter() - t0 < 1.5  # < 0.5 s on an idle machine; slack for a busy CI
 
 
 def test_pure_and_cached():
