@@ -339,7 +339,11 @@ class _Handler(BaseHTTPRequestHandler):
             elif found[0] is f.papers[a.not_found].main:
                 return self._status(404, "Not Found")
             elif found[0] is f.papers[a.slow].main:
+                with f.lock:  # counted when asked: the client gives up before the answer, and a count made after
+                    f.downloads[file_id] += 1  # the sleep would land in whichever harvest runs then
                 time.sleep(f.slow_seconds)
+                self._send(200, data, "application/octet-stream")
+                return
             elif f.papers[a.fails_once].aux and found[0] is f.papers[a.fails_once].aux[0] and f.fails(f"file {file_id}"):
                 return self._status(500, "Internal Server Error", {"Retry-After": "0"})
         with f.lock:
