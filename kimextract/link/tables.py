@@ -161,12 +161,12 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         name = item["name"] or item["bare"]
         if mentions.structure.role_at(item.start()) == "proposal" or item["bare"] and not _in_a_list(text, items, index):
             continue
-        if not RECIPIENT.match(name) and not ANNOUNCES_GRANTS.search(text, _list_start(text, items, index) - 200, _list_start(text, items, index)):
+        first = _list_start(text, items, index)  # the text before the list, not the items above this one
+        if not RECIPIENT.match(name) and not ANNOUNCES_GRANTS.search(text, max(0, first - 200), first):
             continue
         amounts = [a for a in _in(mentions.amounts, starts, item.start(), item.end()) if a.per is None]
         if len(amounts) != 1:
             continue
-        first = _list_start(text, items, index)  # the text before the list, not the items above this one
         if first not in deciders:
             deciders[first] = _decider_before(text, first)
         if deciders[first] is None:
