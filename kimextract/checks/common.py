@@ -46,6 +46,12 @@ PART_BREAK = regex.compile(r"(?<!\b(?:ca|rd|Nr|bzw|z\.\s?B|Mio|Mrd|Tsd|[a-zA-Z])
 ROUNDED = {"rund", "ca.", "etwa", "gut", "knapp"}
 
 
+def part_end(text: str, offset: int) -> int:
+    """Where the sentence or part that goes on at ``offset`` ends: just after its full stop, else at the text's end."""
+    stop = PART_BREAK.search(text, offset)
+    return stop.start() + 1 if stop else len(text)
+
+
 def sum_finding(rule: Rule, parts, total, fmt: Callable[[Decimal], str], value=lambda a: a.value, unit: str = "") -> Finding:
     summed = sum((value(p) for p in parts), Decimal(0))
     shown = " + ".join(fmt(value(p)) for p in parts)

@@ -14,7 +14,7 @@ from ..records import Amount, Evidence, Finding, Grant
 from ..resources import domain_terms
 from ..rules import Rule
 from ..values import plain
-from .common import CENT, PART_BREAK, euro, evidence_of, finding, fte
+from .common import CENT, PART_BREAK, euro, evidence_of, finding, fte, part_end
 
 
 def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -261,8 +261,7 @@ def _not_filled(post: str, share: Decimal, post_evidence: Evidence, grant: Optio
 def _sentence_span(text: str, offset: int) -> tuple[int, int]:
     starts = [m.end() for m in PART_BREAK.finditer(text, max(0, offset - 600), offset)]
     start = starts[-1] - 1 if starts else max(0, text.rfind("\n\n", 0, offset))
-    stop = PART_BREAK.search(text, offset)
-    return start, stop.start() + 1 if stop else len(text)
+    return start, part_end(text, offset)
 
 
 def _grant_before(view: View, grants: list[Grant], offset: int) -> Optional[Grant]:

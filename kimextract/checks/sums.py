@@ -11,7 +11,7 @@ from ..extract import Mentions, View, is_table_cell
 from ..structure import Table
 from ..records import Amount, Finding, Grant
 from ..rules import Rule
-from .common import CENT, FTE_TOLERANCE, PART_BREAK, ROUNDED, euro, fte, sum_finding
+from .common import CENT, FTE_TOLERANCE, PART_BREAK, ROUNDED, euro, fte, part_end, sum_finding
 
 
 TOTAL_CUE = regex.compile(
@@ -100,8 +100,7 @@ def _grant_parts(view: View, mentions: Mentions, grant: Grant, following: int | 
         cue = GRANT_DISTRIBUTED.search(text, end_of_grant, back(following) if following is not None and following > grant.provenance.start else len(text))
     if not cue:
         return []
-    stop = PART_BREAK.search(text, cue.end())
-    stop_at = stop.start() + 1 if stop else len(text)
+    stop_at = part_end(text, cue.end())
     return [a for a in mentions.amounts if cue.start() <= back(a.provenance.start) < stop_at and a.per is None
             and a.value < (grant.amount or 0) and not is_table_cell(a) and not _is_factor(view, a)]
 
@@ -147,8 +146,7 @@ def _distributed_posts(view: View, mentions: Mentions) -> Iterable[Finding]:
     for cue in POSTS_DISTRIBUTED.finditer(text):
         before = [p for p in positions if cue.start() - 400 <= back(p.provenance.start) < cue.start()]
         totals = [p for p in before if TOTAL_NAMED.search(text, max(0, back(p.provenance.start) - 12), back(p.provenance.start))]
-        stop = PART_BREAK.search(text, cue.end())
-        stop_at = min(stop.start() + 1 if stop else len(text), _list_end(text, cue.end()))
+        stop_at = min(part_end(text, cue.end()), _list_end(text, cue.end()))
         parts = [p for p in positions if cue.end() <= back(p.provenance.start) < stop_at]
         if totals and len(parts) >= 2 and abs(sum(p.fte for p in parts) - totals[-1].fte) > FTE_TOLERANCE:
             yield sum_finding(Rule.FTE_SUM, parts, totals[-1], fte, value=lambda p: p.fte, unit=" Stellen")
@@ -230,8 +228,7 @@ def _parts_after(view: View, items: list, index: int, cue: regex.Pattern) -> lis
     announced = cue.match(text, end, min(len(text), end + 80))
     if not announced:
         return []
-    stop = PART_BREAK.search(text, announced.end())
-    stop_at = stop.start() + 1 if stop else len(text)
+    stop_at = part_end(text, announced.end())
     return [item for item in items[index + 1:] if back(item.provenance.start) < stop_at and getattr(item, "per", None) is None
             and not _is_factor(view, item)]
 

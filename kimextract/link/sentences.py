@@ -450,14 +450,20 @@ def _about_expenses(text: str, start: int, offset: int) -> bool:
 def _dated_just_before(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence) -> Optional[dt.date]:
     """'… hat den Antrag mit Zuwendungsbescheid vom 12.12.2023 bewilligt. Sie gewährt … 178.200 €': the
     sentence before, naming the Bescheid and its date but no amount, dates the decision."""
-    index = bisect.bisect_right(sents.starts, sentence.start) - 2
-    if index < 0:
-        return None
-    before = sents[index]
-    if not BESCHEID_CITED.search(text, before.start, before.end) or _in(mentions.amounts, starts, before.start, before.end):
-        return None
-    dates = cited_dates(text, mentions, starts, before.start, before.end)
+    before = _citing_neighbour(text, mentions, starts, sents, bisect.bisect_right(sents.starts, sentence.start) - 2)
+    dates = cited_dates(text, mentions, starts, before.start, before.end) if before else []
     return dates[-1].value if dates else None
+
+
+def _citing_neighbour(text: str, mentions: Mentions, starts, sents: Sentences, index: int) -> Optional[Sentence]:
+    """The sentence at ``index`` where it names a Bescheid ('mit Bescheid vom …') but no amount: it tells of the
+    decision the sentence beside it gives the amount of."""
+    if not 0 <= index < len(sents):
+        return None
+    neighbour = sents[index]
+    if not BESCHEID_CITED.search(text, neighbour.start, neighbour.end) or _in(mentions.amounts, starts, neighbour.start, neighbour.end):
+        return None
+    return neighbour
 
 
 def _same_day(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[dt.date]:
@@ -473,11 +479,8 @@ def _same_day(text: str, mentions: Mentions, starts, sentence: Sentence) -> Opti
 def _told_just_after(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence, grant: Grant) -> None:
     """'Der Kreis erhält … 183.600 Euro … Bewilligt hat die Mittel das Landesamt … mit Bescheid vom 4. März
     2024.': the sentence after, naming a Bescheid and its date but no amount, says who decided and when."""
-    index = bisect.bisect_right(sents.starts, sentence.start)
-    if index >= len(sents):
-        return
-    after = sents[index]
-    if not BESCHEID_CITED.search(text, after.start, after.end) or _in(mentions.amounts, starts, after.start, after.end):
+    after = _citing_neighbour(text, mentions, starts, sents, bisect.bisect_right(sents.starts, sentence.start))
+    if after is None:
         return
     dates = cited_dates(text, mentions, starts, after.start, after.end)
     if grant.decision_date is None and dates:

@@ -210,7 +210,7 @@ def _list_decision_dates(mentions: Mentions, context: Context, text: str, first:
     2023 die Förderbescheide … verschickt'); not the date of an earlier session the minutes approve."""
     offset = max(0, first - 1500)
     before = text[offset:first]
-    for cue in reversed(list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))):
+    for cue in reversed(_decision_cues(before)):
         opening = list(SENTENCE_END.finditer(before[:cue.start()]))
         closing = SENTENCE_END.search(before, pos=cue.end())
         start = offset + (opening[-1].end() if opening else 0)
@@ -220,11 +220,17 @@ def _list_decision_dates(mentions: Mentions, context: Context, text: str, first:
     return []
 
 
+def _decision_cues(before: str) -> list:
+    """The words of the text before a list that name a decision ('Bescheid', 'bewilligt'), else those of a funder's
+    table head ('Zuwendung', 'Förderung')."""
+    return list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
+
+
 def _decider_before(text: str, first: int) -> Optional[str]:
     """Who decided, as the text before a list names it closest to its decision cue: '' where the text names a
     decision but no body, None where it names no decision (then the list is no list of grants)."""
     before = text[max(0, first - 1500):first]
-    cues = list(DECIDED_CUE.finditer(before)) or list(DECISIONS_HEADER.finditer(before))
+    cues = _decision_cues(before)
     if not cues:
         return None
     found = find_authority(before, near=cues[-1].start())

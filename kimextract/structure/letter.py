@@ -19,6 +19,8 @@ from .sections import NUMBERING, heading_role
 
 HEAD_LINES = 60  # the header of a paper without a salutation
 # a file number runs to the end of its line, or to two spaces, a comma, a semicolon or 'vom'
+PLACE = r"[A-ZÄÖÜ][\w.-]+"  # the place of a date line ('Köln, den 12. März 2021')
+BRACKETED_PLACE = r"(?:[ \t]*\([\w.\s-]{2,20}\))?"  # what may follow it: 'Halle (Saale), 08.01.2024'
 REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
 LABEL_ROW = regex.compile(  # a row of column labels over the values of a Vorlage's head
     r"(?i)(?:(?:vorlage(?:n)?(?:-?nr\.?)?|drucksache(?:n)?(?:-?nr\.?)?|datum|aktenzeichen|federführung|verfasser\w*|amt|status|"
@@ -70,7 +72,7 @@ def _cues() -> dict[str, regex.Pattern]:
     compiled = {name: regex.compile(rf"(?i){pattern}") for name, pattern in letter.items()}
     compiled["date_line"] = regex.compile(
         letter["date_line"] + r"|(?:^|[ \t]{2,}|·[ \t]*|\b\d{5}[ \t]+[A-ZÄÖÜ][\w.-]+[ \t]+|(?<=\b[A-ZÄÖÜ]{3,}[ \t]))"
-        r"[A-ZÄÖÜ][\w.-]+(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?(?:[ \t]*\([\w.\s-]{2,20}\))?,[ \t]*(?:den[ \t]+)?$"
+        rf"{PLACE}(?:[ \t]a\.[ \t]?[A-ZÄÖÜ][\w.-]+)?{BRACKETED_PLACE},[ \t]*(?:den[ \t]+)?$"
     )
     compiled["own_reference_value"] = regex.compile(  # a label of the paper's own number, and the number after it
         rf"(?i)(?:^|[\s(])(?P<label>{letter['own_reference']})\s*[:.]?\s*"
@@ -311,7 +313,7 @@ def _first_date_of_head(candidates: list[Hit], content: list[Line], text: str) -
 
 
 # the place and date a letterhead line ends in
-DATE_LINE_TAIL = regex.compile(r"[ \t]+[A-ZÄÖÜ][\w.-]+(?:[ \t]*\([^)\n]{2,20}\))?,[ \t]*(?:den[ \t]+)?\d{1,2}\.[^\n]*$")
+DATE_LINE_TAIL = regex.compile(rf"[ \t]+{PLACE}{BRACKETED_PLACE},[ \t]*(?:den[ \t]+)?\d{{1,2}}\.[^\n]*$")
 
 
 def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
