@@ -106,6 +106,9 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     warnings = Counter(rule for rule, severity in findings if severity == "warning")
     result["warnings"] = (sum((expected_warnings & warnings).values()), sum(warnings.values()), sum(expected_warnings.values()))
     result["findings"] = findings
+    original = _original_text(folder / filename)
+    located = list(record.located())
+    result["provenance"] = (sum(original[p.start:p.end] != text for _, text, p in located), len(located))
     if rendering in ("eng", "deu") and (folder / "clean.txt").exists():
         clean = dehyphenate((folder / "clean.txt").read_text(encoding="utf-8")).split()
         result["tokens"] = (token_matches(clean, dehyphenate(_original_text(folder / filename)).split()),
@@ -268,6 +271,9 @@ def main() -> None:
     false = [r for r in results if r.get("planted") is None and r.get("errors") and r["repair"] == shown]
     if false:
         print("false errors:", ", ".join(f"{r['doc']} ({r['rendering']}): {','.join(r['errors'])}" for r in false))
+    provenance = [r["provenance"] for r in results if "provenance" in r and r["repair"] == shown]
+    print(f"\nprovenance: {sum(b for b, _ in provenance)} of {sum(n for _, n in provenance)} values, grants, instalments "
+          "and evidence items whose text is not the original text at their offsets")
     for result in results:
         if "error" in result:
             print(f"FAILED {result['doc']} ({result['rendering']}): {result['error']}")

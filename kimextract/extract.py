@@ -74,6 +74,11 @@ class View:
         return bisect.bisect_left(range(len(self.text) + 1), pos, key=self.to_original)
 
     def provenance(self, start: int, end: int) -> tuple[str, Provenance]:
+        """The original text of the view's span, without the whitespace around it, and where it stands."""
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
         original_start, original_end = self.to_original(start), self.to_original(end)
         original_text = self.document.text[original_start:original_end]
         page = self.document.page_of(original_start)
@@ -178,7 +183,10 @@ def attach_words(text: str, amount_hits: list[Hit]) -> None:
             cents = values.parse_number_words(match["cents"]) if not match["cents"].isdigit() else int(match["cents"])
             value += Decimal(cents or 0) / 100
         target = before[-1]
-        target.details["in_words"] = match.group().strip(" (")
+        words = match.group()
+        target.details["in_words"] = words.strip(" (")
+        target.details["in_words_span"] = (match.start() + len(words) - len(words.lstrip(" (")),
+                                           match.end() - len(words) + len(words.rstrip(" (")))
         target.details["words_value"] = values.plain(value)
 
 
@@ -192,6 +200,7 @@ def _amount(view: View, hit: Hit) -> Amount:
         per=hit.details.get("per"),
         in_words=hit.details.get("in_words"),
         words_value=hit.details.get("words_value"),
+        words_provenance=view.provenance(*hit.details["in_words_span"])[1] if "in_words_span" in hit.details else None,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Iterator, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PrivateAttr, WithJsonSchema
 
@@ -92,6 +92,7 @@ class Amount(Mention):
     module: Optional[int] = Field(default=None, description="the funding module the amount belongs to")
     in_words: Optional[str] = Field(default=None, description="the amount written in words beside it, if any")
     words_value: Optional[DecimalStr] = Field(default=None, description="the value of the words")
+    words_provenance: Optional[Provenance] = Field(default=None, description="where the words stand")
 
 
 class DateMention(Mention):
@@ -290,6 +291,23 @@ class DocumentRecord(Record):
     repairs: list[RepairRecord] = Field(default_factory=list)
     engine: Optional[Engine] = Field(default=None, description="the versions and options that made this record")
     worker: Optional[str] = _worker_field()
+
+    def located(self) -> Iterator[tuple[str, str, Provenance]]:
+        """Every text of this record that points into the document: (what, text, provenance). Each text is the
+        original text from the provenance's start to its end, which a reader can check."""
+        for what in ("amounts", "dates", "periods", "positions", "modules"):
+            for item in getattr(self, what):
+                yield what, item.text, item.provenance
+        for grant in self.grants:
+            if grant.provenance is not None:
+                yield "grant", grant.text, grant.provenance
+            for instalment in grant.instalments:
+                if instalment.provenance is not None:
+                    yield "instalment", instalment.text, instalment.provenance
+        for finding in self.findings:
+            for evidence in finding.evidence:
+                if evidence.provenance is not None and evidence.path is None:
+                    yield f"evidence of {finding.rule}", evidence.text, evidence.provenance
 
 
 class ErrorRecord(Record):

@@ -77,7 +77,8 @@ def _as_warning(finding: Finding, misread: list[tuple[Evidence, str, str]]) -> F
     message = (f"{finding.message} Hinweis: Eine zweite Texterkennung des Seitenbilds liest {notes}; vermutlich ein Lesefehler im Textlayer. "
                "Bitte am Original prüfen.")
     evidence = finding.evidence + [
-        Evidence(label="Seitenbild", value=seen if DATE_TEXT.fullmatch(seen) else str(parse_number(seen)), text=seen,
+        # the value the page image shows, at the place of the text layer's reading
+        Evidence(label="Seitenbild", value=seen if DATE_TEXT.fullmatch(seen) else str(parse_number(seen)), text=e.text,
                  provenance=e.provenance) for e, _, seen in misread
     ]
     return finding.model_copy(update={"severity": "warning", "message": message, "evidence": evidence})
@@ -93,12 +94,13 @@ def _numbers_of(evidence: Evidence) -> list[regex.Match]:
 
 
 def _differs(seen: str, read: str) -> bool:
-    """The second reading ``seen`` shows another number than the text layer's ``read``. A second reading that
-    only lost a separator ('35' for '3,5') says nothing: a comma at the edge of a cut-out is what goes first;
-    one that finds a separator the text layer lost ('1,5' for '15') does."""
+    """The second reading ``seen`` shows another number than the text layer's ``read``. A second reading with
+    the same digits that only lost a separator ('35' for '3,5') or read one as the other ('198,000' for
+    '198.000') says nothing: a comma at the edge of a cut-out is what goes first, and a point and a comma are a
+    few pixels apart; one that finds a separator the text layer lost ('1,5' for '15') does."""
     if DATE_TEXT.fullmatch(read):
         return _digits(seen) != _digits(read)
-    if _digits(seen) == _digits(read) and _separators(seen) < _separators(read):
+    if _digits(seen) == _digits(read) and _separators(seen) <= _separators(read):
         return False
     return parse_number(seen) != parse_number(read)
 

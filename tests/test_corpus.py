@@ -192,3 +192,19 @@ def test_most_grants_have_every_field_right(text_layer_records):
             total += 1
             right += any(all(f[k] == grant.get(k) for k in GRANT_FIELDS) for f in found)
     assert right / total >= 0.9, f"{right}/{total}"
+
+
+def test_every_text_of_a_record_is_the_original_text_at_its_offsets(text_layer_records):
+    """Values, grants, instalments and the evidence of findings: a reader who opens the original text at a
+    provenance's offsets finds the record's text there."""
+    from kimextract.read import read_document
+
+    wrong, checked = [], 0
+    for folder in FOLDERS:
+        with read_document(folder / "text.pdf") as document:
+            original = document.text
+        for what, text, provenance in text_layer_records[folder.name].located():
+            checked += 1
+            if original[provenance.start:provenance.end] != text:
+                wrong.append((folder.name, what, text[:40]))
+    assert checked > 1000 and not wrong, wrong[:5]

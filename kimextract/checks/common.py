@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import regex
 
-from ..records import Evidence, Finding
+from ..records import Evidence, Finding, Provenance
 from ..rules import SEVERITY, Rule
 from ..values import plain
+
+if TYPE_CHECKING:
+    from ..extract import View
 
 
 CENT = Decimal("0.01")
@@ -35,6 +38,11 @@ def fte(value: Decimal) -> str:
 
 def evidence_of(label: str, item, value: str) -> Evidence:
     return Evidence(label=label, value=value, text=item.text, provenance=item.provenance)
+
+
+def evidence_at(view: View, label: str, value: str, provenance: Provenance) -> Evidence:
+    """Evidence whose text is what the original text holds where its provenance points."""
+    return Evidence(label=label, value=value, text=view.document.text[provenance.start:provenance.end], provenance=provenance)
 
 
 def finding(rule: Rule, message: str, evidence: list[Evidence], module: Optional[int] = None) -> Finding:

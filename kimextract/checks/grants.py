@@ -14,7 +14,7 @@ from ..records import Amount, Evidence, Finding, Grant
 from ..resources import domain_terms
 from ..rules import Rule
 from ..values import plain
-from .common import CENT, PART_BREAK, euro, evidence_of, finding, fte, part_end
+from .common import CENT, PART_BREAK, euro, evidence_at, evidence_of, finding, fte, part_end
 
 
 def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -24,7 +24,7 @@ def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> I
                 Rule.WORDS_DIGITS,
                 f"Betrag in Ziffern ({euro(amount.value)}) und in Worten ({euro(amount.words_value)}) weichen ab.",
                 [evidence_of("Ziffern", amount, str(amount.value)),
-                 Evidence(label="Worten", value=str(amount.words_value), text=amount.in_words or "", provenance=amount.provenance)],
+                 evidence_at(view, "Worten", str(amount.words_value), amount.words_provenance or amount.provenance)],
                 amount.module,
             )
 
@@ -62,7 +62,7 @@ def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -
                     [evidence_of("Zahlung", paid_on, instalment.date.isoformat()) if paid_on else
                      Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
                      evidence_of("Zeitraum", period, f"{start}/{end}") if period else
-                     Evidence(label="Zeitraum", value=f"{start}/{end}", text=grant.text, provenance=grant.evidence.get("period", grant.provenance))],
+                     evidence_at(view, "Zeitraum", f"{start}/{end}", grant.evidence.get("period", grant.provenance))],
                     grant.module,
                 )
 
@@ -83,8 +83,7 @@ def check_decision_before_payment(view: View, mentions: Mentions, grants: list[G
                     Rule.DECISION_AFTER_PAYMENT,
                     f"Zahlung am {instalment.date:%d.%m.%Y} liegt vor dem Bescheid vom {grant.decision_date:%d.%m.%Y}.",
                     [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
-                     Evidence(label="Bescheid", value=grant.decision_date.isoformat(), text=grant.text,
-                              provenance=grant.evidence.get("decision_date", grant.provenance))],
+                     evidence_at(view, "Bescheid", grant.decision_date.isoformat(), grant.evidence.get("decision_date", grant.provenance))],
                     grant.module,
                 )
 
@@ -134,7 +133,7 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
                 f"Die Teile ergeben {fte(count)} × {euro(rate.value)} + {' + '.join(euro(o.value) for o in others)} = "
                 f"{euro(parts_sum)}, bewilligt sind {euro(grant.amount)}.",
                 [evidence_of("Satz", rate, str(rate.value))] + [evidence_of("Teil", o, str(o.value)) for o in others]
-                + [Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+                + [evidence_at(view, "Zuwendung", str(grant.amount), grant.evidence.get("amount", grant.provenance))],
                 grant.module,
             )
             continue
@@ -143,7 +142,7 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
             f"Die Zuwendung von {euro(grant.amount)} für {fte(grant.positions)} Stellen ergibt "
             f"{euro(grant.rate_per_fte)} je Stelle; genannt ist {euro(rate.value)} je Stelle.",
             [evidence_of("Satz", rate, str(rate.value)),
-             Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.evidence.get("amount", grant.provenance))],
+             evidence_at(view, "Zuwendung", str(grant.amount), grant.evidence.get("amount", grant.provenance))],
             grant.module,
         )
     by_module: dict[int, list[Grant]] = {}

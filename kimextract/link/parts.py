@@ -48,6 +48,7 @@ MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?
 # Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
 FIELD_PARTS = ("tenor", "period", "purpose", "financing")
 NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")
+TENOR_TEXT = 600  # characters of a tenor kept as the grant's text: a tenor may run on over a whole part
 # A refusal decides no funding: 'lehne ich Ihren Antrag … ab', 'wird abgelehnt'.
 REFUSAL = regex.compile(r"(?i)\blehne\s+ich\b|\blehnen\s+wir\b|\b(?:wird|werden)\s+(?:[\w,()./-]+\s+){0,12}?abgelehnt\b|\bAblehnung\b")
 UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
@@ -130,8 +131,8 @@ def _earlier_grants(view: View, mentions: Mentions, context: Context, structure:
 def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence,
                  amount: Amount, kind: str) -> Grant:
     starts = context.starts
-    text, provenance = view.provenance(tenor.start, tenor.end)
-    grant = Grant(text=text.strip()[:600], provenance=provenance, kind=kind, amount=amount.value,
+    text, provenance = view.provenance(tenor.start, min(tenor.end, tenor.start + TENOR_TEXT))
+    grant = Grant(text=text, provenance=provenance, kind=kind, amount=amount.value,
                   authority=structure.letter.sender, decision_date=structure.letter.date)
     evidence = {"amount": amount.provenance}
     if structure.letter.date_span:
@@ -178,7 +179,7 @@ def _table_instalments(view: View, mentions: Mentions, context: Context, structu
             if amounts:
                 text, provenance = view.provenance(row.line.start, row.line.end)
                 found.append(Instalment(amount=amounts[-1].value, date=dates[0].value if dates else None,
-                                        paid=False if dates else None, text=text.strip(), provenance=provenance))
+                                        paid=False if dates else None, text=text, provenance=provenance))
     return found
 
 

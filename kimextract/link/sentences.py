@@ -330,7 +330,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
-    grant = Grant(text=grant_text.strip(), provenance=provenance, amount=amount.value, module=amount.module)
+    grant = Grant(text=grant_text, provenance=provenance, amount=amount.value, module=amount.module)
 
     grant.authority = resolve_bare(_authority(body) or _authority(text[max(0, sentence.start - 300):sentence.start]),
                                    text, sentence.start, sender=mentions.header.authority)
@@ -650,7 +650,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
             date = dates[index - undated] if index >= undated and index - undated < len(dates) else None
             instalments.append(Instalment(amount=value, fraction=fraction, date=date.value if date else None,
                                           paid=True if paid and date is None else (False if date else None),
-                                          text=span_text.strip(), provenance=provenance))
+                                          text=span_text, provenance=provenance))
     return instalments
 
 

@@ -71,7 +71,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         amount = _granted(table, amounts)
         decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
         text, provenance = view.provenance(*span)
-        grant = Grant(text=text.strip(), provenance=provenance, amount=amount.value, authority=authority,
+        grant = Grant(text=text, provenance=provenance, amount=amount.value, authority=authority,
                       decision_date=decision.value if decision else None)
         grant.evidence = {"amount": amount.provenance}
         if decision is not None:
@@ -140,7 +140,7 @@ def module_rows(view: View, mentions: Mentions, context: Context, table: Table, 
         if not amounts:
             continue
         text, provenance = view.provenance(*span)
-        grant = Grant(text=text.strip(), provenance=provenance, kind=decision.kind, amount=amounts[-1].value,
+        grant = Grant(text=text, provenance=provenance, kind=decision.kind, amount=amounts[-1].value,
                       authority=decision.authority, decision_date=decision.decision_date, period=decision.period,
                       module=_module(view, table, span, amounts[-1]))
         grant.evidence = {**decision.evidence, "amount": amounts[-1].provenance}
@@ -174,7 +174,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
         decided = _list_decision_dates(mentions, context, text, first)
         item_text, provenance = view.provenance(item.start(), item.end())
-        grant = Grant(text=item_text.strip(), provenance=provenance, amount=amounts[0].value,
+        grant = Grant(text=item_text, provenance=provenance, amount=amounts[0].value,
                       authority=deciders[first] or None,
                       decision_date=decided[-1].value if decided else None)
         grant.evidence = {"amount": amounts[0].provenance}
