@@ -136,9 +136,14 @@ def align_score(clean: str, ocr: str, repaired_toks: list[str]):
     c = clean.split()
     o = ocr.split()
     sm = difflib.SequenceMatcher(None, o, c, autojunk=False)
-    damaged = fixed = correct = broken = 0
+    damaged = fixed = correct = broken = words = words_fixed = 0
     misses, breaks = [], []
     for tag, a0, a1, b0, b1 in sm.get_opcodes():
+        if tag == "replace" and a1 - a0 == b1 - b0:
+            for k in range(a1 - a0):
+                if _letters(o[a0 + k]) != _letters(c[b0 + k]) and _letters(c[b0 + k]).isalpha():
+                    words += 1
+                    words_fixed += _letters(repaired_toks[a0 + k]) == _letters(c[b0 + k])
         if tag == "equal":
             for k in range(a1 - a0):
                 correct += 1
@@ -152,7 +157,12 @@ def align_score(clean: str, ocr: str, repaired_toks: list[str]):
                     fixed += 1
                 else:
                     misses.append((o[a0 + k], repaired_toks[a0 + k], c[b0 + k]))
-    return damaged, fixed, correct, broken, misses, breaks
+    return damaged, fixed, correct, broken, misses, breaks, words, words_fixed
+
+
+def _letters(token: str) -> str:
+    """The letters and digits of a token: a damaged word is one whose letters OCR changed, not its quotes or dashes."""
+    return "".join(ch for ch in token if ch.isalnum())
 
 
 def normalise_layer(text: str) -> str:
@@ -164,7 +174,7 @@ def normalise_layer(text: str) -> str:
 def bench_corpus(repair, corpus: Path, show: int) -> tuple[dict, list[str]]:
     docs = sorted(p for p in corpus.iterdir() if (p / "clean.txt").is_file())
     texts: list[str] = []
-    totals = {k: [0, 0, 0, 0] for k in ("scan-eng", "scan-deu")}
+    totals = {k: [0, 0, 0, 0, 0, 0] for k in ("scan-eng", "scan-deu")}
     clean_tokens = clean_changed = 0
     all_misses = {"scan-eng": [], "scan-deu": []}
     all_breaks = {"scan-eng": [], "scan-deu": [], "clean": []}
@@ -187,21 +197,19 @@ def bench_corpus(repair, corpus: Path, show: int) -> tuple[dict, list[str]]:
             texts.append(ocr)
             res = repair.repair_text(ocr)
             rt = repaired_tokens(ocr, res)
-            d, f, c, b, misses, breaks = align_score(clean, ocr, rt)
-            t = totals[kind]
-            t[0] += d
-            t[1] += f
-            t[2] += c
-            t[3] += b
+            d, f, c, b, misses, breaks, w, wf = align_score(clean, ocr, rt)
+            for i, n in enumerate((d, f, c, b, w, wf)):
+                totals[kind][i] += n
             all_misses[kind].extend((doc.name,) + x for x in misses)
             all_breaks[kind].extend((doc.name,) + x for x in breaks)
     print(f"Corpus ({corpus}, {len(docs)} documents with clean.txt):")
-    for kind, (d, f, c, b) in totals.items():
+    for kind, (d, f, c, b, w, wf) in totals.items():
         if d + c == 0:
             continue
         pct = 100.0 * f / d if d else 100.0
         print(f"  {kind}: damaged tokens repaired {f}/{d} ({pct:.1f} %), correct tokens broken {b}/{c} "
-              f"(1 in {c // b if b else '∞'}); net tokens right {f - b:+d}")
+              f"(1 in {c // b if b else '∞'}); net tokens right {f - b:+d}; damaged words (letters changed) "
+              f"repaired {wf}/{w} ({100.0 * wf / w if w else 100.0:.1f} %)")
         for x in all_misses[kind][:show]:
             print(f"    missed [{x[0]}]: {x[1]!r} -> {x[2]!r} (clean {x[3]!r})")
         for x in all_breaks[kind][:show]:

@@ -84,10 +84,21 @@ class WordAnalyzer:
                 acro = m.acronym_skel.get(skeleton(tok.lower().replace("6", "ö")))
                 if acro is not None and acro != tok:
                     return Acronym(acro, True)
+                return self._capitals(tok)
             return KEEP
         if m.is_word(tok):
             return self._known(tok)
         return self._unknown(tok)
+
+    def _capitals(self, tok: str):
+        """A word in capitals (a letterhead's 'BEZIRKSREGIERUNG MUNSTER'): read as the word it spells, and
+        repaired only where that gives its umlauts back."""
+        if len(tok) < 3 or not tok.isalpha():
+            return KEEP
+        decision = self.classify(tok.capitalize())
+        if isinstance(decision, Fix) and skeleton(decision.repaired.lower()) == skeleton(tok.lower()):
+            return Fix(decision.repaired.upper(), decision.confidence, decision.reason, False, max(decision.tier, 1))
+        return KEEP
 
     def _unknown(self, tok: str):
         """A word no list holds as it stands: the best reading of the whole word, a number in words, a
