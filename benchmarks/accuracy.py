@@ -220,7 +220,8 @@ HEADER_TABLE = "| set | rendering | " + " | ".join(HEADER_FIELDS) + " |\n|---|--
 SETS = {"corpus (tuned)": ROOT / "samples" / "corpus",
         **{f"blind-{n} (tuned)": ROOT / "samples" / f"blind-{n}" for n in range(1, 5)},
         "blind-5 (tuned)": ROOT / "samples" / "blind-5",
-        "blind-6 (newest, tuned since)": ROOT / "samples" / "blind-6"}
+        "blind-6 (tuned)": ROOT / "samples" / "blind-6",
+        "blind-7 (newest, tuned since)": ROOT / "samples" / "blind-7"}
 
 
 def main() -> None:
