@@ -38,6 +38,7 @@ CENTS = regex.compile(r",\d\d$")
 
 STATUS_WORD = regex.compile(r"^(?:[a-zäöüß]{2,12}|\d{1,2}\.\d{1,2}\.\d{2,4})$")  # a column of words or dates
 MAX_LABEL = 90
+MAX_GAP = 4  # lines of labels between two rows of one table
 COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|anerkannt|Differenz)\s*(?:\(?(?:in\s+)?(?:€|EUR)\)?)?\s*$")
 
 
@@ -179,14 +180,17 @@ def find_tables(lines: list[Line]) -> list[Table]:
             index, row = above
         rows, last_row = [row], index
         header = _header(lines, index)
-        probe = index + 1
-        while probe < len(lines) and probe - last_row <= 4:
-            candidate = parse_row(lines[probe])
+        probe, gap = index + 1, 0
+        while probe < len(lines) and gap < MAX_GAP:
+            line = lines[probe]
+            candidate = parse_row(line)
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
-                last_row = probe
-            elif not (_is_bridge(lines[probe]) or _repeats_header(lines[probe], header)) or _starts_other_table(lines[probe], header):
+                last_row, gap = probe, 0
+            elif not (_is_bridge(line) or _repeats_header(line, header)) or _starts_other_table(line, header):
                 break
+            elif not (line.blank or line.furniture or _repeats_header(line, header)):
+                gap += 1  # a page break with the heads repeated under it is no gap in the table
             probe += 1
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
             tables.append(_table(lines, index, last_row, header, rows))
@@ -205,15 +209,22 @@ def _row_above(lines: list[Line], index: int) -> Optional[tuple[int, Row]]:
     return (above, row) if _is_row(row, inside=True) else None
 
 
+HEADER_LINES = 7  # lines of a header above the first row, besides the short ones of heads the layout wrapped
+HEAD_FRAGMENT = 20  # 'Zuwen-' / 'dung': a line this short is a piece of a wrapped column head
+HEADER_REACH = 30
+
+
 def _header(lines: list[Line], first_row: int) -> str:
     """The lines above the first row, up to the caption that introduces the table ('… (Beträge in EUR):') or a
-    long line of prose."""
+    long line of prose; the pieces of column heads the layout wrapped one word a line do not count."""
     above: list[str] = []
-    for line in reversed(lines[max(0, first_row - 7):first_row]):
+    counted = 0
+    for line in reversed(lines[max(0, first_row - HEADER_REACH):first_row]):
         if line.blank or line.furniture:
             continue
         above.insert(0, line.text)
-        if len(line.text.strip()) > 100 or line.text.rstrip().endswith(":"):
+        counted += len(line.text.strip()) > HEAD_FRAGMENT
+        if len(line.text.strip()) > 100 or line.text.rstrip().endswith(":") or counted >= HEADER_LINES:
             break
     return "\n".join(above)
 
@@ -226,12 +237,13 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
 
     lengths = Counter(len(row.cells) for row in rows if not row.total)
     width = max(lengths, key=lambda n: (lengths[n], n)) if lengths else table.width
-    for row in rows:
-        while len(row.cells) > width and row.cells[-1].value is None:
-            row.cells.pop()  # a dash in a column of words or dates: 'Summe 3,5 –'
-        row.columns = list(range(len(row.cells) - 1, -1, -1))
-    full = [row for row in rows if len(row.cells) == width]
+    # the kind of a column comes from its cells, not its total: a sum of posts may exceed what one row holds
+    full = [row for row in rows if len(row.cells) == width and not row.total] or [row for row in rows if len(row.cells) == width]
     columns = {column: [row.cells[-1 - column] for row in full if row.cells[-1 - column].value is not None] for column in range(width)}
+    for row in rows:
+        if len(row.cells) > width:
+            _drop_empty_cells(row, width, columns)
+        row.columns = list(range(len(row.cells) - 1, -1, -1))
     for column, cells in columns.items():
         table.factors[column] = _factor(units, column, width)
         money_beside = any(looks_like_money(c) for other, cs in columns.items() if other != column for c in cs)
@@ -245,6 +257,30 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
         elif len(row.cells) < width and len(table.stellen) == 1 and _posts_then_money(row.cells):
             row.columns[0] = next(iter(table.stellen))  # 'Gesamt 3,0 186.000': the posts under the posts column
     return table
+
+
+def _drop_empty_cells(row: Row, width: int, columns: dict[int, list[Cell]]) -> None:
+    """A row with more cells than the table's numeric columns, the extra ones dashes in columns of words or
+    dates: drop dashes from the right ('Summe 3,5 –') or the left ('Summe – – – 1.457.500 – –') so that its
+    numbers stand under columns of their kind, money under money."""
+    excess = len(row.cells) - width
+    best, best_fit = None, -1
+    for right in range(excess, -1, -1):
+        left = excess - right
+        dropped = row.cells[:left] + row.cells[len(row.cells) - right:]
+        if any(c.value is not None for c in dropped):
+            continue
+        kept = row.cells[left:len(row.cells) - right]
+        fit = sum(1 for i, c in enumerate(kept) if c.value is not None
+                  and _money_column(columns[width - 1 - i]) == (looks_like_money(c) and not _looks_like_posts(c)))
+        if fit > best_fit:
+            best, best_fit = kept, fit
+    if best is not None:
+        row.cells = best
+
+
+def _money_column(cells: list[Cell]) -> bool:
+    return any(looks_like_money(c) and not _looks_like_posts(c) for c in cells)
 
 
 # heads of columns of whole numbers that count something else beside the posts ('Baustein', 'Monate')
