@@ -53,24 +53,26 @@ def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -
         period = next((p for p in mentions.periods if p.provenance == grant.evidence.get("period")), None)
         for instalment in grant.instalments:
             if instalment.date and not start <= instalment.date <= end:
-                paid_on = _date_in(mentions, instalment)
                 yield finding(
                     Rule.DATE_OUTSIDE_PERIOD,
                     f"Zahlung am {instalment.date:%d.%m.%Y} liegt außerhalb des Förderzeitraums "
                     f"{start:%d.%m.%Y} bis {end:%d.%m.%Y}.",
                     # the dates themselves, so that a reader (and the second reading of a scan) finds them
-                    [evidence_of("Zahlung", paid_on, instalment.date.isoformat()) if paid_on else
-                     Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                    [_payment_evidence(mentions, instalment),
                      evidence_of("Zeitraum", period, f"{start}/{end}") if period else
                      evidence_at(view, "Zeitraum", f"{start}/{end}", grant.evidence.get("period", grant.provenance))],
                     grant.module,
                 )
 
 
-def _date_in(mentions: Mentions, instalment):
-    """The date mention of an instalment: its date, within the text that names the instalment."""
+def _payment_evidence(mentions: Mentions, instalment) -> Evidence:
+    """The date of a payment as evidence: the date mention itself where the text that names the instalment holds
+    it, so that a reader (and the second reading of a scan) finds it, else that text."""
     span = instalment.provenance
-    return next((d for d in mentions.dates if d.value == instalment.date and span.start <= d.provenance.start < span.end), None)
+    paid_on = next((d for d in mentions.dates if d.value == instalment.date and span.start <= d.provenance.start < span.end), None)
+    if paid_on is not None:
+        return evidence_of("Zahlung", paid_on, instalment.date.isoformat())
+    return Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance)
 
 
 def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -82,7 +84,7 @@ def check_decision_before_payment(view: View, mentions: Mentions, grants: list[G
                 yield finding(
                     Rule.DECISION_AFTER_PAYMENT,
                     f"Zahlung am {instalment.date:%d.%m.%Y} liegt vor dem Bescheid vom {grant.decision_date:%d.%m.%Y}.",
-                    [Evidence(label="Zahlung", value=instalment.date.isoformat(), text=instalment.text, provenance=instalment.provenance),
+                    [_payment_evidence(mentions, instalment),
                      evidence_at(view, "Bescheid", grant.decision_date.isoformat(), grant.evidence.get("decision_date", grant.provenance))],
                     grant.module,
                 )

@@ -11,6 +11,7 @@ import regex
 from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
+from ..structure.tables import YEAR
 from ..structure.authority import find_authority, rank_of, resolve_bare
 from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
 
@@ -19,6 +20,7 @@ SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
+PROGRAMME_YEAR = regex.compile(r"(?i)\b(?:Programmjahr|Förderjahr|Bewilligungsjahr)")  # a year's own allocation
 YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
 # '- Region Hannover: 312.000 Euro …'; without its bullet (an OCR text layer drops it) only with the colon
@@ -130,9 +132,10 @@ def row_spans(table: Table):
 
 
 def module_rows(view: View, mentions: Mentions, context: Context, table: Table, decision: Grant) -> list[Grant]:
-    """A decision made per module in a table ('Baustein | VZÄ | Festbetrag je VZÄ | Zuwendung in €'): one grant
-    per row, its amount the row's last, with the decision's date, authority and period."""
-    if not _per_module(view, table):
+    """A decision made per module in a table ('Baustein | VZÄ | Festbetrag je VZÄ | Zuwendung in €') or per
+    programme year ('Programmjahr | … | Zuwendung in €'): one grant per row, its amount the row's last, with the
+    decision's date, authority and period. A table by Haushaltsjahr spreads one grant over the budgets."""
+    if not (_per_module(view, table) or _per_programme_year(table)):
         return []
     grants = []
     for row, span in row_spans(table):
@@ -278,9 +281,13 @@ def _period_around(mentions: Mentions, context: Context, table: Table) -> Option
 
 
 def _per_module(view: View, table: Table) -> bool:
+    labels = [row.label for row in table.rows if not row.total and row.label]
+    return bool(MODULE_HEADER.search(table.column_heads)) or bool(labels) and all(LEADING_MODULE.match(label) for label in labels)
+
+
+def _per_programme_year(table: Table) -> bool:
     rows = [row for row in table.rows if not row.total]
-    return bool(MODULE_HEADER.search(table.column_heads)) or bool(rows) and all(
-        LEADING_MODULE.match(row.label) for row in rows if row.label)
+    return bool(PROGRAMME_YEAR.search(table.column_heads)) and bool(rows) and all(YEAR.match(row.cells[0].text) for row in rows)
 
 
 def _per_public_body(table: Table) -> bool:
