@@ -12,10 +12,11 @@ import regex
 
 from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Period, Position
-from ..structure import Structure
+from ..structure import AMOUNT_LIKE, Structure, decides_amount
 from ..values import scan_modules
 from .sentences import (
     FIXES,
+    PERIOD_WORDS,
     Context,
     Sentence,
     _change,
@@ -43,6 +44,10 @@ EARLIER_IN_TENOR = regex.compile(
     r"(?is)bescheid\w*\b.{0,160}?\bvom\b.{0,300}?\b(?:hatte|habe|hatten|haben|wurde|wurden)\b"
     r"|\b(?:hatte|habe|hatten|haben|wurde|wurden)\b.{0,300}?\b(?:bewilligt|gew(?:ä|a)hrt)\b"
 )
+# What was paid on the earlier decision: 'Die Zuwendung wurde in zwei Raten … ausgezahlt'.
+PAID_BEFORE = regex.compile(r"(?is)\b(?:wurde|wurden|ist|sind)\b.{0,200}?\b(?:ausgezahlt|(?:ü|u)berwiesen|gezahlt)\b")
+# A change that gives the decision a new wording: 'wird wie folgt geändert', 'Nr. 1 erhält folgende Fassung'.
+NEW_VERSION = regex.compile(r"(?i)\bwie\s+folgt\s+ge(?:ä|a)ndert|\berh(?:ä|a)lt\s+folgende\s+Fassung")
 # A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
 MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
 # Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
@@ -58,12 +63,16 @@ TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
 def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
     structure = mentions.structure
     tenor = Sentence(*structure.tenor)
-    decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, tenor)
+    own = Sentence(_told_before(view, context, tenor), tenor.end)  # past the earlier decision the tenor opens with
+    decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, own)
     earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None)
     if decided is None:
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
-    grant = _tenor_grant(view, mentions, context, structure, tenor, amount, kind)
+    grant = _tenor_grant(view, mentions, context, structure, own, amount, kind)
+    for earlier_grant in earlier:
+        if earlier_grant.module is None:  # an earlier decision on the same file
+            earlier_grant.module = _file_module(structure)
     if cited is not None:
         in_tenor = _cited_in_tenor(view, mentions, context, tenor, cited, amount, grant)
         same = next((g for g in earlier if g.amount == cited.value), None)
@@ -107,7 +116,22 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
         return changed, "change", cited
     amounts = [a for a in _in(mentions.amounts, context.starts, tenor.start, tenor.end)
                if a.per is None and not is_table_cell(a) and not _is_rate(view.text, context.starts, a)]
-    return (amounts[0], "decision", None) if amounts else None
+    if not amounts:
+        return None
+    return amounts[0], "change" if NEW_VERSION.search(view.text, tenor.start, tenor.end) else "decision", None
+
+
+def _told_before(view: View, context: Context, tenor: Sentence) -> int:
+    """Where the tenor's own decision begins: after the sentences that open it by telling an earlier one in
+    the past, if a sentence after them decides."""
+    offset = tenor.start
+    for sentence in (s for s in context.sents if s.end > tenor.start and s.start < tenor.end):
+        start = max(sentence.start, tenor.start)
+        if EARLIER_IN_TENOR.search(view.text, start, sentence.end) or PAID_BEFORE.search(view.text, start, sentence.end):
+            offset = sentence.end
+        elif AMOUNT_LIKE.search(view.text, start, sentence.end):
+            break  # the first sentence with an amount that tells nothing earlier; headings go by
+    return offset if decides_amount(view.text[offset:tenor.end]) else tenor.start
 
 
 def _earlier_grants(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence,
@@ -118,13 +142,18 @@ def _earlier_grants(view: View, mentions: Mentions, context: Context, structure:
     after = context.starts[id(decided)] if decided is not None else tenor.end
     cited = [s for s in decision_sentences(view, mentions, context)
              if structure.role_at(s.start) in ("intro", "reasons", "head") and CITES_EARLIER.search(view.text, s.start, s.end)
-             or structure.role_at(s.start) == "tenor" and s.start > after and EARLIER_IN_TENOR.search(view.text, s.start, s.end)]
+             or structure.role_at(s.start) == "tenor" and (s.start > after or s.end <= after)
+             and EARLIER_IN_TENOR.search(view.text, s.start, s.end)]
     for index, sentence in enumerate(cited):
         section_end = tenor.start if sentence.start < tenor.start else structure.section_at(sentence.start).end
         limit = min(section_end, cited[index + 1].start) if index + 1 < len(cited) else section_end
         grant = _grant(view, mentions, context.starts, context.sents, sentence, limit, role="earlier")
         grant.instalments = _instalments(view, mentions, context.starts, context.sents, sentence, limit, grant)
-        grants.append(grant)
+        same = next((g for g in grants if g.amount == grant.amount and g.decision_date == grant.decision_date), None)
+        if same is None:
+            grants.append(grant)
+        else:
+            fill_gaps(same, grant)  # told in the tenor and again in the reasons: one decision
     return grants
 
 
@@ -139,6 +168,8 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         evidence["decision_date"] = view.provenance(*structure.letter.date_span)[1]
     grant.module = _module(structure, mentions, tenor, amount)
     period = _period(view, mentions, context, structure, tenor)
+    if period is not None and kind == "change" and not _named_as_period(view, context, period):
+        period = None  # 'für die Zeit vom 01.01. bis 30.06.2022 … nicht förderfähig': the earlier grant's stays
     if period is not None:
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
@@ -192,12 +223,16 @@ def _module(structure: Structure, mentions: Mentions, tenor: Sentence, amount: A
         in_subject = {h.value for h in scan_modules(structure.letter.subject)}
         if len(in_subject) == 1:
             return in_subject.pop()
-    if structure.letter.reference:
-        match = MODULE_IN_REFERENCE.search(structure.letter.reference)
-        if match and regex.search(r"(?i)KIM|Modul|Baustein", structure.text):
-            return int(match.group(1))
+    if _file_module(structure) is not None:
+        return _file_module(structure)
     numbers = {m.number for m in mentions.modules}
     return numbers.pop() if len(numbers) == 1 else amount.module
+
+
+def _file_module(structure: Structure) -> Optional[int]:
+    """The module a file number names ('36.08.20-KIM-B2-117/23'): the file is the whole funding case's."""
+    match = MODULE_IN_REFERENCE.search(structure.letter.reference or "")
+    return int(match.group(1)) if match and regex.search(r"(?i)KIM|Modul|Baustein", structure.text) else None
 
 
 def _period(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> Optional[Period]:
@@ -224,6 +259,11 @@ def _period(view: View, mentions: Mentions, context: Context, structure: Structu
                 r"(?i)zeitraum|laufzeit|f(?:ö|o)rderjahr", view.text[max(0, offset - 80):offset]):
             return period
     return None
+
+
+def _named_as_period(view: View, context: Context, period: Period) -> bool:
+    offset = context.starts[id(period)]
+    return PERIOD_WORDS.search(view.text, max(0, offset - 60), offset) is not None
 
 
 def _posts_changed(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence) -> list[Position]:

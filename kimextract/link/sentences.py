@@ -402,6 +402,8 @@ def fill_gaps(grant: Grant, other: Grant) -> None:
     for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
         if getattr(grant, name) is None and getattr(other, name) is not None:
             setattr(grant, name, getattr(other, name))
+    if not grant.instalments:
+        grant.instalments = other.instalments
 
 
 def rate_per_post(amount: Optional[Decimal], posts: Optional[Decimal]) -> Optional[Decimal]:

@@ -42,6 +42,7 @@ MAX_GAP = 4  # lines of labels between two rows of one table
 COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|anerkannt|Differenz)\s*(?:\(?(?:in\s+)?(?:€|EUR)\)?)?\s*$")
 
 
+CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\b")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
 ENDS_IN_AMOUNT = regex.compile(r"\d[.,]\d+\s*$")
 
@@ -88,6 +89,8 @@ class Table:
         for line in reversed(self.header.split("\n")):
             if heads and (len(heads) == 3 or line.rstrip().endswith((":", ".")) or ENDS_IN_AMOUNT.search(line)):
                 break  # a caption, or the rows of the page before a repeated header
+            if CAPTION.match(line):
+                break  # 'Übersicht 1: Baustein 2 – … (Beträge in Euro)' names what the table is about, not its columns
             heads.insert(0, line)
         return "\n".join(heads)
 
