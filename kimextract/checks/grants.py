@@ -97,6 +97,7 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
                            [evidence_of("Zeitraum", period, f"{period.start}/{period.end}")])
 
 
+PRO_RATA = regex.compile(r"(?i)\b(?:zeitanteilig|anteilig\s+f(?:ü|u)r|pro\s+rata)\b")
 ADDED_PARTS = regex.compile(r"(?i)\bhinzu\s+komm|\bzuz(?:ü|u)glich\b|\bzzgl\.|\bsowie\s+(?:eine[rnms]?\s+)?(?:Sach|Overhead|Verwaltungs|Miet)\w*")
 PER_YEAR = regex.compile(r"(?i)[^.;]{0,12}?\b(?:und|pro|je|im)\s+(?:Jahr|Kalenderjahr|Haushaltsjahr)\b|\s*j(?:ä|a)hrlich")
 
@@ -124,6 +125,8 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
         rate = stated[0]
         if ADDED_PARTS.search(view.text, start, end) and rate.value * grant.positions <= grant.amount:
             continue  # 'hinzu kommen Sachausgaben …': the posts at the rate are one part of the grant
+        if PRO_RATA.search(view.text, start, end) and grant.amount < rate.value * grant.positions:
+            continue  # 'für die zusätzlichen Stellen zeitanteilig ab dem 01.07.': posts funded for part of the year
         if _rate_agrees(grant.rate_per_fte / _years_at_annual_rate(view, grant, rate), rate) or _parts_explain(view, mentions, grant, rate):
             continue
         composition = _near_composition(view, mentions, grant, rate)

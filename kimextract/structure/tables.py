@@ -164,6 +164,16 @@ def _repeats_header(line: Line, header: str) -> bool:
     return bool(text) and text in (h.strip() for h in header.split("\n"))
 
 
+def _heads_page(lines: list[Line], index: int, last_row: int, header: str) -> bool:
+    """One of the first two lines of a page after the table's last row, above the table's heads repeated: a
+    running head ('Landesamt … – Bewilligungsbescheid') that only the later pages carry."""
+    line = lines[index]
+    if line.page == lines[last_row].page:
+        return False
+    above = [other for other in lines[max(0, index - 3):index] if other.page == line.page and not other.blank]
+    return len(above) < 2 and any(_repeats_header(other, header) for other in lines[index + 1:index + 3])
+
+
 def _starts_other_table(line: Line, header: str) -> bool:
     """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
     repeated after a page break opens another table."""
@@ -190,9 +200,10 @@ def find_tables(lines: list[Line]) -> list[Table]:
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
                 last_row, gap = probe, 0
-            elif not (_is_bridge(line) or _repeats_header(line, header)) or _starts_other_table(line, header):
+            elif not (_is_bridge(line) or _repeats_header(line, header) or _heads_page(lines, probe, last_row, header)) \
+                    or _starts_other_table(line, header):
                 break
-            elif not (line.blank or line.furniture or _repeats_header(line, header)):
+            elif not (line.blank or line.furniture or _repeats_header(line, header) or _heads_page(lines, probe, last_row, header)):
                 gap += 1  # a page break with the heads repeated under it is no gap in the table
             probe += 1
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
