@@ -131,9 +131,10 @@ class Instalment(Record):
 class Grant(Mention):
     """One funding decision of an authority, with the fields linked from the text around it."""
 
-    kind: Literal["decision", "change", "earlier"] = Field(
+    kind: Literal["decision", "change", "earlier", "cited"] = Field(
         default="decision",
-        description="decision; change: a decision that changes or fixes an earlier one; earlier: that earlier decision as the change cites it",
+        description="decision; change: a decision that changes or fixes an earlier one; earlier: that earlier decision "
+                    "as the change cites it; cited: a decision a paper that decides nothing reports",
     )
     reference: Optional[str] = Field(
         default=None, description="the file number (Aktenzeichen) the decision bears, or that the paper cites for it")

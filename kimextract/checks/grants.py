@@ -77,7 +77,7 @@ def _payment_evidence(mentions: Mentions, instalment) -> Evidence:
 
 def check_decision_before_payment(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
     for grant in grants:
-        if grant.decision_date is None or grant.kind != "decision":
+        if grant.decision_date is None or grant.kind not in ("decision", "cited"):
             continue  # a change is dated after the payments it adjusts
         for instalment in grant.instalments:
             if instalment.date and instalment.date < grant.decision_date:

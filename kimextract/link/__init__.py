@@ -34,6 +34,7 @@ CITES_DECIDER = regex.compile(r"(?i)bescheid\w*|\bdas\s+land\b|\bder\s+bund\b|\b
 OWN_MONEY = frozenset({"haushalt", "rede", "bericht"})
 OWN_BODY = regex.compile(r"(?:Stadtrat|Gemeinderat|Kreistag|Kreisausschuss|Rat|Stadt|Gemeinde|Kreis|Landkreis|Markt)\b")
 FUNDING = regex.compile(r"(?i)zuwendung|f(?:ö|o)rder|zuschuss|bewillig|bescheid|zugesagt")  # what a funder's decision is about
+TOTAL_WORD = regex.compile(r"(?i)\b(?:insgesamt|zusammen|in\s+Summe|somit)\b")
 RESOLUTION = regex.compile(r"(?i)\bBeschlu(?:ss|ß)\s*:")
 COUNCIL_OF = regex.compile(r"\bRat(?:es)?\s+der\s+((?:Stadt|Gemeinde)\s+[A-ZÄÖÜ][\w-]+)")
 
@@ -53,6 +54,8 @@ def _council_decides(structure, header, grants: list[Grant]) -> None:
             grant.authority = council[0]
         if grant.decision_date is None:
             grant.decision_date = header.meeting_date or header.date  # decided in the session the minutes record
+        if grant.authority == (council[0] if council else None) or grant.decision_date == (header.meeting_date or header.date):
+            grant.kind = "decision"  # the council decided it in the session the minutes record
 
 
 @lru_cache(maxsize=1)
@@ -70,10 +73,20 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     decisions = [s for s in decision_sentences(view, mentions, context) if _may_decide(view, structure, s)]
     grants = sentence_grants(view, mentions, context, decisions)
     if not structure.decides:
-        grants = _merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context))
+        grants = _without_totals(_merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context)))
+        for grant in grants:
+            if grant.kind == "decision":
+                grant.kind = "cited"  # a paper that decides nothing reports the decision
     if structure.kind.kind == "niederschrift":
         _council_decides(structure, mentions.header, grants)
     return _one_per_decision(grants)
+
+
+def _without_totals(grants: list[Grant]) -> list[Grant]:
+    """A sentence that sums up the decisions the paper lists ('Insgesamt sind … 1.457.500 € bewilligt worden')
+    reports no decision of its own."""
+    return [g for g in grants if not (TOTAL_WORD.search(g.text) and len(grants) > 2 and
+                                      sum(o.amount for o in grants if o is not g and o.amount is not None) == g.amount)]
 
 
 def _one_per_decision(grants: list[Grant]) -> list[Grant]:

@@ -11,6 +11,7 @@ import regex
 from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
+from ..structure.lines import PAGE_NUMBER
 from ..structure.tables import YEAR
 from ..structure.authority import find_authority, rank_of, resolve_bare
 from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
@@ -37,6 +38,8 @@ NUMBER_HEAD = regex.compile(r"(?i)\b(?:Nr|lfd|Pos)\b")
 PUBLIC_BODY = regex.compile(r"(?:Region|Landkreis|Kreis|Stadt|Stadtkreis|Gemeinde|Markt|Samtgemeinde|Verbandsgemeinde|Städteregion"
                            r"|Hansestadt|Landeshauptstadt|[A-ZÄÖÜ][\w-]*kreis)\b")
 RECIPIENT = regex.compile(rf"{PUBLIC_BODY.pattern}|.*\b(?:e\.\s?V\.|gGmbH|GmbH|Verein|Stiftung|Kreis)\b")
+FUNDED_HEAD = regex.compile(r"(?i)\b(?:gef(?:ö|o)rdert|bewilligt|lt\.\s*Bescheid)\w*")
+FILLED_HEAD = regex.compile(r"(?i)\b(?:besetzt|tats(?:ä|a)chlich|Ist)\w*")
 TOTAL_HEAD = regex.compile(r"(?i)\b(?:gesamt|insgesamt|Summe)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
@@ -64,7 +67,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     module_before = _module_before(mentions, context, table.start) if per_recipient else None
     period_around = _period_around(mentions, context, table) if decided_on or in_session else None
     grants = []
-    for row, span in row_spans(table):
+    for row, span in row_spans(table, view.text):
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
         dates = decision_dates(mentions, starts, *span)
@@ -99,6 +102,7 @@ def _module_in_caption(mentions: Mentions, context: Context, table: Table) -> Op
     return numbers.pop() if len(numbers) == 1 else None
 
 
+LINE = regex.compile(r"[^\n]*\n")
 NUMBERS_ONLY = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 
 
@@ -115,16 +119,20 @@ def _granted(table: Table, amounts: list[Amount]) -> Amount:
     return amounts[0]
 
 
-def row_spans(table: Table):
+def row_spans(table: Table, text: str):
     """The rows of a table that are no total, each with its text from the end of the row above (a label the
     layout wrapped stands in the lines above its numbers)."""
     previous_end = table.start
     above = table.header.split("\n")[-2:]
     while above and NUMBERS_ONLY.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
         previous_end -= len(above.pop()) + 1
+    heads = {line.strip() for line in table.column_heads.split("\n") if line.strip()}
     for row in table.rows:
         if not row.label and len(row.cells) == 1 and len(row.cells[0].text) <= 2:
             continue  # '21': the end of a year the layout wrapped, part of the next row's label
+        for line in LINE.finditer(text, previous_end, max(previous_end, row.line.start)):
+            if PAGE_NUMBER.match(line.group()) or line.group().strip() in heads:
+                previous_end = line.end()  # a page break with its footer and repeated heads
         span = (previous_end, row.line.end)
         previous_end = row.line.end + 1
         if not row.total:
@@ -138,7 +146,7 @@ def module_rows(view: View, mentions: Mentions, context: Context, table: Table, 
     if not (_per_module(view, table) or _per_programme_year(table)):
         return []
     grants = []
-    for row, span in row_spans(table):
+    for row, span in row_spans(table, view.text):
         amounts = [a for a in _in(mentions.amounts, context.starts, row.line.start, row.line.end) if a.per is None]
         if not amounts:
             continue
@@ -306,6 +314,9 @@ def _row_posts(table: Table, posts: list) -> list:
     ('VZÄ Ausländerbehörde | VZÄ Einbürgerungsbehörde')."""
     if len(posts) > 1 and TOTAL_HEAD.search(table.column_heads):
         return posts[-1:]
+    funded, filled = FUNDED_HEAD.search(table.column_heads), FILLED_HEAD.search(table.column_heads)
+    if len(posts) == 2 and funded and filled:  # 'geförderte Stellen | besetzte Stellen': the grant covers the first
+        return posts[:1] if funded.start() < filled.start() else posts[1:]
     return posts
 
 

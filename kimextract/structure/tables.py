@@ -42,6 +42,8 @@ MAX_GAP = 4  # lines of labels between two rows of one table
 COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T€|Ist|Soll|Plan|Vorjahr|bewilligt|ausgezahlt|anerkannt|Differenz)\s*(?:\(?(?:in\s+)?(?:€|EUR)\)?)?\s*$")
 
 
+DATE_IN_LABEL = regex.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?(?!\d)")
+NUMBER_LINE = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\b")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
 ENDS_IN_AMOUNT = regex.compile(r"\d[.,]\d+\s*$")
@@ -86,12 +88,17 @@ class Table:
         """The heads of the columns: the header's lines below its caption, joined where the heads wrap
         ('Haushaltsjahr Bescheid vom geförderte Vollzeitstel-' / 'len' / 'Zuwendung in Euro')."""
         heads: list[str] = []
-        for line in reversed(self.header.split("\n")):
-            if heads and (len(heads) == 3 or line.rstrip().endswith((":", ".")) or ENDS_IN_AMOUNT.search(line)):
+        lines = self.header.split("\n")
+        while lines and _first_row_label(lines[-1]):
+            lines.pop()  # the first row's label, wrapped above its numbers: '2021 2 22.02.2021 01.01.–31.' / '12.2021'
+        counted = 0
+        for line in reversed(lines):
+            if heads and (counted == 3 or line.rstrip().endswith((":", ".")) or ENDS_IN_AMOUNT.search(line)):
                 break  # a caption, or the rows of the page before a repeated header
             if CAPTION.match(line):
                 break  # 'Übersicht 1: Baustein 2 – … (Beträge in Euro)' names what the table is about, not its columns
             heads.insert(0, line)
+            counted += len(line.strip()) > HEAD_FRAGMENT  # 'Zuwen-' / 'dung': pieces of one wrapped head
         return "\n".join(heads)
 
     def column(self, index: int) -> list[Optional[Cell]]:
@@ -102,6 +109,14 @@ class Table:
     def width(self) -> int:
         return max(max(row.columns, default=-1) + 1 for row in self.rows) if any(r.columns for r in self.rows) else \
             max(len(row.cells) for row in self.rows)
+
+
+def _first_row_label(line: str) -> bool:
+    """A line of a row's label above its numbers: it opens with a number and holds a date, or only numbers that
+    are not all years ('2021 2 22.02.2021 01.01.–31.', '12.2021'; not the heads '2023 2024 2025')."""
+    text = line.strip()
+    return text[:1].isdigit() and (DATE_IN_LABEL.search(text) is not None or (
+        NUMBER_LINE.fullmatch(text) is not None and not all(YEAR.match(token) for token in text.split())))
 
 
 def parse_row(line: Line) -> Optional[Row]:
