@@ -14,7 +14,7 @@ from ..records import Amount, Evidence, Finding, Grant
 from ..resources import domain_terms
 from ..rules import Rule
 from ..values import plain
-from .common import CENT, PART_BREAK, euro, evidence_at, evidence_of, finding, fte, part_end
+from .common import CENT, PART_BREAK, ROUNDED, euro, evidence_at, evidence_of, finding, fte, part_end
 
 
 def check_words_digits(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -114,12 +114,13 @@ def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable
             continue  # a fixing after the audit of expenses follows the expenses, not the rate; an increase does
         start, end = grant._scope
         back = view.from_original
-        stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end]
+        # a rate is stated exactly; 'mit rund 78.000 € je Stelle angesetzt' estimates a cost
+        stated = [a for a in mentions.amounts if a.per == "Stelle" and start <= back(a.provenance.start) < end and a.qualifier not in ROUNDED]
         alone_in_module = sum(1 for g in grants if g.module == grant.module) == 1
         # a rate stated elsewhere for the module (a Bescheid's section of rules); a paper that reports decisions
         # states rates of programmes in general, not of the grant it cites
         if not stated and alone_in_module and mentions.structure is not None and mentions.structure.decides:
-            stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module in (grant.module, None)]
+            stated = [a for a in mentions.amounts if a.per == "Stelle" and a.module in (grant.module, None) and a.qualifier not in ROUNDED]
         if len({a.value for a in stated}) != 1:
             continue
         rate = stated[0]

@@ -31,7 +31,7 @@ DECISION = regex.compile(
     | \b(?:bewillig(?:t|te|e)|festgesetzt|festsetze|setze\s+ich|gew(?:ä|a)hr(?:t|te|e)\s+ich|bewillige)\b
     | \b(?:Zuschuss|Zuwendung|Förderung|Forderung|Beihilfe)\b(?:(?!\.\s).){0,120}?\bgew(?:ä|a)hrt\b   # 'wird … ein Zuschuss von 450 Euro gewährt'
     | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe|\w*[Ff]inanzierung)\b  # 'Der Gemeinderat gewährt … einen Zuschuss' 
-    | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|€|EUR)
+    | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?(?:\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|EUR)|\d\s*€\s+zur\s+(?:Finanzierung|F(?:ö|o)rderung)\b)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
@@ -360,6 +360,11 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.decision_date = _dated_just_before(text, mentions, starts, sents, sentence)
     if grant.decision_date is None and role != "change":
         grant.decision_date = _same_day(text, mentions, starts, sentence)
+    shared = _shared_citation(text, mentions, starts, sents, sentence) if role == "decision" else None
+    if shared is not None:
+        dates = cited_dates(text, mentions, starts, shared.start, shared.end)
+        grant.decision_date = grant.decision_date or (dates[-1].value if dates else None)
+        grant.authority = grant.authority or _authority(text[shared.start:shared.end])
     if mentions.header.kind != "bescheid" and (grant.decision_date is None or grant.authority is None or LOCAL_BODY.match(grant.authority)):
         _told_just_after(text, mentions, starts, sents, sentence, grant)
     if grant.authority is None or LOCAL_BODY.match(grant.authority):
@@ -375,6 +380,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.module = numbers.pop() if len(numbers) == 1 else None
 
     period = _grant_period(view, mentions, starts, sents, sentence, limit)
+    if period is None and shared is not None:  # 'Bewilligungszeitraum ist jeweils …' after the shared citation
+        period = next(iter(_in(mentions.periods, starts, shared.start, _shared_end(mentions, starts, sents, shared))), None)
     if period is not None:
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
@@ -466,6 +473,27 @@ def _citing_neighbour(text: str, mentions: Mentions, starts, sents: Sentences, i
     if not BESCHEID_CITED.search(text, neighbour.start, neighbour.end) or _in(mentions.amounts, starts, neighbour.start, neighbour.end):
         return None
     return neighbour
+
+
+SEVERAL_BESCHEIDE = regex.compile(r"(?i)\b(?:zwei|drei|vier|f(?:ü|u)nf|beiden|mehreren)\s+(?:\w+\s+)?\w*Bescheid(?:en|e)\b")
+
+
+def _shared_citation(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence) -> Optional[Sentence]:
+    """'Die Bezirksregierung hat … mit zwei Bescheiden vom 17.01.2025 entsprochen.', a few sentences before the
+    grant and without an amount of its own: it dates each of the decisions the sentences after it report."""
+    index = bisect.bisect_right(sents.starts, sentence.start) - 2
+    for before in sents[max(0, index - 5):index + 1][::-1]:
+        if SEVERAL_BESCHEIDE.search(text, before.start, before.end) and not _in(mentions.amounts, starts, before.start, before.end):
+            return before
+    return None
+
+
+def _shared_end(mentions: Mentions, starts, sents: Sentences, shared: Sentence) -> int:
+    """The end of a shared citation with the sentence after it, where that names no amount ('Bewilligungszeitraum
+    ist jeweils …')."""
+    index = bisect.bisect_right(sents.starts, shared.start)
+    after = sents[index] if index < len(sents) else None
+    return after.end if after is not None and not _in(mentions.amounts, starts, after.start, after.end) else shared.end
 
 
 def _same_day(text: str, mentions: Mentions, starts, sentence: Sentence) -> Optional[dt.date]:
@@ -643,6 +671,9 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         elif fraction_word and grant.amount is not None:
             fraction = FRACTIONS[fraction_word.group(1).lower()]
             parts = [(plain((grant.amount * fraction).quantize(Decimal("0.01"))), fraction)]
+        elif ONE_PAYMENT.search(body) and grant.amount is not None and len(dates) == 1 and not instalments \
+                and all(int(n) == grant.module for n in regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d)\b", body)):
+            parts = [(grant.amount, None)]  # 'Dieser Betrag wird in einer Summe zum 15.04.2025 ausgezahlt.'
         else:
             continue
         span_text, provenance = view.provenance(sentence.start, sentence.end)
@@ -657,6 +688,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
 
 
 LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
+ONE_PAYMENT = regex.compile(r"(?i)\bin\s+einer\s+Summe\b|\bin\s+einem\s+Betrag\b")
 TOTAL_BEFORE = regex.compile(r"(?i)\b(?:insgesamt|zusammen|gesamt)\s*$")
 REPAYMENT = regex.compile(  # 'eine Überzahlung von 15.000 €': money going back, no payment of the grant
     r"(?i)(?:(?:Ü|U)berzahlung|Erstattung|R(?:ü|u)ckforderung|R(?:ü|u)ckzahlung|Zins)\w*\s+(?:\w+\s+){0,2}(?:von|in\s+H(?:ö|o)he\s+von)?\s*$")
