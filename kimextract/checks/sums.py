@@ -9,6 +9,7 @@ import regex
 
 from ..extract import Mentions, View, is_table_cell
 from ..structure import Table
+from ..structure.tables import row_label_line
 from ..records import Amount, Finding, Grant
 from ..rules import Rule
 from .common import CENT, FTE_TOLERANCE, PART_BREAK, ROUNDED, euro, fte, part_end, sum_finding
@@ -119,9 +120,11 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
             if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
                 yield sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
         parts = _parts_after(view, positions, index, COMPLETE_PARTS_CUE)
+        start = back(total.provenance.start)
+        if not parts and TOTAL_NAMED.search(text, max(0, start - 20), start):
+            parts = _whole_davon_list(view, _parts_after(view, positions, index, DAVON))
         if len(parts) >= 2 and abs(sum(p.fte for p in parts) - total.fte) > FTE_TOLERANCE:
             yield sum_finding(Rule.FTE_SUM, parts, total, fte, value=lambda p: p.fte, unit=" Stellen")
-        start = back(total.provenance.start)
         if TOTAL_CUE.search(text[max(0, start - 60):start]):
             parts = _parts_before(view, positions, index)
         elif SUMMING_SENTENCE.search(text[max(0, start - 60):start]):
@@ -137,6 +140,17 @@ def check_fte_sums(view: View, mentions: Mentions, grants: list[Grant]) -> Itera
 # stands in a sentence before the one that splits it.
 POSTS_DISTRIBUTED = regex.compile(r"(?i)\bDie\s+(?:\w+\s+)?Stellen\s+verteil\w*\s+sich\b[^:.;]{0,40}:?")
 TOTAL_NAMED = regex.compile(r"(?i)\b(?:insgesamt|gesamt|zusammen)\s+$")
+DAVON = regex.compile(r"\s*(?:Stellen|VZ(?:Ä|A|E)|Vollzeit\w*)?\s*,\s*davon\b")
+
+
+def _whole_davon_list(view: View, parts: list) -> list:
+    """'insgesamt 6,5 Stellen, davon 4,5 …, 1,0 … und 1,0 …': a list after 'davon' that closes with 'und' names
+    every part of the total; 'davon 2,0 Stellen für …' names one."""
+    if len(parts) < 2:
+        return []
+    back = view.from_original
+    between = view.text[back(parts[-2].provenance.end):back(parts[-1].provenance.start)]
+    return parts if regex.search(r"\b(?:und|sowie)\b", between) else []
 
 
 def _distributed_posts(view: View, mentions: Mentions) -> Iterable[Finding]:
@@ -300,8 +314,8 @@ def _unread_row(text: str, rows: list, total) -> bool:
     read = {row.line.start for row in rows}
     start = rows[0].line.start
     for line in regex.finditer(r"[^\n]*\n?", text[start:total.line.start]):
-        if start + line.start() not in read and MALFORMED_NUMBER.search(line.group()):
-            return True
+        if start + line.start() not in read and MALFORMED_NUMBER.search(line.group()) and not row_label_line(line.group()):
+            return True  # a row's label the layout wrapped above its numbers ('12.2021') is read with the row
     return False
 
 

@@ -382,6 +382,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     period = _grant_period(view, mentions, starts, sents, sentence, limit)
     if period is None and shared is not None:  # 'Bewilligungszeitraum ist jeweils …' after the shared citation
         period = next(iter(_in(mentions.periods, starts, shared.start, _shared_end(mentions, starts, sents, shared))), None)
+    if period is None and mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis's head: 'Bewilligungszeitraum: …'
+        period = next((p for p in mentions.periods if PERIOD_WORDS.search(text, max(0, starts[id(p)] - 40), starts[id(p)])), None)
     if period is not None:
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance
@@ -647,9 +649,12 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     Bescheid's payment part, the items of a list ('– 138.000,00 EUR zum 1. März 2021,') are payments too."""
     text = view.text
     instalments = []
+    announced = False  # 'Die Auszahlung erfolgte in drei Teilbeträgen:' before a list of the payments
     for sentence in _between(sents, decision.start, limit):
         body = text[sentence.start:sentence.end]
-        listed = payment_part and LIST_ITEM.match(body) is not None
+        listed = (payment_part or announced) and LIST_ITEM.match(body) is not None
+        if not listed:
+            announced = bool(INSTALMENT.search(body) and PAYMENT.search(body) and body.rstrip().endswith(":"))
         if not listed and (not INSTALMENT.search(body) or not PAYMENT.search(body)):
             continue
         if len(set(regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d|I{1,3})\b", body))) > 1:

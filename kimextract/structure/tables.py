@@ -89,7 +89,7 @@ class Table:
         ('Haushaltsjahr Bescheid vom geförderte Vollzeitstel-' / 'len' / 'Zuwendung in Euro')."""
         heads: list[str] = []
         lines = self.header.split("\n")
-        while lines and _first_row_label(lines[-1]):
+        while lines and row_label_line(lines[-1]):
             lines.pop()  # the first row's label, wrapped above its numbers: '2021 2 22.02.2021 01.01.–31.' / '12.2021'
         counted = 0
         for line in reversed(lines):
@@ -111,7 +111,7 @@ class Table:
             max(len(row.cells) for row in self.rows)
 
 
-def _first_row_label(line: str) -> bool:
+def row_label_line(line: str) -> bool:
     """A line of a row's label above its numbers: it opens with a number and holds a date, or only numbers that
     are not all years ('2021 2 22.02.2021 01.01.–31.', '12.2021'; not the heads '2023 2024 2025')."""
     text = line.strip()

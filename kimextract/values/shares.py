@@ -65,6 +65,9 @@ def _position_patterns() -> dict[str, regex.Pattern]:
     }
 
 
+FTE_AFTER = regex.compile(r"\s*\(\s*(?:VZ(?:Ä|A|E)|Vollzeit(?:ä|a)quivalente?)\s*\)")
+
+
 def _is_position_noun(noun: str) -> bool:
     lex = values_lexicon()
     lowered = noun.lower().strip("-")
@@ -115,7 +118,9 @@ def scan_positions(text: str) -> list[Hit]:
         elif share <= 2:  # 'Stellenanteil von 0,75'
             add(match.start(), match.end(), share)
     for match in patterns["numeric"].finditer(text):
-        if _is_position_noun(match["noun"]) and not _is_rate_denominator(text, match.start()) and not _after_module_word(text, match.start("num")):
+        # '1,5 Beratungsstellen (VZÄ)': an office's name counted in full-time equivalents is posts
+        in_fte = FTE_AFTER.match(text, match.end()) is not None
+        if (_is_position_noun(match["noun"]) or in_fte) and not _is_rate_denominator(text, match.start()) and not _after_module_word(text, match.start("num")):
             value = parse_number(match["num"])
             if value <= 500:
                 add(match.start("num"), match.end(), value, each=bool(match["jew"]))
