@@ -36,6 +36,8 @@ def check_instalments(view: View, mentions: Mentions, grants: list[Grant]) -> It
         if grant.kind == "change" and FIXES.search(grant.text):
             continue
         amounts = [i for i in grant.instalments if i.amount is not None and i.fraction is None]
+        if _capped(mentions, grant) and sum(i.amount for i in amounts) < (grant.amount or 0):
+            continue  # 'höchstens 450.000 €': what is paid on a cap may stay below it
         if len(amounts) >= 2 and grant.amount is not None and sum(i.amount for i in amounts) != grant.amount:
             summed = sum(i.amount for i in amounts)
             message = (f"Die Raten ergeben {' + '.join(euro(i.amount) for i in amounts)} = {euro(summed)}, "
@@ -43,6 +45,15 @@ def check_instalments(view: View, mentions: Mentions, grants: list[Grant]) -> It
             evidence = [Evidence(label="Rate", value=str(i.amount), text=i.text, provenance=i.provenance) for i in amounts]
             evidence.append(Evidence(label="Zuwendung", value=str(grant.amount), text=grant.text, provenance=grant.provenance))
             yield finding(Rule.INSTALMENTS_SUM, message, evidence, grant.module)
+
+
+CAP = frozenset({"höchstens", "hochstens", "bis zu", "maximal"})
+
+
+def _capped(mentions: Mentions, grant: Grant) -> bool:
+    """The grant's amount is a cap ('höchstens 450.000,00 €'), not the sum to be paid."""
+    stated = grant.evidence.get("amount")
+    return any(a.provenance == stated and (a.qualifier or "").lower() in CAP for a in mentions.amounts)
 
 
 def check_dates_in_period(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:

@@ -45,6 +45,7 @@ COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T
 DATE_IN_LABEL = regex.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?(?!\d)")
 NUMBER_LINE = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\b")
+BRACKETED = regex.compile(r"\([^()]*\)")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
 ENDS_IN_AMOUNT = regex.compile(r"\d[.,]\d+\s*$")
 
@@ -162,8 +163,9 @@ def _number(text: str) -> Decimal:
 def _is_row(row: Optional[Row], inside: bool = False) -> bool:
     """A row holds a short label (no sentence) and at least two cells, or one cell after a label that is no
     prose: a few words to open a table, any short label inside one."""
-    if row is None or len(row.label) > MAX_LABEL or SENTENCE.search(row.label) or MONEY_IN_LABEL.search(row.label):
-        return False  # 'Summe der Anträge: 7.690,00 Euro; verfügbare Restmittel 2024: 9.310,50 Euro' is prose
+    if row is None or len(row.label) > MAX_LABEL or SENTENCE.search(row.label) or MONEY_IN_LABEL.search(BRACKETED.sub("", row.label)):
+        return False  # 'Summe der Anträge: 7.690,00 Euro; verfügbare Restmittel 2024: 9.310,50 Euro' is prose;
+        # '1,3 Verfahrensgebühr (Wert: 14.280,00 €)' is a label
     return len(row.cells) >= 2 or inside or len(row.label.split()) <= 8
 
 

@@ -30,6 +30,7 @@ def _amount_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     )
     currency_first = regex.compile(
         rf"""
+        (?<!\bin\s|\(in\s)                             # not a unit: 'Betrag in €' over a table's first number
         (?P<cur>€|EUR\b|TEUR\b|T€|Euro\b)\s*          # € 1.234,56, EUR 12.500, TEUR 80, Euro 2.500
         (?P<num>{NUMBER})(?<!(?:19|20)\d\d)(?:,[-–]{{1,2}}(?![\d-]))?
         (?:\s*(?P<scale>Mio\b\.?|Millionen|Million|Mrd\b\.?|Milliarden|Milliarde)(?!\s*(?:€|EUR|Euro)))?  # € 7,2 Mio
