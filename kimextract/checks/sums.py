@@ -36,7 +36,10 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
     """'A + B = C', 'A und B, insgesamt C' in one sentence; and a grant split 'davon …' into parts."""
     text = view.text
     back = view.from_original
-    prose = [a for a in mentions.amounts if a.per is None and not is_table_cell(a)]
+    tables = [(t.start, t.end) for t in mentions.structure.tables] if mentions.structure else []
+    # the amounts of the prose: not a table's cells, nor the money a row's label names in brackets ('(Wert: …)')
+    prose = [a for a in mentions.amounts if a.per is None and not is_table_cell(a)
+             and not _bracketed_in_table(text, back(a.provenance.start), tables)]
     for index, total in enumerate(prose):
         start = back(total.provenance.start)
         summing = SUMMING_SENTENCE.search(text[max(0, start - 60):start])
@@ -62,6 +65,13 @@ def check_amount_sums(view: View, mentions: Mentions, grants: list[Grant]) -> It
         if len(parts) >= 2 and sum(p.value for p in parts) != grant.amount:
             total = next(a for a in mentions.amounts if a.provenance.start >= grant.provenance.start and a.value == grant.amount)
             yield sum_finding(Rule.AMOUNT_SUM, parts, total, euro)
+
+
+def _bracketed_in_table(text: str, offset: int, tables: list[tuple[int, int]]) -> bool:
+    if not any(start <= offset < end for start, end in tables):
+        return False
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.rfind("(", line_start, offset) > text.rfind(")", line_start, offset)
 
 
 def _sum_of_sentence_before(view: View, prose: list, index: int, parts: list, total: Amount) -> bool:
@@ -294,7 +304,9 @@ def _column_sums(table: Table, column: int, of_cell: dict, text: str) -> Iterabl
             block.append((row, cell))
             continue
         total = of_cell.get(cell.start) if cell is not None else None
-        parts = block or [(None, s) for s in subtotals]
+        # a total after subtotals adds them and the rows since the last ('Zwischensumme 2.045,00 · 19 % USt 388,55 ·
+        # Summe 2.433,55')
+        parts = block if row.subtotal else [(None, s) for s in subtotals] + block
         aligned = all(r is None or r.columns == row.columns for r, _ in parts)
         mentioned = [of_cell.get(c.start) for _, c in parts if c is not None and c.value is not None]
         if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned \
