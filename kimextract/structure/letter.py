@@ -355,6 +355,7 @@ def _name_block(head: list[Line], index: int, cues) -> list[Line]:
             break
         alone = len(block) == 1 and cues["body"].match(last) and not cues["body"].match(last)["rest"].strip()
         goes_on = (BROKEN_NAME.search(last) or NAME_GOES_ON.match(text) or LOWER_START.match(text)
+                   or text in _laender() and not last.isupper()  # '… des Landes' / 'Brandenburg' in one type
                    or last.isupper() and text.isupper() and not cues["body"].match(text)
                    or alone and regex.fullmatch(r"[A-ZÄÖÜ][\w .-]{1,40}", text) and not cues["body"].match(text)
                    or FIRM.match(text) and not FIRM.match(last))
@@ -362,6 +363,11 @@ def _name_block(head: list[Line], index: int, cues) -> list[Line]:
             break
         block.append(follower)
     return block
+
+
+@lru_cache(maxsize=1)
+def _laender() -> frozenset[str]:
+    return frozenset(load_json("structure.json")["laender"])
 
 
 def _spelled(name: str, head: list[Line]) -> str:
