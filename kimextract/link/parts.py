@@ -48,6 +48,8 @@ EARLIER_IN_TENOR = regex.compile(
 PAID_BEFORE = regex.compile(r"(?is)\b(?:wurde|wurden|ist|sind)\b.{0,200}?\b(?:ausgezahlt|(?:ü|u)berwiesen|gezahlt)\b")
 # A change that gives the decision a new wording: 'wird wie folgt geändert', 'Nr. 1 erhält folgende Fassung'.
 NEW_VERSION = regex.compile(r"(?i)\bwie\s+folgt\s+ge(?:ä|a)ndert|\berh(?:ä|a)lt\s+folgende\s+Fassung")
+# What the grant amounts to after this decision: 'Die Zuwendung beträgt danach 82.500,00 Euro'.
+NOW_AMOUNTS = regex.compile(r"(?i)\b(?:betr(?:ä|a)gt|bel(?:ä|a)uft\s+sich)\s+(?:\w+\s+){0,2}?(?:danach|nunmehr)\s+(?:auf\s+)?$")
 # A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
 MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
 # Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
@@ -118,6 +120,9 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
                if a.per is None and not is_table_cell(a) and not _is_rate(view.text, context.starts, a)]
     if not amounts:
         return None
+    now = [a for a in amounts if NOW_AMOUNTS.search(view.text, max(tenor.start, context.starts[id(a)] - 50), context.starts[id(a)])]
+    if now:  # 'widerrufe ich … teilweise … Die Zuwendung beträgt danach 82.500,00 Euro'
+        return now[0], "change", None
     return amounts[0], "change" if NEW_VERSION.search(view.text, tenor.start, tenor.end) else "decision", None
 
 
