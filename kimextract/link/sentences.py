@@ -45,6 +45,8 @@ NOT_A_DECISION = regex.compile(
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
     r"|\b(?:kann|können|konnen|könnten)\b[^.;]{0,160}\b(?:gew(?:ä|a)hrt|bewilligt|gef(?:ö|o)rdert)\s+werden\b"  # a rule, not a decision
     r"|\blehne\s+ich\b|\blehnen\s+wir\b|\babgelehnt\b"  # a refusal
+    # a programme's tally, not one decision: 'rund 2,9 Millionen Euro für insgesamt 22 Projekte bewilligt'
+    r"|\binsgesamt\s+\d+\s+(?:\w+\s+)?(?:Projekte|Vorhaben|Ma(?:ß|ss)nahmen|Antr(?:ä|a)ge|Kommunen|Tr(?:ä|a)ger|Bescheide)\b"
 )
 AUTHORITY = regex.compile(
     r"(?:Bezirksregierung|Regierungspr(?:ä|a)sidium)\s+[A-ZÄÖÜ][\wäöüß-]+"

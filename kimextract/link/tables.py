@@ -29,7 +29,9 @@ YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förder
 # the next line ('… Ersatzbeschaffung von Instrumenten:' / '1.400,00 €')
 RECIPIENT_ITEM = regex.compile(
     r"(?m)^[ \t]*(?:[–•\-*][ \t]+(?P<name>[A-ZÄÖÜ][^:\n]{2,90}?)(?::|[ \t]+(?=[\d.]+(?:,\d\d)?[ \t]*(?:€|EUR|Euro)))"
-    r"|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)(?:[^\n]*\d[^\n]*|[ \t]*\n[ \t]*\d[^\n]*)$")
+    r"|(?P<bare>[A-ZÄÖÜ][^:\n]{2,70}?):)"
+    # the number on the item's line, or on the line its text wrapped into (not the next item's: no bullet there)
+    r"(?:[^\n]*\d[^\n]*|[^\n]*\n(?![ \t]*[–•\-*][ \t]+[A-ZÄÖÜ])[ \t]*[–-]?[ \t]*\d[^\n]*)$")
 # 'Der Rat bewilligt … folgende Zuschüsse:': every item of the list that follows is a grant, whoever receives it
 ANNOUNCES_GRANTS = regex.compile(r"(?i)\bfolgende\w*\s+(?:\w+\s+)?(?:Zusch(?:ü|u)ss\w*|Zuwendung\w*|F(?:ö|o)rder\w*|Beihilfe\w*)[^\n.]{0,60}:[ \t]*$")
 STANDALONE_MODULE = regex.compile(r"(?<![\w.,–-])(?:[1-3]|I{1,3})(?![\w.,–-])")  # a cell '2', not '2,0' or '01.02.'
@@ -182,7 +184,8 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
             deciders[first] = _decider_before(text, first)
         if deciders[first] is None:
             continue
-        periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start())
+        periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start()) or _period_after_list(
+            mentions, context, text, _list_end(text, items, index))
         decided = _list_decision_dates(mentions, context, text, first)
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text, provenance=provenance, amount=amounts[0].value,
@@ -204,6 +207,23 @@ def _list_start(text: str, items: list, index: int) -> int:
         index -= 1  # items one below the other, an item's last word wrapped between them ('850,00' / '€')
         first = items[index].start()
     return first
+
+
+def _list_end(text: str, items: list, index: int) -> int:
+    """Where the list an item belongs to ends: its last item, past the items just below."""
+    while index + 1 < len(items) and len(gap := text[items[index].end():items[index + 1].start()]) <= 30 and gap.count("\n") <= 2:
+        index += 1
+    return items[index].end()
+
+
+def _period_after_list(mentions: Mentions, context: Context, text: str, end: int) -> list:
+    """'Die Vorhaben laufen vom 01.01.2026 bis zum 31.12.2027.': the sentence after a list that names the period
+    of all its items, with no amount of its own."""
+    stop = SENTENCE_END.search(text, end + 1)
+    sentence_end = stop.end() if stop else len(text)
+    if _in(mentions.amounts, context.starts, end, sentence_end):
+        return []
+    return _in(mentions.periods, context.starts, end, sentence_end)
 
 
 def _in_a_list(text: str, items: list, index: int) -> bool:

@@ -36,7 +36,7 @@ def _position_patterns() -> dict[str, regex.Pattern]:
             regex.IGNORECASE,
         ),  # '75%-Stelle', '50 % einer Vollzeitstelle'
         "halves": regex.compile(
-            rf"(?<![\w.,-])(?P<num>{number_words}|\d{{1,3}}(?:\.\d{{3}})+|\d+)\s+(?:[a-zäöüß]\w*\s+){{0,2}}halbe\s+Stellen\b", regex.IGNORECASE),
+            rf"(?<![\w.,-])(?P<num>{number_words}|\d{{1,3}}(?:\.\d{{3}})+|\d+)\s+(?:[a-zäöüß]\w*\s+){{0,2}}halben?\s+Stellen\b", regex.IGNORECASE),
         "share_percent": regex.compile(
             r"(?:Stellenanteil(?:s|e)?|Stellenumfang(?:s)?)\s+(?:(?:von|in\s+H(?:ö|o|é)he\s+von|im\s+Umfang\s+von)\s+)?"
             r"(?:(?:mindestens|höchstens|hochstens|bis\s+zu|maximal)\s+)?(?P<num>\d+(?:,\d+)?)(?:\s*(?P<pct>%|Prozent))?",
