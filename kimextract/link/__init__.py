@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from ..extract import Mentions, View
 from ..records import Grant
 from ..resources import load_json
-from ..structure.authority import find_authority, resolve_bare
+from ..structure.authority import find_authority, rank_of, resolve_bare
 from .parts import bescheid_grants
 from .tables import list_grants, table_grants
 from .sentences import AUTHORITY, Sentence, decision_sentences, fill_gaps, link_context, sentence_grants
@@ -114,6 +114,8 @@ def _merge(grants: list[Grant], rows: list[Grant]) -> list[Grant]:
         if same is None:
             grants.append(row)
             continue
+        if row.authority and same.authority and rank_of(row.authority) < rank_of(same.authority):
+            same.authority = row.authority  # the table's decider, not the Stadt or Jobcenter a sentence names
         fill_gaps(same, row)
     return sorted(grants, key=lambda g: g.provenance.start)
 

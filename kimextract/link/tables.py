@@ -68,6 +68,13 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) or per_recipient else None
     module_before = _module_before(mentions, context, table.start) if per_recipient else None
     period_around = _period_around(mentions, context, table) if decided_on or in_session else None
+    # 'Sämtliche Bescheide hat die Bezirksregierung Arnsberg erlassen; der Bewilligungszeitraum umfasst jeweils …'
+    said_after = _said_after(view, mentions, context, table.end)
+    if said_after is not None:
+        named = find_authority(view.text[said_after[0]:said_after[1]])
+        if authority is None and named and rank_of(named[0]) == 0 and not in_session:
+            authority = resolve_bare(named[0], view.text, said_after[0])
+        period_around = period_around or next(((p.start, p.end) for p in _in(mentions.periods, context.starts, *said_after)), None)
     grants = []
     for row, span in row_spans(table, view.text):
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
@@ -185,7 +192,7 @@ def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]
         if deciders[first] is None:
             continue
         periods = _in(mentions.periods, starts, max(0, item.start() - 1500), item.start()) or _period_after_list(
-            mentions, context, text, _list_end(text, items, index))
+            view, mentions, context, _list_end(text, items, index))
         decided = _list_decision_dates(mentions, context, text, first)
         item_text, provenance = view.provenance(item.start(), item.end())
         grant = Grant(text=item_text, provenance=provenance, amount=amounts[0].value,
@@ -216,14 +223,17 @@ def _list_end(text: str, items: list, index: int) -> int:
     return items[index].end()
 
 
-def _period_after_list(mentions: Mentions, context: Context, text: str, end: int) -> list:
-    """'Die Vorhaben laufen vom 01.01.2026 bis zum 31.12.2027.': the sentence after a list that names the period
-    of all its items, with no amount of its own."""
-    stop = SENTENCE_END.search(text, end + 1)
-    sentence_end = stop.end() if stop else len(text)
-    if _in(mentions.amounts, context.starts, end, sentence_end):
-        return []
-    return _in(mentions.periods, context.starts, end, sentence_end)
+def _said_after(view: View, mentions: Mentions, context: Context, end: int) -> Optional[tuple[int, int]]:
+    """The sentence right after a list or table, where it names no amount of its own: it speaks of all the
+    decisions above ('Die Vorhaben laufen vom 01.01.2026 bis zum 31.12.2027.')."""
+    stop = STATEMENT_END.search(view.text, end + 1)
+    sentence_end = stop.end() if stop else len(view.text)
+    return None if _in(mentions.amounts, context.starts, end, sentence_end) else (end, sentence_end)
+
+
+def _period_after_list(view: View, mentions: Mentions, context: Context, end: int) -> list:
+    said = _said_after(view, mentions, context, end)
+    return _in(mentions.periods, context.starts, *said) if said else []
 
 
 def _in_a_list(text: str, items: list, index: int) -> bool:
@@ -233,6 +243,7 @@ def _in_a_list(text: str, items: list, index: int) -> bool:
                for other in (index - 1, index + 1))
 
 
+STATEMENT_END = regex.compile(r"(?<!\b\d{1,2}|\b\w)[.!?](?=\s)|\n\s*\n")  # after '31.12.2024.', not '01.01.'
 SENTENCE_END = regex.compile(r"(?<!\d|\b\w)[.!?:]\s|\n\s*\n")  # not '8. August', 'e. V.'
 
 
