@@ -101,7 +101,7 @@ def read_letter(lines: list[Line], text: str, date_hits: list[Hit], title: Optio
         sender=sender[0] if sender else None, sender_span=sender[1] if sender else None,
         date=date_hit.value if date_hit else None, date_span=(date_hit.start, date_hit.end) if date_hit else None,
         reference=reference[0] if reference else None, reference_span=reference[1] if reference else None,
-        subject=subject[0] if subject else None, subject_span=subject[1] if subject else None,
+        subject=AGENDA_ITEM.sub("", subject[0]) if subject else None, subject_span=subject[1] if subject else None,
         salutation=salutation, closing=closing,
     )
 
@@ -145,8 +145,9 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
             if block and label_inside and label_inside.start() > 0:  # 'Stellen im Jahr 2022 Bezug: mein …'
                 block.append(follower.text[:label_inside.start()])
                 return join_lines(block), (line.start, follower.start + label_inside.start())
+            goes_on = bool(block) and SUBJECT_GOES_ON.search(block[-1]) is not None  # 'Quartiersmanagement Döbeln-Ost –'
             if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
-                    or heading_role(follower, None) is not None or NUMBERING.match(follower.text)
+                    or not goes_on and (heading_role(follower, None) is not None or NUMBERING.match(follower.text))
                     or len(block) >= 5 or (block and _ends_block(block[-1]))):
                 break
             block.append(follower.text)
@@ -218,6 +219,10 @@ def _outside_subject(text: str, cues) -> bool:
     return bool(INFO_LINE.search(text) or cues["body"].match(text.strip()) or OWN_REFERENCE_START.match(text)
                 or VERSION_LINE.match(text)
                 or regex.match(r"^\s*(?:[\w ./-]{1,40},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
+
+
+AGENDA_ITEM = regex.compile(r"^\s*TOP\s*\d+[a-z]?\s*[:.]?\s+")  # 'TOP 4 Umbau des Hartplatzes …': the item's number
+SUBJECT_GOES_ON = regex.compile(r"(?:[–,]|\s-|\b(?:und|oder|für|der|des|zur|zum|von|im|in))\s*$")
 
 
 def _ends_block(text: str) -> bool:
