@@ -24,7 +24,7 @@ BRACKETED_PLACE = r"(?:[ \t]*\([\w.\s-]{2,20}\))?"  # what may follow it: 'Halle
 REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
 LABEL_ROW = regex.compile(  # a row of column labels over the values of a Vorlage's head
     r"(?i)(?:(?:vorlage(?:n)?(?:-?nr\.?)?|drucksache(?:n)?(?:-?nr\.?)?|datum|aktenzeichen|federführung|verfasser\w*|amt|status|"
-    r"öffentlichkeit)\s*){2,6}")
+    r"öffentlichkeit|dezernat|fachbereich|sachgebiet|/)\s*){2,8}")
 FILE_NUMBER = regex.compile(r"\d[/.-]|[/.-]\d|\d{3}")  # 'BV/2022/0281', '15-1/912-24', 'SR 31/2023', '1002847563'
 PROSE_IN_VALUE = regex.compile(r"(?<![\w/-])[a-zäöüß]{3,}\b|€")  # 'nichts anderes bestimmt ist', '55.600 € verrechnet'
 COURT_REFERENCE = regex.compile(r"\b\d{1,3}\s+[A-Z][A-Za-z]{0,3}\s+\d{1,5}/\d{2,4}(?:\.[A-Z]+)?\b")
@@ -259,7 +259,7 @@ def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = Fal
             found.append((rank, value, (start, start + len(value))))
             break
     under = _value_under_label(head, "vorlage", "drucksache")
-    if under is not None and not found:
+    if under is not None and not any(rank == 0 for rank, _, _ in found):
         value = under.text.split()[0]
         if FILE_NUMBER.search(value):
             found.append((0, value, (under.start + under.text.index(value), under.start + under.text.index(value) + len(value))))
