@@ -329,6 +329,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not is_table_cell(a)]
         granted = [a for a in amounts if not _share_base(text, starts[id(a)])]
         amount = max(granted or amounts, key=lambda a: a.value)
+        amount = _exact_for_rounded(mentions, starts, amount, sentence.end, limit)
     part_start, part_end = part or (sentence.start, sentence.end)
     evidence = {"amount": amount.provenance}
     grant_text, provenance = view.provenance(sentence.start, sentence.end)
@@ -363,6 +364,11 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     if grant.decision_date is None and role != "change":
         grant.decision_date = _same_day(text, mentions, starts, sentence)
     shared = _shared_citation(text, mentions, starts, sents, sentence) if role == "decision" else None
+    if not sentence.start <= starts[id(amount)] < sentence.end:  # stated exactly later: dated and named around there
+        exact = _sentence_at(sents, starts[id(amount)])
+        grant.decision_date = grant.decision_date or _dated_just_before(text, mentions, starts, sents, exact)
+        named = find_authority(text[max(sentence.start, exact.start - 300):exact.end])
+        grant.authority = grant.authority or (named[0] if named else None)
     if shared is not None:
         dates = cited_dates(text, mentions, starts, shared.start, shared.end)
         grant.decision_date = grant.decision_date or (dates[-1].value if dates else None)
@@ -406,6 +412,19 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
     return grant
+
+
+ROUNDED_WORDS = frozenset({"rund", "ca.", "etwa", "gut", "knapp", "über", "fast"})
+
+
+def _exact_for_rounded(mentions: Mentions, starts, amount: Amount, after: int, limit: int) -> Amount:
+    """A rounded amount ('mit rund 2,38 Millionen Euro') that the grant's next sentences state exactly ('beläuft
+    sich exakt auf 2.381.640 Euro'): the exact one."""
+    if (amount.qualifier or "").lower() not in ROUNDED_WORDS:
+        return amount
+    near = [a for a in _in(mentions.amounts, starts, after, limit)
+            if a.per is None and not a.qualifier and abs(a.value - amount.value) <= amount.value / 100]
+    return near[0] if near else amount
 
 
 def fill_gaps(grant: Grant, other: Grant) -> None:

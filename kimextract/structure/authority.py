@@ -78,6 +78,7 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         complement = regex.sub(r"^(von\s+[A-ZÄÖÜ][\w-]*)\s.*", r"\1", complement)  # 'Regierung von Mittelfranken': one place
+        complement = regex.sub(r"^(der\s+[A-ZÄÖÜ][\w-]*)\s+[a-zäöüß].*", r"\1", complement)  # 'Regierung der Oberpfalz' before a verb
         name = " ".join(adjectives + [head] + ([complement] if complement else []))
         found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
     found += [(m["name"] + "um", m.start("name"), m.end(), "Ministerium") for m in COMPOUND_MINISTRY.finditer(text)
