@@ -45,6 +45,7 @@ COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T
 DATE_IN_LABEL = regex.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?(?!\d)")
 NUMBER_LINE = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\b")
+NAMES_NUMBER = regex.compile(r"(?i)(?:Baustein|Bausteins|Modul|Moduls|Nr\.?|§|§§|Abs\.?|Stufe|Los|Teil|Anlage|Ziffer|Kapitel|TOP)$")
 BRACKETED = regex.compile(r"\([^()]*\)")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
 ENDS_IN_AMOUNT = regex.compile(r"\d[.,]\d+\s*$")
@@ -149,6 +150,8 @@ def parse_row(line: Line) -> Optional[Row]:
     label = line.text[:tokens[index].end()].strip() if index >= 0 else ""
     if not any(c.value is not None for c in cells) or all(c.value is None or YEAR.match(c.text) for c in cells):
         return None
+    if len(cells) == 1 and index >= 0 and NAMES_NUMBER.match(tokens[index].group()):
+        return None  # '… für den Baustein 2', '… nach § 5': the number belongs to the word before it
     if "%" in line.text[cells[-1].end - line.start:]:
         return None
     return Row(line, label, cells)
