@@ -44,7 +44,9 @@ COLUMN_HEADS = regex.compile(r"(?i)\b(?:Betrag|Beträge|Summe|Stellen|VZÄ|EUR|T
 
 DATE_IN_LABEL = regex.compile(r"\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?(?!\d)")
 NUMBER_LINE = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
-CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\b")
+# a caption line: 'Tabelle 1: …', or one that ends in the unit ('… Festsetzung (Beträge in Euro)'), not a line of
+# heads that names the unit in its first head ('Ausgabenart (Beträge in €) 2023 2024 Summe')
+CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\s+[^)]*\)\s*:?\s*$")
 NAMES_NUMBER = regex.compile(r"(?i)(?:Baustein|Bausteins|Modul|Moduls|Nr\.?|§|§§|Abs\.?|Stufe|Los|Teil|Anlage|Ziffer|Kapitel|TOP)$")
 BRACKETED = regex.compile(r"\([^()]*\)")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
