@@ -221,7 +221,8 @@ SETS = {"corpus (tuned)": ROOT / "samples" / "corpus",
         **{f"blind-{n} (tuned)": ROOT / "samples" / f"blind-{n}" for n in range(1, 5)},
         "blind-5 (tuned)": ROOT / "samples" / "blind-5",
         "blind-6 (tuned)": ROOT / "samples" / "blind-6",
-        "blind-7 (newest, tuned since)": ROOT / "samples" / "blind-7"}
+        "blind-7 (tuned)": ROOT / "samples" / "blind-7",
+        "blind-8 (newest, tuned since)": ROOT / "samples" / "blind-8"}
 
 
 def main() -> None:
