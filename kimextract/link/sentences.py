@@ -33,6 +33,12 @@ DECISION = regex.compile(
     | \bgew(?:ä|a)hrt\b[^;]{0,160}?\b(?:Zuschuss|Zuwendung|Beihilfe|\w*[Ff]inanzierung)\b  # 'Der Gemeinderat gewährt … einen Zuschuss' 
     | \b(?:erh(?:ä|a)lt|erhielt|erhalten)\b(?:(?!\.\s).){0,160}?(?:\b(?:in\s+H(?:ö|o|é)he\s+von|i\.\s?H\.\s?v\.|Pauschale|Zuwendung|EUR)|\d\s*€\s+zur\s+(?:Finanzierung|F(?:ö|o)rderung)\b)
     | \bZuwendung\s+in\s+H(?:ö|o|é)he\s+von
+    # a press release's prose list: 'Mit 420.000 Euro unterstützt das Land …', 'fließen 96.500 Euro an die Stadt',
+    # 'bekommt 187.000 Euro für …', 'mit einem Zuschuss von 238.000 Euro'
+    | \bMit\s+[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+(?:unterst(?:ü|u)tzt|f(?:ö|o)rdert|bezuschusst)\b
+    | \b(?:flie(?:ß|ss)en|gehen)\s+[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+an\b
+    | \bbekomm(?:t|en)\s+(?:\w+\s+){0,3}?[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\b
+    | \bmit\s+einem\s+Zuschuss\s+von\s+[\d.,]+
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
     """,
@@ -228,7 +234,11 @@ def _authority(text: str) -> Optional[str]:
     return regex.sub(r"\s+", " ", match.group()).strip() if match else None
 
 
-DECISION_PART = regex.compile(r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b")
+DECISION_PART = regex.compile(
+    r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b"
+    # ', und die Stadt Bad Bergzabern bekommt 187.000 Euro': a clause about the next recipient
+    r"|,\s+(?:und|sowie)\s+(?=(?:die|der|das)\s+(?-i:(?:Stadt|Gemeinde|Ortsgemeinde|Verbandsgemeinde|Samtgemeinde|Kreis|Landkreis|Markt)\b)"
+    r"[^,.;]{0,80}?\b(?:erh(?:ä|a)lt|bekommt)\b)")
 
 
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
@@ -372,7 +382,9 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     if shared is not None:
         dates = cited_dates(text, mentions, starts, shared.start, shared.end)
         grant.decision_date = grant.decision_date or (dates[-1].value if dates else None)
-        grant.authority = grant.authority or _authority(text[shared.start:shared.end])
+        named = find_authority(text[shared.start:shared.end])
+        if named and rank_of(named[0]) == 0 and (grant.authority is None or rank_of(grant.authority) > 0):
+            grant.authority = resolve_bare(named[0], text, shared.start)  # the funder the statement names, not the town
     if mentions.header.kind != "bescheid" and (grant.decision_date is None or grant.authority is None or LOCAL_BODY.match(grant.authority)):
         _told_just_after(text, mentions, starts, sents, sentence, grant)
     if grant.authority is None or LOCAL_BODY.match(grant.authority):
@@ -498,7 +510,9 @@ def _citing_neighbour(text: str, mentions: Mentions, starts, sents: Sentences, i
     return neighbour
 
 
-SEVERAL_BESCHEIDE = regex.compile(r"(?i)\b(?:zwei|drei|vier|f(?:ü|u)nf|beiden|mehreren)\s+(?:\w+\s+)?\w*Bescheid(?:en|e)\b")
+SEVERAL_BESCHEIDE = regex.compile(
+    r"(?i)\b(?:zwei|drei|vier|f(?:ü|u)nf|beiden|mehreren)\s+(?:\w+\s+)?\w*Bescheid(?:en|e)\b"
+    r"|\b(?:hat|haben)\b[^.]{0,80}\b(?:Zuwendungen|Zusch(?:ü|u)sse|F(?:ö|o)rdermittel)\b[^.]{0,120}\bbewilligt\b")  # 'hat … Zuwendungen für Vorhaben in fünf Städten bewilligt'
 
 
 def _shared_citation(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence) -> Optional[Sentence]:
@@ -506,8 +520,9 @@ def _shared_citation(text: str, mentions: Mentions, starts, sents: Sentences, se
     grant and without an amount of its own: it dates each of the decisions the sentences after it report."""
     index = bisect.bisect_right(sents.starts, sentence.start) - 2
     for before in sents[max(0, index - 5):index + 1][::-1]:
-        if SEVERAL_BESCHEIDE.search(text, before.start, before.end) and not _in(mentions.amounts, starts, before.start, before.end):
-            return before
+        said = SEVERAL_BESCHEIDE.search(text, before.start, before.end)
+        if said and not _in(mentions.amounts, starts, said.start(), before.end):  # a headline above may name a sum
+            return Sentence(max(before.start, text.rfind("\n", 0, said.start()) + 1), before.end)
     return None
 
 
