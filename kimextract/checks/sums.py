@@ -307,7 +307,7 @@ def _column_sums(table: Table, column: int, of_cell: dict, text: str) -> Iterabl
         # a total after subtotals adds them and the rows since the last ('Zwischensumme 2.045,00 · 19 % USt 388,55 ·
         # Summe 2.433,55')
         parts = block if row.subtotal else [(None, s) for s in subtotals] + block
-        aligned = all(r is None or r.columns == row.columns for r, _ in parts)
+        aligned = all(r is None or _under_its_columns(table, row.columns, r.columns) for r, _ in parts)
         mentioned = [of_cell.get(c.start) for _, c in parts if c is not None and c.value is not None]
         if total is not None and parts and aligned and all(c is not None for _, c in parts) and all(m is not None for m in mentioned) and mentioned \
                 and not _unread_row(text, [r for r, _ in parts if r is not None], row):
@@ -316,6 +316,15 @@ def _column_sums(table: Table, column: int, of_cell: dict, text: str) -> Iterabl
                 yield sum_finding(rule, mentioned, total, _fmt(total), value=_cell_value)
         subtotals = subtotals + [cell] if row.subtotal and cell is not None else []
         block = []
+
+
+def _under_its_columns(table: Table, total: list[int], row: list[int]) -> bool:
+    """A total row lines up with a row above: the same columns, or the rightmost of them ('Summe 13,0 852.000,00'
+    under 'Datum | Baustein | Stellen | Betrag'), or all but columns that hold no number ('25 %')."""
+    if total == row or total == row[len(row) - len(total):]:
+        return True
+    missing = set(row) - set(total)
+    return set(total) <= set(row) and all(cell is None or cell.value is None for column in missing for cell in table.column(column))
 
 
 def _unread_row(text: str, rows: list, total) -> bool:

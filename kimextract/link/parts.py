@@ -32,7 +32,7 @@ from .sentences import (
     decision_sentences,
     finish,
 )
-from .tables import PAYMENTS_HEADER, module_rows
+from .tables import EXPENSES_HEAD, GRANTED_HEAD, PAYMENTS_HEADER, module_rows
 
 # A sentence outside the tenor that cites an earlier decision: 'mit Bescheid vom …', 'hatte ich … bewilligt'.
 CITES_EARLIER = regex.compile(
@@ -118,12 +118,27 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
         return changed, "change", cited
     amounts = [a for a in _in(mentions.amounts, context.starts, tenor.start, tenor.end)
                if a.per is None and not is_table_cell(a) and not _is_rate(view.text, context.starts, a)]
-    if not amounts:
-        return None
+    if not amounts:  # 'erhält … eine Zuwendung … setzt sich wie folgt zusammen:' and a table whose total is the grant
+        total = _table_total(view, mentions, context, tenor)
+        return (total, "decision", None) if total is not None else None
     now = [a for a in amounts if NOW_AMOUNTS.search(view.text, max(tenor.start, context.starts[id(a)] - 50), context.starts[id(a)])]
     if now:  # 'widerrufe ich … teilweise … Die Zuwendung beträgt danach 82.500,00 Euro'
         return now[0], "change", None
     return amounts[0], "change" if NEW_VERSION.search(view.text, tenor.start, tenor.end) else "decision", None
+
+
+def _table_total(view: View, mentions: Mentions, context: Context, tenor: Sentence) -> Optional[Amount]:
+    """The grant of a tenor that states it only as a table's total: the total row's cell under the grant's
+    column ('Zuwendung in €'), the last where the heads name expenses before it."""
+    for table in mentions.structure.tables:
+        if not tenor.start <= table.start < tenor.end or not GRANTED_HEAD.search(table.column_heads):
+            continue
+        totals = [row for row in table.rows if row.total]
+        if totals:
+            cells = _in(mentions.amounts, context.starts, totals[-1].line.start, totals[-1].line.end)
+            if cells:
+                return cells[-1] if EXPENSES_HEAD.search(table.column_heads) else cells[0]
+    return None
 
 
 def _told_before(view: View, context: Context, tenor: Sentence) -> int:

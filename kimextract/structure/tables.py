@@ -12,6 +12,7 @@ labelled 'Summe'/'Zwischensumme' is a total, a header ending in 'Summe' or 'Gesa
 from __future__ import annotations
 
 from collections import Counter
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
@@ -47,6 +48,7 @@ NUMBER_LINE = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 # a caption line: 'Tabelle 1: …', or one that ends in the unit ('… Festsetzung (Beträge in Euro)'), not a line of
 # heads that names the unit in its first head ('Ausgabenart (Beträge in €) 2023 2024 Summe')
 CAPTION = regex.compile(r"(?i)\s*(?:Tabelle|Tab\.|Übersicht|Abbildung|Anlage)\s*\d+\s*[:.–-]|.*\(\s*Beträge\s+in\s+[^)]*\)\s*:?\s*$")
+PERCENT_CELL = regex.compile(r"\d{1,3}(?:,\d+)?%$")
 NAMES_NUMBER = regex.compile(r"(?i)(?:Baustein|Bausteins|Modul|Moduls|Nr\.?|§|§§|Abs\.?|Stufe|Los|Teil|Anlage|Ziffer|Kapitel|TOP)$")
 BRACKETED = regex.compile(r"\([^()]*\)")
 MONEY_IN_LABEL = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d{2}\b|\d,\d{2}\s*(?:€|EUR|Euro)\b")
@@ -141,6 +143,12 @@ def parse_row(line: Line) -> Optional[Row]:
         if UNIT_TOKEN.match(word) and index > 0 and NUMBER_CELL.match(tokens[index - 1].group()):
             index -= 1  # '199.500 €': the unit belongs to the number before it
             continue
+        percent = word == "%" and index > 0 and NUMBER_CELL.match(tokens[index - 1].group())
+        if percent or PERCENT_CELL.match(word):  # a rate column ('25 %'): a cell, but no money and no posts
+            first = tokens[index - 1] if percent else token
+            cells.insert(0, Cell(line.start + first.start(), line.start + token.end(), line.text[first.start():token.end()], None))
+            index -= 2 if percent else 1
+            continue
         if NUMBER_CELL.match(word):
             value = _number(word)
             cells.insert(0, Cell(line.start + token.start(), line.start + token.start() + len(word), word, value))
@@ -181,9 +189,14 @@ def _is_bridge(line: Line) -> bool:
 
 
 def _repeats_header(line: Line, header: str) -> bool:
-    """The column heads repeated after a page break ('Ausgabeart lt. Bescheid in € lt. Abrechnung in €')."""
+    """The column heads repeated after a page break ('Ausgabeart lt. Bescheid in € lt. Abrechnung in €'), also
+    where OCR read them a letter apart ('Standort vVzÄ …' / 'Standort VzÄ …')."""
     text = line.text.strip()
-    return bool(text) and text in (h.strip() for h in header.split("\n"))
+    if not text:
+        return False
+    heads = [h.strip() for h in header.split("\n")]
+    return text in heads or len(text) >= 20 and any(
+        abs(len(h) - len(text)) <= 3 and SequenceMatcher(None, text, h).ratio() >= 0.9 for h in heads)
 
 
 def _heads_page(lines: list[Line], index: int, last_row: int, header: str) -> bool:
@@ -200,7 +213,7 @@ def _starts_other_table(line: Line, header: str) -> bool:
     """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
     repeated after a page break opens another table."""
     text = line.text.strip()
-    return bool(COLUMN_HEADS.search(text)) and text not in header
+    return bool(COLUMN_HEADS.search(text)) and text not in header and not _repeats_header(line, header)
 
 
 def find_tables(lines: list[Line]) -> list[Table]:
@@ -276,10 +289,13 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
     # the kind of a column comes from its cells, not its total: a sum of posts may exceed what one row holds
     full = [row for row in rows if len(row.cells) == width and not row.total] or [row for row in rows if len(row.cells) == width]
     columns = {column: [row.cells[-1 - column] for row in full if row.cells[-1 - column].value is not None] for column in range(width)}
+    valueless = [column for column, cells in columns.items() if not cells]  # a rate column ('25 %')
     for row in rows:
         if len(row.cells) > width:
             _drop_empty_cells(row, width, columns)
         row.columns = list(range(len(row.cells) - 1, -1, -1))
+        if valueless and len(row.cells) == width - len(valueless):  # 'Summe 170.000,00 48.000,00' leaves the rate out
+            row.columns = [column for column in range(width - 1, -1, -1) if column not in valueless]
     for column, cells in columns.items():
         table.factors[column] = _factor(units, column, width)
         money_beside = any(looks_like_money(c) for other, cs in columns.items() if other != column for c in cs)
