@@ -86,11 +86,34 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments \
             and paid != grant.amount:  # a Festsetzung: paid on the earlier grant, unless the payments make up the new one
         earlier[-1].instalments, grant.instalments = grant.instalments, []
-    per_module = next((rows for table in structure.tables if tenor.start <= table.start < tenor.end
-                       and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
-                       for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
+    per_module = _module_decisions(view, mentions, context, own, grant) or next(
+        (rows for table in structure.tables if tenor.start <= table.start < tenor.end
+         and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
+         for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
     grants = finish(view, mentions, context, earlier + (per_module or [grant]))  # earlier ones first: a change inherits
     return sorted(grants, key=lambda g: g.provenance.start)
+
+
+def _module_decisions(view: View, mentions: Mentions, context: Context, tenor: Sentence, grant: Grant) -> list[Grant]:
+    """A tenor that decides per module in sentences of their own ('Für 2,0 Vollzeitstellen … wird eine Zuwendung
+    in Höhe von 110.000,00 € bewilligt.' under '1. Baustein 1', the same under '2. Baustein 2'): one grant per
+    sentence, with the tenor's period where the sentence names none."""
+    decisions = [s for s in decision_sentences(view, mentions, context) if tenor.start <= s.start < tenor.end]
+    grants = []
+    for index, sentence in enumerate(decisions):
+        limit = decisions[index + 1].start if index + 1 < len(decisions) else tenor.end
+        part = _grant(view, mentions, context.starts, context.sents, sentence, limit)
+        since = decisions[index - 1].end if index else tenor.start
+        named = [h.value for h in mentions.module_hits if since <= h.start < sentence.end]  # '2. Baustein 2 – …' above it
+        part.module = part.module or (named[-1] if named else None)
+        grants.append(part)
+    modules = [g.module for g in grants]
+    if len(grants) < 2 or None in modules or len(set(modules)) < len(modules):
+        return []
+    for part in grants:
+        part.period = part.period or grant.period
+        part.evidence = {**grant.evidence, **part.evidence}
+    return grants
 
 
 def _cited_in_tenor(view: View, mentions: Mentions, context: Context, tenor: Sentence, cited: Amount,
