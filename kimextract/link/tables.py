@@ -21,6 +21,7 @@ SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|
 DECIDED_CUE = regex.compile(r"(?i)bescheid|bewillig|zuerkannt")
 PAYMENTS_HEADER = regex.compile(r"(?i)abschlag|abschläge|rate\b|raten\b|auszahlung|zahlung|teilbetr|mittelabruf|ausgezahlt\s+am")
 MODULE_HEADER = regex.compile(r"(?i)\b(?:Baustein|Modul|Förderbaustein)")
+LETTER_DATED = regex.compile(r"(?i)\b(?:Schreiben|Antrag|Anfrage|Mail|E-Mail|Nachricht|Stellungnahme)\w*\s+vom\s*$")
 PROGRAMME_YEAR = regex.compile(r"(?i)\b(?:Programmjahr|Förderjahr|Bewilligungsjahr)")  # a year's own allocation
 YEAR_HEADER = regex.compile(r"(?im)^(?:\w+\s+){0,2}(?:Jahr|Haushaltsjahr|Förderjahr|Programmjahr|Bewilligungsjahr)\b")
 # '– Region Hannover: 312.000 Euro für 5,0 Stellen', '• Stadt Osnabrück 124.800 €'
@@ -65,9 +66,12 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     # are the decisions an authority's caption names ('Die Bewilligungsbescheide datieren vom …'); rows per
     # Träger without dates are a distribution, no decisions
     per_recipient = _per_public_body(table) and authority is not None and rank_of(authority) == 0
-    decided_on = _decision_date_before(view, mentions, context, table) if _per_module(view, table) or per_recipient else None
+    per_decision = _per_module(view, table) or per_recipient
+    decided_on = _decision_date_before(view, mentions, context, table) if per_decision else None
+    # 'Die Bezirksregierung Münster hat den Kreisen … folgende Zuwendungen bewilligt:' decides the rows, undated
+    announced = per_decision and DECIDED_CUE.search(view.text, max(0, table.start - 1000), table.start) is not None
     module_before = _module_before(mentions, context, table.start) if per_recipient else None
-    period_around = _period_around(mentions, context, table) if decided_on or in_session else None
+    period_around = _period_around(mentions, context, table) if decided_on or announced or in_session else None
     # 'Sämtliche Bescheide hat die Bezirksregierung Arnsberg erlassen; der Bewilligungszeitraum umfasst jeweils …'
     said_after = _said_after(view, mentions, context, table.end)
     if said_after is not None:
@@ -80,7 +84,7 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
         amounts = [a for a in _in(mentions.amounts, starts, row.line.start, row.line.end) if a.per is None]
         periods = _in(mentions.periods, starts, *span)
         dates = decision_dates(mentions, starts, *span)
-        if not amounts or not (dates or decided_on or in_session):
+        if not amounts or not (dates or decided_on or announced or in_session):
             continue
         amount = _granted(table, amounts)
         decision = dates[0] if dates else decided_on  # a row without a date: the decision the caption names
@@ -357,7 +361,8 @@ def _decision_date_before(view: View, mentions: Mentions, context: Context, tabl
     window = (max(0, table.start - 1000), table.start)
     if not DECIDED_CUE.search(view.text, *window):
         return None
-    cited = cited_dates(view.text, mentions, context.starts, *window)
+    cited = [d for d in cited_dates(view.text, mentions, context.starts, *window)  # not 'mit Schreiben vom 2. Juni'
+             if not LETTER_DATED.search(view.text, max(0, context.starts[id(d)] - 40), context.starts[id(d)])]
     return cited[-1] if cited else None
 
 
