@@ -133,4 +133,9 @@ def _may_decide(view: View, structure, sentence: Sentence) -> bool:
         funder = find_authority(body)
         return funder is not None and not OWN_BODY.match(funder[0]) and \
             FUNDING.search(body, max(0, funder[1] - 150), funder[2] + 150) is not None  # the funder's own decision
-    return bool(AUTHORITY.search(body) or CITES_DECIDER.search(body))
+    if AUTHORITY.search(body) or CITES_DECIDER.search(body):
+        return True
+    # 'ist der Förderbescheid des Amtes … vom 29.09.2025 eingegangen. Bewilligt wurde eine Zuwendung von …'
+    before = view.text[max(0, sentence.start - 300):sentence.start]
+    named = find_authority(before)
+    return CITES_DECIDER.search(before) is not None and named is not None and rank_of(named[0]) == 0
