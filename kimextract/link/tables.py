@@ -12,7 +12,7 @@ from ..extract import Mentions, View
 from ..records import Amount, Grant
 from ..structure import Table
 from ..structure.lines import PAGE_NUMBER
-from ..structure.tables import YEAR
+from ..structure.tables import NUMBER_LINE, YEAR
 from ..structure.authority import find_authority, rank_of, resolve_bare
 from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
 
@@ -116,7 +116,6 @@ def _module_in_caption(mentions: Mentions, context: Context, table: Table) -> Op
 
 
 LINE = regex.compile(r"[^\n]*\n")
-NUMBERS_ONLY = regex.compile(r"[\d.,:/ \t–-]*\d[\d.,:/ \t–-]*")
 
 
 GRANTED_HEAD = regex.compile(r"(?i)\b(?:Zuwendung|Zuschuss|F(?:ö|o)rderung|F(?:ö|o)rderbetrag|bewilligt\w*)\b")
@@ -137,7 +136,7 @@ def row_spans(table: Table, text: str):
     layout wrapped stands in the lines above its numbers)."""
     previous_end = table.start
     above = table.header.split("\n")[-2:]
-    while above and NUMBERS_ONLY.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
+    while above and NUMBER_LINE.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
         previous_end -= len(above.pop()) + 1
     heads = {line.strip() for line in table.column_heads.split("\n") if line.strip()}
     for row in table.rows:
