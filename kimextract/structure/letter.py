@@ -166,7 +166,8 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
     block: list[Line] = []
     while position and len(block) < 5:
         line = head[position - 1]
-        if _outside_subject(line.text, cues) or _kind_title(line.text) and (
+        quote_open = bool(block) and block[0].text.count("“") > block[0].text.count("„")  # 'Nordstadt“' below '„Familienzentrum'
+        if _outside_subject(line.text, cues) or _kind_title(line.text) and not quote_open and (
                 len(line.text.split()) <= 3 or block and not block[0].text.strip()[:1].islower()
                 and not ENDS_IN_PREPOSITION.search(line.text.rstrip()) and not line.text.rstrip().endswith(("–", ",", ";"))):
             break  # 'Teilwiderrufs- und Erstattungsbescheid' or 'Bescheid über den teilweisen Widerruf …' above the Betreff
@@ -211,7 +212,8 @@ def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
     if _ends_block(last) or last.endswith(("!", "?")):
         return False
     weak = regex.search(r"(?:^|\s)[a-zäöüß][\w-]*$", last) is not None  # 'in der kommunalen' / 'Anschlussunterbringung'
-    return weak or not headline
+    tail = len(text.split()) <= 2 and not text.endswith((":", ".")) and not regex.search(r"\d", text)  # '… 1,1 Millionen' / 'Euro'
+    return weak or tail or not headline
 
 
 def _outside_subject(text: str, cues) -> bool:
