@@ -223,6 +223,7 @@ def _outside_subject(text: str, cues) -> bool:
                 or regex.match(r"^\s*(?:[\w ./-]{1,40},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
 
 
+STAMP = regex.compile(r"(?i)\s*(?:eingegangen|eingang|eing\.)\b")  # a receipt stamp under a court's name
 AGENDA_ITEM = regex.compile(r"^\s*TOP\s*\d+[a-z]?\s*[:.]?\s+")  # 'TOP 4 Umbau des Hartplatzes …': the item's number
 SUBJECT_GOES_ON = regex.compile(r"(?:[–,]|\s-|\b(?:und|oder|für|der|des|zur|zum|von|im|in))\s*$")
 
@@ -358,7 +359,7 @@ def _name_block(head: list[Line], index: int, cues) -> list[Line]:
     block = [head[index]]
     for follower in head[index + 1:index + 4]:
         last, text = block[-1].text.strip(), follower.text.strip()
-        if INFO_LINE.search(text) or cues["department"].match(text) or _kind_title(text):
+        if INFO_LINE.search(text) or cues["department"].match(text) or _kind_title(text) or STAMP.match(text):
             break
         alone = len(block) == 1 and cues["body"].match(last) and not cues["body"].match(last)["rest"].strip()
         goes_on = (BROKEN_NAME.search(last) or NAME_GOES_ON.match(text) or LOWER_START.match(text)
