@@ -223,6 +223,9 @@ def _outside_subject(text: str, cues) -> bool:
                 or regex.match(r"^\s*(?:[\w ./-]{1,40},\s*(?:den\s+)?)?\d{1,2}\.\s?(?:\d{1,2}\.|[A-Za-zä]+)\s?\d{2,4}\s*$", text))
 
 
+DECIDED_ON = regex.compile(r"\s+(?:beschlossen|entschieden|f(?:ü|u)r\s+Recht\s+erkannt)\s*:")  # a court's decision
+HEARING = regex.compile(r"(?i)(?:m(?:ü|u)ndliche\w*\s+Verhandlung|Beratung)\s+vom\s*$")  # 'auf die mündliche Verhandlung vom …'
+COURT_DECIDES = regex.compile(r"(?i)f(?:ü|u)r\s+Recht\s+erkannt|\bbeschlossen\s*:")
 STAMP = regex.compile(r"(?i)\s*(?:eingegangen|eingang|eing\.)\b")  # a receipt stamp under a court's name
 AGENDA_ITEM = regex.compile(r"^\s*TOP\s*\d+[a-z]?\s*[:.]?\s+")  # 'TOP 4 Umbau des Hartplatzes …': the item's number
 SUBJECT_GOES_ON = regex.compile(r"(?:[–,]|\s-|\b(?:und|oder|für|der|des|zur|zum|von|im|in))\s*$")
@@ -290,12 +293,17 @@ def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: 
             line_start = text.rfind("\n", 0, hit.start) + 1
             if pattern.search(text[line_start:hit.start]):
                 return hit
-    if closing is not None:
-        for hit in candidates:
-            if abs(hit.start - closing.start) < 400:
-                line_start = text.rfind("\n", 0, hit.start) + 1
-                if cues["date_line"].search(text[line_start:hit.start]) or cues["date_label"].search(text[line_start:hit.start]):
-                    return hit
+    decided = next((h for h in candidates if DECIDED_ON.match(text, h.end) or (  # 'am 15. April 2025 beschlossen:'
+        HEARING.search(text, max(0, h.start - 40), h.start) and COURT_DECIDES.search(text, h.end, h.end + 300))), None)
+    if decided is not None:
+        return decided  # a court's decision, not the date its copy was made ('Ausgefertigt: …, 04. MÄRZ 2024')
+    # by the closing, or without one at the end of the letter ('Landshut, 11.08.2027' above the signature)
+    near_end = [h for h in candidates if abs(h.start - closing.start) < 400] if closing is not None else \
+        [h for h in candidates if h.start > len(text) - 600]
+    for hit in near_end:
+        line_start = text.rfind("\n", 0, hit.start) + 1
+        if cues["date_line"].search(text[line_start:hit.start]) or cues["date_label"].search(text[line_start:hit.start]):
+            return hit
     return _first_date_of_head(candidates, content, text)
 
 
