@@ -36,6 +36,7 @@ DECISION = regex.compile(
     # a press release's prose list: 'Mit 420.000 Euro unterstützt das Land …', 'fließen 96.500 Euro an die Stadt',
     # 'bekommt 187.000 Euro für …', 'mit einem Zuschuss von 238.000 Euro'
     | \bMit\s+[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+(?:unterst(?:ü|u)tzt|f(?:ö|o)rdert|bezuschusst)\b
+    | \b(?:unterst(?:ü|u)tzt|f(?:ö|o)rdert)\b[^.;]{0,120}?\bmit\s+(?:rund\s+|knapp\s+|gut\s+)?[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)
     | \b(?:flie(?:ß|ss)en|gehen)\s+[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+an\b
     | \bbekomm(?:t|en)\s+(?:\w+\s+){0,3}?[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\b
     | \bmit\s+einem\s+Zuschuss\s+von\s+[\d.,]+
@@ -51,7 +52,9 @@ NOT_A_DECISION = regex.compile(
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
     r"|\b(?:kann|können|konnen|könnten)\b[^.;]{0,160}\b(?:gew(?:ä|a)hrt|bewilligt|gef(?:ö|o)rdert)\s+werden\b"  # a rule, not a decision
     r"|\blehne\s+ich\b|\blehnen\s+wir\b|\babgelehnt\b"  # a refusal
-    # a programme's tally, not one decision: 'rund 2,9 Millionen Euro für insgesamt 22 Projekte bewilligt'
+    # a programme's tally or reach, not one decision: 'rund 2,9 Millionen Euro für insgesamt 22 Projekte bewilligt',
+    # 'fördert das Ministerium die landesweite Qualifizierung … mit 1,5 Mio. €'
+    r"|\b(?:landes|bundes)weit\w*"
     r"|\binsgesamt\s+\d+\s+(?:\w+\s+)?(?:Projekte|Vorhaben|Ma(?:ß|ss)nahmen|Antr(?:ä|a)ge|Kommunen|Tr(?:ä|a)ger|Bescheide)\b"
 )
 AUTHORITY = regex.compile(

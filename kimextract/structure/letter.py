@@ -431,7 +431,8 @@ def subject_from_title(title: Line, lines: list[Line], kind: str) -> tuple[str, 
     if kind_only and kind != "rede" and not (len(content) > 1 and content[1].text.strip()[:1].islower()):
         # the headline below, past 'Nr. 58/2024 · Hannover, …' ('Niederschrift' / 'über …' goes on)
         below = [line for line in content[1:12] if not _outside_subject(line.text, cues) and not NUMBER_LINE.match(line.text)
-                 and not cues["occasion"].search(line.text) and not _kind_title(line.text) and not cues["salutation"].match(line.text)]
+                 and not cues["occasion"].search(line.text) and not cues["salutation"].match(line.text)
+                 and not (_kind_title(line.text) and len(line.text.split()) <= 3)]  # 'Jahresabschluss 2024: Stadt …' is a headline
         block = below[:1] or block
     block += _going_on(block, lines, cues, limit=5, headline=kind in ("pressemitteilung", "rede"))
     text = regex.sub(r"^[#\s]+", "", join_lines([line.text for line in block]))
