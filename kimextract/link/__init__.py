@@ -21,7 +21,7 @@ from ..resources import load_json
 from ..structure.authority import find_authority, rank_of, resolve_bare
 from .parts import bescheid_grants
 from .tables import list_grants, table_grants
-from .sentences import AUTHORITY, Sentence, decision_sentences, fill_gaps, link_context, sentence_grants
+from .sentences import AUTHORITY, DECISION, Sentence, _in, decision_sentences, fill_gaps, link_context, sentence_grants
 
 __all__ = ["mentions_to_grants"]
 
@@ -72,6 +72,7 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
         return bescheid_grants(view, mentions, context)
     decisions = [s for s in decision_sentences(view, mentions, context) if _may_decide(view, structure, s)]
     grants = sentence_grants(view, mentions, context, decisions)
+    _filled_by_proposal(view, mentions, context, structure, grants)
     if not structure.decides:
         grants = _without_totals(_merge(grants, table_grants(view, mentions, context) + list_grants(view, mentions, context)))
         for grant in grants:
@@ -80,6 +81,20 @@ def mentions_to_grants(doc: Doc, view: View, mentions: Mentions) -> list[Grant]:
     if structure.kind.kind == "niederschrift":
         _council_decides(structure, mentions.header, grants)
     return _one_per_decision(grants)
+
+
+def _filled_by_proposal(view: View, mentions: Mentions, context, structure, grants: list[Grant]) -> None:
+    """A proposal decides nothing, but where it names a decision the facts report ('Der Kreistag nimmt die mit
+    Bescheid … vom 29.01.2024 für den Bewilligungszeitraum … bewilligte Zuwendung … an'), it gives what they
+    leave open."""
+    proposed = [s for s in context.sents if structure.role_at(s.end - 1) == "proposal" and DECISION.search(view.text, s.start, s.end)
+                and _in(mentions.amounts, context.starts, s.start, s.end)]
+    if not proposed or not grants:
+        return
+    for named in sentence_grants(view, mentions, context, proposed):
+        for grant in grants:
+            if grant.amount == named.amount and named.decision_date in (None, grant.decision_date):
+                fill_gaps(grant, named)
 
 
 def _without_totals(grants: list[Grant]) -> list[Grant]:

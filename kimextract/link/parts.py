@@ -16,6 +16,7 @@ from ..structure import AMOUNT_LIKE, Structure, decides_amount
 from ..values import scan_modules
 from .sentences import (
     FIXES,
+    MODULE_IN_REFERENCE,
     PERIOD_WORDS,
     Context,
     Sentence,
@@ -50,8 +51,6 @@ PAID_BEFORE = regex.compile(r"(?is)\b(?:wurde|wurden|ist|sind)\b.{0,200}?\b(?:au
 NEW_VERSION = regex.compile(r"(?i)\bwie\s+folgt\s+ge(?:ä|a)ndert|\berh(?:ä|a)lt\s+folgende\s+Fassung")
 # What the grant amounts to after this decision: 'Die Zuwendung beträgt danach 82.500,00 Euro'.
 NOW_AMOUNTS = regex.compile(r"(?i)\b(?:betr(?:ä|a)gt|bel(?:ä|a)uft\s+sich)\s+(?:\w+\s+){0,2}?(?:danach|nunmehr)\s+(?:auf\s+)?$")
-# A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
-MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
 # Parts of a Bescheid in which the decision's own fields stand, in the order they are searched.
 FIELD_PARTS = ("tenor", "period", "purpose", "financing")
 NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")

@@ -399,6 +399,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         if grant.authority is None or rank_of(grant.authority) > 0:
             grant.authority = _labelled_decider(text) or grant.authority
     if grant.module is None:
+        grant.module = _module_of_cited_file(body)
+    if grant.module is None:
         numbers = {m.number for m in mentions.modules}
         grant.module = numbers.pop() if len(numbers) == 1 else None
 
@@ -427,6 +429,19 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     grant.evidence = evidence
     grant._scope = (sentence.start, limit)
     return grant
+
+
+# A module in a file number: 'KIM-B2', 'KIM2', '-M3-', 'Baustein 1'.
+MODULE_IN_REFERENCE = regex.compile(r"(?i)(?:KIM[-\s]?(?:B|M|Modul|Baustein)?|(?<![A-Z])(?:B|M))[-\s]?([1-3])(?!\d)")
+# a file number a sentence cites: '(Az. 36.08.02-KIM-B2-HX/2024)'
+CITED_FILE = regex.compile(r"\b(?:Az\.|Aktenzeichen|Gz\.)\s*:?\s*(\S+)")
+
+
+def _module_of_cited_file(body: str) -> Optional[int]:
+    """The module the file number a sentence cites names: the file is the whole funding case's."""
+    cited = CITED_FILE.search(body)
+    match = MODULE_IN_REFERENCE.search(cited.group(1)) if cited and "KIM" in cited.group(1).upper() else None
+    return int(match.group(1)) if match else None
 
 
 ROUNDED_WORDS = frozenset({"rund", "ca.", "etwa", "gut", "knapp", "über", "fast"})
