@@ -392,6 +392,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         _told_just_after(text, mentions, starts, sents, sentence, grant)
     if grant.authority is None or LOCAL_BODY.match(grant.authority):
         grant.authority = _abbreviated_decider(text, body) or grant.authority
+    if grant.authority is None and ADDRESSEE_DECIDED.search(body):
+        grant.authority = _addressee(mentions)  # 'hatten Sie der Gemeinde … bewilligt': the body the letter goes to
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
     if mentions.header.kind in ONE_DECISION_REPORTED:  # a Nachweis on the decision its head cites
@@ -442,6 +444,25 @@ def _module_of_cited_file(body: str) -> Optional[int]:
     cited = CITED_FILE.search(body)
     match = MODULE_IN_REFERENCE.search(cited.group(1)) if cited and "KIM" in cited.group(1).upper() else None
     return int(match.group(1)) if match else None
+
+
+ADDRESSEE_DECIDED = regex.compile(r"(?i)\b(?:hatten|haben)\s+Sie\b|\bsetzen\s+Sie\b|\bfordern\s+Sie\b|\bwiderrufen\s+Sie\b")
+
+
+def _addressee(mentions: Mentions) -> Optional[str]:
+    """The body a letter is addressed to: the first named in its head after the sender's name."""
+    letter = mentions.structure.letter if mentions.structure else None
+    if letter is None or letter.sender_span is None:
+        return None
+    head_end = letter.subject_span[0] if letter.subject_span else letter.sender_span[1] + 400
+    sender_words = set((letter.sender or "").lower().split())
+    for line in mentions.structure.text[letter.sender_span[1]:head_end].split("\n"):
+        if "·" in line or sender_words & set(line.lower().split()):
+            continue  # the sender's return address or its own lines
+        named = find_authority(line)
+        if named:
+            return named[0]
+    return None
 
 
 ROUNDED_WORDS = frozenset({"rund", "ca.", "etwa", "gut", "knapp", "über", "fast"})
