@@ -94,7 +94,7 @@ GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss
 DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
 ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
 DECIDER_LABEL = regex.compile(r"(?im)^[ \t]*(?:Bewilligungsbeh(?:ö|o)rde|Bewilligungsstelle|Zuwendungsgeber(?:in)?|Zuwendungsbeh(?:ö|o)rde)\s*:")
-FIXES = regex.compile(r"(?i)festgesetzt|festsetz|\bsetze\s+ich\b|\bsetzen\s+wir\b")  # a Festsetzung, not an increase
+FIXES = regex.compile(r"(?i)fest(?:ge)?-?\s*setz|\bsetze\s+ich\b|\bsetzen\s+wir\b")  # a Festsetzung, not an increase ('festge-' / 'setzt')
 BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
@@ -357,6 +357,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before
         grant.authority = found[0] if found and not LOCAL_BODY.match(found[0]) else None
 
+    # a change told in a sentence of its own ('… hat … mit Bescheid vom 06.05.2025 die Zuwendung auf … festgesetzt')
+    alone = not any(starts[id(a)] < part_start for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
     for date in _in(mentions.dates, starts, sentence.start, sentence.end):
         before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
         if not DATED_BY.search(before) or date.derived or id(date) in mentions.period_dates:
@@ -366,7 +368,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         if regex.search(r"(?i)\bam\s*$", before) and PAYMENT.search(text, starts[id(date)], min(sentence.end, starts[id(date)] + 60)):
             continue  # 'am 30.06. ausgezahlt': a payment
         names_change = bool(regex.search(r"(?i)(?:(?:Ä|A)nderungs|Festsetzungs)bescheid\w*\s+vom\s*$", before))
-        if role == "decision" or names_change == (role == "change"):
+        if role == "decision" or names_change == (role == "change") or role == "change" and alone:
             grant.decision_date = date.value
             evidence["decision_date"] = date.provenance
             break
