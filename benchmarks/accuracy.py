@@ -111,7 +111,7 @@ def run_one(task: tuple[str, str, str, bool]) -> dict:
     result["provenance"] = (sum(original[p.start:p.end] != text for _, text, p in located), len(located))
     if rendering in ("eng", "deu") and (folder / "clean.txt").exists():
         clean = dehyphenate((folder / "clean.txt").read_text(encoding="utf-8")).split()
-        result["tokens"] = (token_matches(clean, dehyphenate(_original_text(folder / filename)).split()),
+        result["tokens"] = (token_matches(clean, dehyphenate(original).split()),
                             token_matches(clean, dehyphenate(_repaired_text(folder / filename, repair)).split()), len(clean))
     return result
 

@@ -66,7 +66,8 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     tenor = Sentence(*structure.tenor)
     own = Sentence(_told_before(view, context, tenor), tenor.end)  # past the earlier decision the tenor opens with
     decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, own)
-    earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None)
+    decisions = decision_sentences(view, mentions, context)
+    earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None, decisions)
     if decided is None:
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
@@ -85,7 +86,7 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     if kind == "change" and FIXES.search(view.text, tenor.start, tenor.end) and earlier and not earlier[-1].instalments \
             and paid != grant.amount:  # a Festsetzung: paid on the earlier grant, unless the payments make up the new one
         earlier[-1].instalments, grant.instalments = grant.instalments, []
-    per_module = _module_decisions(view, mentions, context, own, grant) or next(
+    per_module = _module_decisions(view, mentions, context, own, grant, decisions) or next(
         (rows for table in structure.tables if tenor.start <= table.start < tenor.end
          and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
          for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
@@ -93,11 +94,12 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     return sorted(grants, key=lambda g: g.provenance.start)
 
 
-def _module_decisions(view: View, mentions: Mentions, context: Context, tenor: Sentence, grant: Grant) -> list[Grant]:
+def _module_decisions(view: View, mentions: Mentions, context: Context, tenor: Sentence, grant: Grant,
+                      decision_sents: list[Sentence]) -> list[Grant]:
     """A tenor that decides per module in sentences of their own ('Für 2,0 Vollzeitstellen … wird eine Zuwendung
     in Höhe von 110.000,00 € bewilligt.' under '1. Baustein 1', the same under '2. Baustein 2'): one grant per
     sentence, with the tenor's period where the sentence names none."""
-    decisions = [s for s in decision_sentences(view, mentions, context) if tenor.start <= s.start < tenor.end]
+    decisions = [s for s in decision_sents if tenor.start <= s.start < tenor.end]
     grants = []
     for index, sentence in enumerate(decisions):
         limit = decisions[index + 1].start if index + 1 < len(decisions) else tenor.end
@@ -177,12 +179,12 @@ def _told_before(view: View, context: Context, tenor: Sentence) -> int:
 
 
 def _earlier_grants(view: View, mentions: Mentions, context: Context, structure: Structure, tenor: Sentence,
-                    decided: Optional[Amount]) -> list[Grant]:
+                    decided: Optional[Amount], decisions: list[Sentence]) -> list[Grant]:
     """Decisions cited before the tenor, in the reasons, or in the tenor after the decision ('Mit Bescheid vom
     20.02.2023 hatten wir Ihnen 17.600,- Euro bewilligt.'), each with the fields of its own part of the text."""
     grants = []
     after = context.starts[id(decided)] if decided is not None else tenor.end
-    cited = [s for s in decision_sentences(view, mentions, context)
+    cited = [s for s in decisions
              if structure.role_at(s.start) in ("intro", "reasons", "head") and CITES_EARLIER.search(view.text, s.start, s.end)
              or structure.role_at(s.start) == "tenor" and (s.start > after or s.end <= after)
              and EARLIER_IN_TENOR.search(view.text, s.start, s.end)]

@@ -209,11 +209,11 @@ def _heads_page(lines: list[Line], index: int, last_row: int, header: str) -> bo
     return len(above) < 2 and any(_repeats_header(other, header) for other in lines[index + 1:index + 3])
 
 
-def _starts_other_table(line: Line, header: str) -> bool:
+def _starts_other_table(line: Line, header: str, repeats: bool) -> bool:
     """A line of column heads ('Nr. VV RVG Gebührentatbestand Betrag') that is not this table's header
-    repeated after a page break opens another table."""
+    repeated after a page break (``repeats``) opens another table."""
     text = line.text.strip()
-    return bool(COLUMN_HEADS.search(text)) and text not in header and not _repeats_header(line, header)
+    return bool(COLUMN_HEADS.search(text)) and text not in header and not repeats
 
 
 def find_tables(lines: list[Line]) -> list[Table]:
@@ -235,10 +235,13 @@ def find_tables(lines: list[Line]) -> list[Table]:
             if _is_row(candidate, inside=True):
                 rows.append(candidate)
                 last_row, gap = probe, 0
-            elif not (_is_bridge(line) or _repeats_header(line, header) or _heads_page(lines, probe, last_row, header)) \
-                    or _starts_other_table(line, header):
+                probe += 1
+                continue
+            repeats = _repeats_header(line, header)
+            heads_again = repeats or _heads_page(lines, probe, last_row, header)
+            if not (_is_bridge(line) or heads_again) or _starts_other_table(line, header, repeats):
                 break
-            elif not (line.blank or line.furniture or _repeats_header(line, header) or _heads_page(lines, probe, last_row, header)):
+            if not (line.blank or line.furniture or heads_again):
                 gap += 1  # a page break with the heads repeated under it is no gap in the table
             probe += 1
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
