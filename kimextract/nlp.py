@@ -64,6 +64,8 @@ SENTENCE_END = regex.compile(
     rf"|(?<=(?:€|EUR|\d))[ \t]*\n(?=(?:Das|Die|Der|Den|Dem|Ein|Eine|Im|In|Mit|Für|Zur|Zum|Auf|Nach|Von|Bei|Damit|Hinzu)\s)"
     # a numbered heading ('2. Zuwendungszweck', 'III. Auszahlung') is a sentence of its own
     rf"|(?m)(?<=^[ \t]*(?:\d{{1,2}}|[IVX]{{1,4}})\.[ \t]+(?!{MONTHS})[A-ZÄÖÜ][^\n.!?:;]{{0,60}})\n"
+    # so is an item of the minutes ('TOP 4 Bekanntgaben'), after whatever line ends before it
+    rf"|\n(?=[ \t]*(?:TOP|Tagesordnungspunkt)[ \t]*\d)|(?m)(?<=^[ \t]*(?:TOP|Tagesordnungspunkt)[ \t]*\d[^\n]{{0,100}})\n"
 )
 
 

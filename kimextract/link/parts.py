@@ -57,15 +57,22 @@ NOT_OURS = ("intro", "reasons", "notes", "remedy", "conditions", "head")
 TENOR_TEXT = 600  # characters of a tenor kept as the grant's text: a tenor may run on over a whole part
 # A refusal decides no funding: 'lehne ich Ihren Antrag … ab', 'wird abgelehnt'.
 REFUSAL = regex.compile(r"(?i)\blehne\s+ich\b|\blehnen\s+wir\b|\b(?:wird|werden)\s+(?:[\w,()./-]+\s+){0,12}?abgelehnt\b|\bAblehnung\b")
+# A refusal of the rest grants the part asked for that it does not refuse: 'Im Übrigen wird der Antrag abgelehnt'.
+PARTLY_REFUSED = regex.compile(r"(?i)\bim\s+(?:ü|u)brigen\b|\bdar(?:ü|u)ber\s+hinaus\b|\bweitergehenden?\s+Antrag")
 UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
 TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
+
+
+def _refused(text: str, tenor: Sentence) -> bool:
+    """The tenor refuses the application as a whole, not only what exceeds the grant."""
+    return bool(REFUSAL.search(text, tenor.start, tenor.end)) and not PARTLY_REFUSED.search(text, tenor.start, tenor.end)
 
 
 def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
     structure = mentions.structure
     tenor = Sentence(*structure.tenor)
     own = Sentence(_told_before(view, context, tenor), tenor.end)  # past the earlier decision the tenor opens with
-    decided = None if REFUSAL.search(view.text, tenor.start, tenor.end) else _decided(view, mentions, context, own)
+    decided = None if _refused(view.text, tenor) else _decided(view, mentions, context, own)
     decisions = decision_sentences(view, mentions, context)
     earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None, decisions)
     if decided is None:

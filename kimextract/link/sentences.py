@@ -42,11 +42,13 @@ DECISION = regex.compile(
     | \bmit\s+einem\s+Zuschuss\s+von\s+[\d.,]+
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
+    | \bsetz(?:en|t|e)\b[^.;]{0,160}?\bauf\s+[\d.,]+\s*(?:€|EUR|Euro)\s+(?:neu\s+)?fest\b   # '… und setzen die Zuwendung auf 162.550 € neu fest'
     """,
     regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b")  # '… setze ich … auf … fest'
+CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b"  # '… setze ich … auf … fest'
+                            r"|\bsetz(?:en|t|e)\b[^.;]{0,160}?\bauf\s+[\d.,]+\s*(?:€|EUR|Euro)\s+(?:neu\s+)?fest\b")  # '… setzen die Zuwendung auf … neu fest'
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
@@ -83,19 +85,21 @@ ABOUT_A_PAYMENT = regex.compile(r"(?i)\s*(?:\d+\.\s+\w+\s+)?(?:Die|Der)\s+(?:\w+
 
 # 'mit dem oben genannten Bescheid habe ich … bewilligt': a decision made earlier, dated where it is cited.
 REFERS_TO_EARLIER = regex.compile(
-    r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
+    r"(?i)\b(?:oben\s+genannte\w*|o\.\s?g\.|genannte\w*|bezeichnete\w*|angefochtene\w*|mein\w*|Ihr\w*|urspr(?:ü|u)nglich\w*)\s+(?:\w+\s+)?\w*bescheid\w*"
     r"|\b(?:habe|hatte)\s+ich\b.*\bbewilligt\b"
 )
 # '80 % der zuwendungsfähigen Ausgaben von 390.000 €': the base of a share, not the amount granted
 SHARE_BASE = regex.compile(r"(?i)(?:%|Prozent)\s+(?:der|des)\s+[^.;€]{0,50}?(?:Ausgaben|Kosten|Gesamtkosten|Betrag\w*)\s+(?:von|in\s+H(?:ö|o)he\s+von|\()?\s*$")
 # '41.250,00 EUR mit Wirkung für die Vergangenheit widerrufen' (not '312.000 € wird teilweise widerrufen': the grant)
 WITHDRAWN = regex.compile(r"(?i)[\d.,]+\s*(?:€|EUR|Euro)(?:(?!teilweise|anteilig)[^.;\d]){0,60}?\b(?:widerru|zur(?:ü|u)ckgefordert|gek(?:ü|u)rzt|erstattet)")
+# 'widerrufen Sie die Bewilligung in Höhe von 23.850,00 €': what is withdrawn, told before the amount
+WITHDRAWN_BEFORE = regex.compile(r"(?i)\b(?:widerru\w*|zur(?:ü|u)ckgefordert|zur(?:ü|u)ckfordern|erstatte\w*)\b[^.;\d]{0,60}$")
 GRANT_OR_EXPENSES = regex.compile(r"(?i)\b(?:Zuwendung|F(?:ö|o)rderung|Zuschuss|Betrag)\w*|(?P<expenses>\w*(?:Ausgaben|Kosten))\b")
 DATED_BY = regex.compile(r"(?i)\b(?:vom|datiert|am)\s*:?\s*$")  # 'Bescheid vom 3.3.2023', 'Zuwendungsbescheid vom: 03.03.2023'
 ONE_DECISION_REPORTED = frozenset({"verwendungsnachweis"})
 DECIDER_LABEL = regex.compile(r"(?im)^[ \t]*(?:Bewilligungsbeh(?:ö|o)rde|Bewilligungsstelle|Zuwendungsgeber(?:in)?|Zuwendungsbeh(?:ö|o)rde)\s*:")
 FIXES = regex.compile(r"(?i)fest(?:ge)?-?\s*setz|\bsetze\s+ich\b|\bsetzen\s+wir\b")  # a Festsetzung, not an increase ('festge-' / 'setzt')
-BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:\w+\s+){0,4}vom\b")
+BESCHEID_CITED = regex.compile(r"(?i)bescheid\w*\s+(?:[\w-]+\s+){0,6}vom\b")  # 'Förderbescheid des Amtes für … Niederbayern vom'
 FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECASE)
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
 SAME_DAY = regex.compile(r"(?i)\bBescheid\w*\s+(?:von|vom)\s+(?:diesem|demselben|gleichen|selben)\s+Tag")
@@ -340,7 +344,9 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     body = text[sentence.start:sentence.end]
     if amount is None:
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None and not is_table_cell(a)]
-        granted = [a for a in amounts if not _share_base(text, starts[id(a)])]
+        # not '80 % der Ausgaben von 390.000 €' nor '… bei Kosten von 750.000 €'; '…, höchstens 312.000 €' is granted
+        granted = [a for a, before in zip(amounts, [None] + amounts) if not _share_base(text, starts[id(a)])
+                   and not _about_expenses(text, starts[id(before)] + 1 if before else sentence.start, starts[id(a)])]
         amount = max(granted or amounts, key=lambda a: a.value)
         amount = _exact_for_rounded(mentions, starts, amount, sentence.end, limit)
     part_start, part_end = part or (sentence.start, sentence.end)
@@ -374,6 +380,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
             break
     if grant.decision_date is None and role != "change" and (role == "earlier" or REFERS_TO_EARLIER.search(body)):
         grant.decision_date = _referenced_decision_date(text, mentions, starts)
+    if grant.decision_date is None and role == "change" and mentions.header.kind != "bescheid" and REFERS_TO_EARLIER.search(body):
+        grant.decision_date = _decision_in_subject(text, mentions, starts)  # 'mit dem angefochtenen Bescheid … neu fest'
     if grant.decision_date is None and role != "change":
         grant.decision_date = _dated_just_before(text, mentions, starts, sents, sentence)
     if grant.decision_date is None and role != "change":
@@ -521,6 +529,7 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
     earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]  # 'um 110.000 €', '7.560 € widerrufen': differences
                and not regex.search(r"(?i)\bum\s*$", text[max(0, starts[id(a)] - 8):starts[id(a)]])
                and not WITHDRAWN.match(text, starts[id(a)], starts[id(a)] + 60)
+               and not WITHDRAWN_BEFORE.search(text, max(0, starts[id(a)] - 80), starts[id(a)])
                and not _about_expenses(text, sentence.start, starts[id(a)])]
     return (earlier[-1] if earlier else None), changed
 
@@ -589,8 +598,9 @@ def _told_just_after(text: str, mentions: Mentions, starts, sents: Sentences, se
     """'Der Kreis erhält … 183.600 Euro … Bewilligt hat die Mittel das Landesamt … mit Bescheid vom 4. März
     2024.': the sentence after, naming a Bescheid and its date but no amount, says who decided and when."""
     after = _citing_neighbour(text, mentions, starts, sents, bisect.bisect_right(sents.starts, sentence.start))
-    if after is None:
-        return
+    section_at = mentions.structure.section_at
+    if after is None or section_at(after.end - 1) is not section_at(sentence.start):
+        return  # the next item of the minutes or the next part of the paper tells of another decision
     dates = cited_dates(text, mentions, starts, after.start, after.end)
     if grant.decision_date is None and dates:
         grant.decision_date = dates[-1].value
@@ -625,6 +635,13 @@ def _labelled_decider(text: str) -> Optional[str]:
     label = DECIDER_LABEL.search(text)
     found = find_authority(text[label.end():label.end() + 150]) if label else None
     return found[0] if found and rank_of(found[0]) == 0 else None
+
+
+def _decision_in_subject(text: str, mentions: Mentions, starts) -> Optional[dt.date]:
+    """The date of the Bescheid the Betreff names ('Widerspruch gegen den … Bescheid vom 22.07.2025')."""
+    span = mentions.structure.letter.subject_span
+    dates = cited_dates(text, mentions, starts, *span) if span else []
+    return dates[0].value if dates else None
 
 
 def _referenced_decision_date(text: str, mentions: Mentions, starts) -> Optional[dt.date]:

@@ -65,7 +65,8 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
     for match in pattern.finditer(text):
         complement = (match["complement"] or "").strip()
         head = match["head"]
-        if head in needs_complement and not regex.match(r"(?:[A-ZÄÖÜ]|(?:des|der|von)\s+[A-ZÄÖÜ])", complement):
+        named_by = r"des|der|von" if head in place_heads else r"des|der|von|f(?:ü|u)r"  # 'Amt für …', not 'Stadt für …'
+        if head in needs_complement and not regex.match(rf"(?:[A-ZÄÖÜ]|(?:{named_by})\s+[A-ZÄÖÜ])", complement):
             continue  # 'die Stadt', 'das Land' alone, or 'die Stadt für 2,5 Stellen', name no body
         if COMMON_NOUN.match(complement) or regex.match(r"\.?:", text[match.end():match.end() + 2]):
             if head in LOCAL:
@@ -75,7 +76,10 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
             complement = ""  # 'das Landesamt der Stadt …': the recipient follows; 'das Ministerium Anträge': no name
         if complement.split(" ", 1)[0].rstrip(".:") in not_places:
             complement = ""  # 'des Kreisausschusses' / 'Nach kurzer Aussprache …' on the next line: no place
+        if head in needs_complement and not complement:
+            continue  # 'das Amt' alone, or 'Amt Süderbrarup' (an Amt takes a 'für …')
         adjectives = [_nominative(word, heads[head]) for word in match["adjectives"].split()]
+        complement = regex.sub(r"(?<=[a-zäöüß])-[ \t]*\n\s*(?=[a-zäöüß])", "", complement)  # 'Entwick-' / 'lung'
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         complement = regex.sub(r"^(von\s+[A-ZÄÖÜ][\w-]*)\s.*", r"\1", complement)  # 'Regierung von Mittelfranken': one place
         complement = regex.sub(r"^(der\s+[A-ZÄÖÜ][\w-]*)\s+[a-zäöüß].*", r"\1", complement)  # 'Regierung der Oberpfalz' before a verb

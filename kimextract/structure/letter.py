@@ -167,7 +167,8 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
     while position and len(block) < 5:
         line = head[position - 1]
         quote_open = bool(block) and block[0].text.count("“") > block[0].text.count("„")  # 'Nordstadt“' below '„Familienzentrum'
-        if _outside_subject(line.text, cues) or _kind_title(line.text) and not quote_open and (
+        cites_date = position >= 2 and regex.search(r"\bvom\s*$", head[position - 2].text)  # '… Bescheid vom' / '22.07.2025'
+        if _outside_subject(line.text, cues) and not cites_date or _kind_title(line.text) and not quote_open and (
                 len(line.text.split()) <= 3 or block and not block[0].text.strip()[:1].islower()
                 and not ENDS_IN_PREPOSITION.search(line.text.rstrip()) and not line.text.rstrip().endswith(("–", ",", ";"))):
             break  # 'Teilwiderrufs- und Erstattungsbescheid' or 'Bescheid über den teilweisen Widerruf …' above the Betreff
@@ -407,8 +408,12 @@ def _skeleton_pattern(word: str) -> str:
     return "".join(pairs.get(c.lower(), regex.escape(c)) for c in word)
 
 
+CITES_A_DECISION = regex.compile(r"(?i)\w*bescheid\w*\s+vom\s+\d")  # 'Widerspruch gegen den … Bescheid vom 22.07.2025'
+
+
 def _kind_title(text: str) -> bool:
-    return classify_line(text) is not None
+    """A line that names the paper's kind, not one that cites a paper by its date."""
+    return classify_line(text) is not None and not CITES_A_DECISION.search(text)
 
 
 def names_kind_only(title: Line) -> bool:
