@@ -222,7 +222,8 @@ SETS = {"corpus (tuned)": ROOT / "samples" / "corpus",
         "blind-5 (tuned)": ROOT / "samples" / "blind-5",
         "blind-6 (tuned)": ROOT / "samples" / "blind-6",
         "blind-7 (tuned)": ROOT / "samples" / "blind-7",
-        "blind-8 (newest, tuned since)": ROOT / "samples" / "blind-8"}
+        "blind-8 (tuned)": ROOT / "samples" / "blind-8",
+        "blind-9 (newest, tuned since)": ROOT / "samples" / "blind-9"}
 
 
 def main() -> None:

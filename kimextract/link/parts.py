@@ -95,7 +95,7 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
         earlier[-1].instalments, grant.instalments = grant.instalments, []
     per_module = _module_decisions(view, mentions, context, own, grant, decisions) or next(
         (rows for table in structure.tables if tenor.start <= table.start < tenor.end
-         and not PAYMENTS_HEADER.search(table.header)  # its rows are instalments
+         and not (PAYMENTS_HEADER.search(table.header) and not GRANTED_HEAD.search(table.column_heads))  # rows of instalments
          for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
     grants = finish(view, mentions, context, earlier + (per_module or [grant]))  # earlier ones first: a change inherits
     return sorted(grants, key=lambda g: g.provenance.start)

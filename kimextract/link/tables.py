@@ -9,7 +9,7 @@ from typing import Optional
 import regex
 
 from ..extract import Mentions, View
-from ..records import Amount, Grant
+from ..records import Amount, Grant, Instalment
 from ..structure import Table
 from ..structure.lines import PAGE_NUMBER
 from ..structure.tables import NUMBER_LINE, YEAR
@@ -138,7 +138,9 @@ def row_spans(table: Table, text: str):
     above = table.header.split("\n")[-2:]
     while above and NUMBER_LINE.fullmatch(above[-1]):  # the first row's label: '01.07.2021–31.12.20' / '21'
         previous_end -= len(above.pop()) + 1
-    heads = {line.strip() for line in table.column_heads.split("\n") if line.strip()}
+    label_lines = _first_label_in_header(table, text)
+    previous_end -= sum(len(line) + 1 for line in label_lines)
+    heads = {line.strip() for line in table.column_heads.split("\n") if line.strip()} - {line.strip() for line in label_lines}
     for row in table.rows:
         if not row.label and len(row.cells) == 1 and len(row.cells[0].text) <= 2:
             continue  # '21': the end of a year the layout wrapped, part of the next row's label
@@ -151,6 +153,26 @@ def row_spans(table: Table, text: str):
             yield row, span
 
 
+ROW_NUMBER = regex.compile(r"\s*(?:\d{1,2}|[IVX]{1,4})\.?[ \t]+[^\d\s]")  # '2 Rechtskreisübergreifendes'
+
+
+def _first_label_in_header(table: Table, text: str) -> list[str]:
+    """The lines of the first row's label where the layout put every row's numbered label above its numbers
+    and the first one fell into the header ('1 Strategisches Management' / '/ Koordinierungsstelle' above
+    '1,5 97.500,00 …', as '2 Rechtskreisübergreifendes' / 'Case Management' above '6,0 330.000,00 …')."""
+    rows = table.rows
+    if len(rows) < 2 or rows[0].label:
+        return []
+    labels = [text[above.line.end + 1:row.line.start] for above, row in zip(rows, rows[1:]) if not row.total]
+    if not labels or not all(ROW_NUMBER.match(label) for label in labels):
+        return []
+    lines = table.header.split("\n")
+    for index in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        if ROW_NUMBER.match(lines[index]):
+            return lines[index:]
+    return []
+
+
 def module_rows(view: View, mentions: Mentions, context: Context, table: Table, decision: Grant) -> list[Grant]:
     """A decision made per module in a table ('Baustein | VZÄ | Festbetrag je VZÄ | Zuwendung in €') or per
     programme year ('Programmjahr | … | Zuwendung in €'): one grant per row, its amount the row's last, with the
@@ -158,19 +180,40 @@ def module_rows(view: View, mentions: Mentions, context: Context, table: Table, 
     if not (_per_module(view, table) or _per_programme_year(table)):
         return []
     grants = []
+    payment_dates = _payment_dates_in_heads(view, mentions, context, table)
     for row, span in row_spans(table, view.text):
         amounts = [a for a in _in(mentions.amounts, context.starts, row.line.start, row.line.end) if a.per is None]
         if not amounts:
             continue
+        granted, payments = _row_payments(amounts)
         text, provenance = view.provenance(*span)
-        grant = Grant(text=text, provenance=provenance, kind=decision.kind, amount=amounts[-1].value,
+        grant = Grant(text=text, provenance=provenance, kind=decision.kind, amount=granted.value,
                       authority=decision.authority, decision_date=decision.decision_date, period=decision.period,
-                      module=_module(view, table, span, amounts[-1]))
-        grant.evidence = {**decision.evidence, "amount": amounts[-1].provenance}
+                      module=_module(view, table, span, granted))
+        grant.evidence = {**decision.evidence, "amount": granted.provenance}
         assign_positions(grant, _row_posts(table, _in(mentions.positions, context.starts, row.line.start, row.line.end)), grant.evidence)
+        dates = payment_dates if len(payment_dates) == len(payments) else [None] * len(payments)
+        grant.instalments = [Instalment(amount=paid.value, date=date, paid=False if date else None, text=paid.text,
+                                        provenance=paid.provenance) for paid, date in zip(payments, dates)]
         grant._scope = decision._scope
         grants.append(grant)
     return grants if len(grants) > 1 else []
+
+
+def _row_payments(amounts: list[Amount]) -> tuple[Amount, list[Amount]]:
+    """The grant of a row and the payments it is made in: where the cells after one add up to it ('97.500,00 |
+    48.750,00 | 48.750,00' under 'Zuwendung | 1. Rate … | 2. Rate …'), that one and those; else the last cell."""
+    for index, amount in enumerate(amounts[:-2]):
+        if sum(a.value for a in amounts[index + 1:]) == amount.value:
+            return amount, amounts[index + 1:]
+    return amounts[-1], []
+
+
+def _payment_dates_in_heads(view: View, mentions: Mentions, context: Context, table: Table) -> list[dt.date]:
+    """The dates the heads of payment columns name, in order ('1. Rate zum 15.03.2025 | 2. Rate zum 15.09.2025')."""
+    header_start = max(0, table.start - len(table.header) - 1)
+    return [d.value for d in decision_dates(mentions, context.starts, header_start, table.start)
+            if PAYMENTS_HEADER.search(view.text, max(header_start, context.starts[id(d)] - 40), context.starts[id(d)])]
 
 
 def list_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
