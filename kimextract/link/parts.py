@@ -147,6 +147,9 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
     if change is not None:
         cited, changed = change
         return changed, "change", cited
+    labelled = _labelled_grant(mentions, context, tenor)
+    if labelled is not None:
+        return labelled, "change" if NEW_VERSION.search(view.text, tenor.start, tenor.end) else "decision", None
     amounts = [a for a in _in(mentions.amounts, context.starts, tenor.start, tenor.end)
                if a.per is None and not is_table_cell(a) and not _is_rate(view.text, context.starts, a)]
     if not amounts:  # 'erhält … eine Zuwendung … setzt sich wie folgt zusammen:' and a table whose total is the grant
@@ -158,11 +161,28 @@ def _decided(view: View, mentions: Mentions, context: Context, tenor: Sentence) 
     return amounts[0], "change" if NEW_VERSION.search(view.text, tenor.start, tenor.end) else "decision", None
 
 
+GRANTED_LABEL = regex.compile(r"(?i)\s*(?:(?:H(?:ö|o)he\s+der|bewilligte\w*|gew(?:ä|a)hrte\w*)\s+)?(?:Zuwendung|Zuschuss|F(?:ö|o)rderbetrag|Zuwendungsbetrag|F(?:ö|o)rdersumme)\b")
+
+
+def _labelled_grant(mentions: Mentions, context: Context, tenor: Sentence) -> Optional[Amount]:
+    """The grant a table of the decision's terms names in a row of its own ('Gesamtausgaben | 648.900,00 EUR',
+    'Zuwendung (Höchstbetrag) | 459.300,00 EUR')."""
+    for table in mentions.structure.tables:
+        if tenor.start <= table.start < tenor.end:
+            labelled = [row for row in table.rows if GRANTED_LABEL.match(row.label) and not EXPENSES_HEAD.search(row.label)]
+            cells = _in(mentions.amounts, context.starts, labelled[0].line.start, labelled[0].line.end) if labelled else []
+            if len(labelled) == 1 and cells:
+                return cells[-1]
+    return None
+
+
 def _table_total(view: View, mentions: Mentions, context: Context, tenor: Sentence) -> Optional[Amount]:
     """The grant of a tenor that states it only as a table's total: the total row's cell under the grant's
     column ('Zuwendung in €'), the last where the heads name expenses before it."""
     for table in mentions.structure.tables:
-        if not tenor.start <= table.start < tenor.end or not GRANTED_HEAD.search(table.column_heads):
+        if not tenor.start <= table.start < tenor.end:
+            continue
+        if not GRANTED_HEAD.search(table.column_heads):
             continue
         totals = [row for row in table.rows if row.total]
         if totals:

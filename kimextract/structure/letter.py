@@ -23,8 +23,8 @@ PLACE = r"[A-ZÄÖÜ][\w.-]+"  # the place of a date line ('Köln, den 12. März
 BRACKETED_PLACE = r"(?:[ \t]*\([\w.\s-]{2,20}\))?"  # what may follow it: 'Halle (Saale), 08.01.2024'
 REFERENCE_VALUE = r"(?P<value>[^\s,;()][^,;()\n]{0,44}?)(?=\s{2,}|[,;)]|\s+vom\b|\s*$)"
 LABEL_ROW = regex.compile(  # a row of column labels over the values of a Vorlage's head
-    r"(?i)(?:(?:vorlage(?:n)?(?:-?nr\.?)?|drucksache(?:n)?(?:-?nr\.?)?|datum|aktenzeichen|federführung|verfasser\w*|amt|status|"
-    r"öffentlichkeit|dezernat|fachbereich|sachgebiet|/)\s*){2,8}")
+    r"(?i)(?:(?:vorlage(?:n)?(?:-?nr\.?)?|drucksache(?:n)?(?:-?nr\.?)?|datum|aktenzeichen|az\.?|federführung|verfasser\w*|amt|status|"
+    r"öffentlichkeit|dezernat|fachbereich|sachgebiet|einreicher\w*|sachbearbeit\w*|bearbeiter\w*|/)\s*){2,8}")
 FILE_NUMBER = regex.compile(r"\d[/.-]|[/.-]\d|\d{3}")  # 'BV/2022/0281', '15-1/912-24', 'SR 31/2023', '1002847563'
 PROSE_IN_VALUE = regex.compile(r"(?<![\w/-])[a-zäöüß]{3,}\b|€")  # 'nichts anderes bestimmt ist', '55.600 € verrechnet'
 COURT_REFERENCE = regex.compile(r"\b\d{1,3}\s+[A-Z][A-Za-z]{0,3}\s+\d{1,5}/\d{2,4}(?:\.[A-Z]+)?\b")
@@ -229,7 +229,7 @@ HEARING = regex.compile(r"(?i)(?:m(?:ü|u)ndliche\w*\s+Verhandlung|Beratung)\s+v
 COURT_DECIDES = regex.compile(r"(?i)f(?:ü|u)r\s+Recht\s+erkannt|\bbeschlossen\s*:")
 STAMP = regex.compile(r"(?i)\s*(?:eingegangen|eingang|eing\.)\b")  # a receipt stamp under a court's name
 AGENDA_ITEM = regex.compile(r"^\s*TOP\s*\d+[a-z]?\s*[:.]?\s+")  # 'TOP 4 Umbau des Hartplatzes …': the item's number
-SUBJECT_GOES_ON = regex.compile(r"(?:[–,]|\s-|\b(?:und|oder|für|der|des|zur|zum|von|im|in))\s*$")
+SUBJECT_GOES_ON = regex.compile(r"(?:[–—,]|\s-|\b(?:und|oder|für|der|des|zur|zum|von|im|in))\s*$")
 
 
 def _ends_block(text: str) -> bool:
@@ -265,7 +265,7 @@ def _reference(head: list[Line], subject, text: str, cues, is_letter: bool = Fal
             rank = 2 if match["label"].lower().startswith("nr") else (0 if paper_number != is_letter else 1)
             found.append((rank, value, (start, start + len(value))))
             break
-    under = _value_under_label(head, "vorlage", "drucksache")
+    under = _value_under_label(head, "vorlage", "drucksache", "az", "aktenzeichen")
     if under is not None and not any(rank == 0 for rank, _, _ in found):
         value = under.text.split()[0]
         if FILE_NUMBER.search(value):
