@@ -110,7 +110,8 @@ def check_periods(view: View, mentions: Mentions, grants: list[Grant]) -> Iterab
 
 PRO_RATA = regex.compile(r"(?i)\b(?:zeitanteilig|anteilig\s+f(?:ü|u)r|pro\s+rata)\b")
 ADDED_PARTS = regex.compile(r"(?i)\bhinzu\s+komm|\bzuz(?:ü|u)glich\b|\bzzgl\.|\bsowie\s+(?:eine[rnms]?\s+)?(?:Sach|Overhead|Verwaltungs|Miet)\w*")
-PER_YEAR = regex.compile(r"(?i)[^.;]{0,12}?\b(?:und|pro|je|im)\s+(?:Jahr|Kalenderjahr|Haushaltsjahr)\b|\s*j(?:ä|a)hrlich")
+PER_YEAR = regex.compile(r"(?i)[^.;]{0,30}?\b(?:und|pro|je|im)\s+(?:Jahr|Kalenderjahr|Haushaltsjahr)\b|\s*j(?:ä|a)hrlich")
+YEARLY_BEFORE = regex.compile(r"(?i)\bj(?:ä|a)hrlich(?:\s+(?:je|jeweils|bis\s+zu|rund))?\s*$")  # 'mit jährlich 42.000 € je Stelle'
 
 
 def check_rates(view: View, mentions: Mentions, grants: list[Grant]) -> Iterable[Finding]:
@@ -218,8 +219,8 @@ def _near_composition(view: View, mentions: Mentions, grant: Grant, rate: Amount
 def _years_at_annual_rate(view: View, grant: Grant, rate: Amount) -> Decimal:
     """How many years a rate 'je Stelle und Jahr' is paid for over the grant's period (two for 2023–2024,
     0,5 for six months); 1 for a rate without 'Jahr' or a grant without a period."""
-    end = view.from_original(rate.provenance.end)
-    if grant.period is None or not PER_YEAR.match(view.text, end, end + 30):
+    start, end = view.from_original(rate.provenance.start), view.from_original(rate.provenance.end)
+    if grant.period is None or not (PER_YEAR.match(view.text, end, end + 50) or YEARLY_BEFORE.search(view.text, max(0, start - 30), start)):
         return Decimal(1)
     start, stop = grant.period
     months = (stop.year - start.year) * 12 + stop.month - start.month + (1 if stop.day >= 28 else 0)

@@ -775,6 +775,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
             parts = [(grant.amount, None)]  # 'Dieser Betrag wird in einer Summe zum 15.04.2025 ausgezahlt.'
         else:
             continue
+        if not listed and len(parts) == 1 and ORDINAL_PAYMENT.search(body) and any(i.amount == parts[0][0] for i in instalments):
+            continue  # 'Hiermit rufen wir den zweiten Teilbetrag in Höhe von 82.500,00 € ab': one listed already
         span_text, provenance = view.provenance(sentence.start, sentence.end)
         paid = bool(PAID.search(body))
         undated = max(0, len(parts) - len(dates))  # 'die erste Rate nach Bestandskraft, die zweite zum …'
@@ -787,6 +789,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
 
 
 LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
+ORDINAL_PAYMENT = regex.compile(r"(?i)\b(?:erste|zweite|dritte|vierte|letzte|restliche)[nr]?\s+(?:Rate|Teilbetrag|Abschlag|Tranche|Teilzahlung)")
 ONE_PAYMENT = regex.compile(r"(?i)\bin\s+einer\s+Summe\b|\bin\s+einem\s+Betrag\b")
 TOTAL_BEFORE = regex.compile(r"(?i)\b(?:insgesamt|zusammen|gesamt)\s*$")
 REPAYMENT = regex.compile(  # 'eine Überzahlung von 15.000 €': money going back, no payment of the grant

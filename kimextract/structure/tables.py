@@ -244,10 +244,18 @@ def find_tables(lines: list[Line]) -> list[Table]:
             if not (line.blank or line.furniture or heads_again):
                 gap += 1  # a page break with the heads repeated under it is no gap in the table
             probe += 1
+        rows = [row for row, below in zip(rows, rows[1:] + [None]) if not _wrapped_label_number(row, below)]
         if len(rows) >= 2 or (len(rows[0].cells) >= 2 and (EURO_UNIT.search(header) or STELLEN.search(header))):
             tables.append(_table(lines, index, last_row, header, rows))
         index = last_row + 1
     return tables
+
+
+def _wrapped_label_number(row: Row, below: Optional[Row]) -> bool:
+    """'Case Management' / '1' / '01.01.–31.12.2023 1,0 12 12,0': the number that ends a label the layout
+    wrapped, above the row's numbers, is no row of its own."""
+    return not row.label and len(row.cells) == 1 and regex.fullmatch(r"\d{1,2}", row.cells[0].text) is not None \
+        and below is not None and len(below.cells) >= 2
 
 
 def _row_above(lines: list[Line], index: int) -> Optional[tuple[int, Row]]:
@@ -339,6 +347,7 @@ def _money_column(cells: list[Cell]) -> bool:
 
 
 # heads of columns of whole numbers that count something else beside the posts ('Baustein', 'Monate')
+MONTHS_HEAD = regex.compile(r"(?i)\w*monate?\b")  # 'Stellenmonate', 'Personalmonate': posts times months
 COUNT_HEADS = regex.compile(r"(?i)\b(?:Baustein|Modul|Monate?|Anzahl|Nr\.?|Personen|Teilnehmende|Fälle)\b")
 
 
@@ -347,6 +356,8 @@ def _keep_post_columns(table: Table, columns: dict[int, list[Cell]]) -> None:
     ('5,0'), a column of whole numbers beside it counts something else ('Baustein 2'); so does a column of whole
     numbers where the heads name a count ('Monate 12')."""
     decimal = {k for k in table.stellen if any("," in c.text for c in columns[k])}
+    if len(decimal) > 1 and MONTHS_HEAD.search(table.column_heads):  # 'Umfang (VZÄ) | Monate | Stellenmonate'
+        decimal = {min(decimal, key=lambda k: max(c.value for c in columns[k]))}
     if decimal or COUNT_HEADS.search(table.column_heads):
         table.stellen = decimal
 
