@@ -59,6 +59,7 @@ TENOR_TEXT = 600  # characters of a tenor kept as the grant's text: a tenor may 
 REFUSAL = regex.compile(r"(?i)\blehne\s+ich\b|\blehnen\s+wir\b|\b(?:wird|werden)\s+(?:[\w,()./-]+\s+){0,12}?abgelehnt\b|\bAblehnung\b")
 # A refusal of the rest grants the part asked for that it does not refuse: 'Im Übrigen wird der Antrag abgelehnt'.
 PARTLY_REFUSED = regex.compile(r"(?i)\bim\s+(?:ü|u)brigen\b|\bdar(?:ü|u)ber\s+hinaus\b|\bweitergehenden?\s+Antrag")
+PART_OF_PERIOD = regex.compile(r"(?i)[^.;]{0,20}?\b(?:zeitanteilig|anteilig)\b")  # 'für den Zeitraum … zeitanteilig mit 27.500 €'
 UNCHANGED = regex.compile(r"(?i)unver(?:ä|a)ndert|bleibt|weiterhin")
 TOTAL_ROW = regex.compile(r"(?im)^[ \t]*(?:Summe|Gesamt|Insgesamt|Zusammen)\b")
 
@@ -239,8 +240,9 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
         evidence["decision_date"] = view.provenance(*structure.letter.date_span)[1]
     grant.module = _module(structure, mentions, tenor, amount)
     period = _period(view, mentions, context, structure, tenor)
-    if period is not None and kind == "change" and not _named_as_period(view, context, period):
-        period = None  # 'für die Zeit vom 01.01. bis 30.06.2022 … nicht förderfähig': the earlier grant's stays
+    if period is not None and kind == "change" and (not _named_as_period(view, context, period) or PART_OF_PERIOD.match(
+            view.text, view.from_original(period.provenance.end), view.from_original(period.provenance.end) + 40)):
+        period = None  # 'für die Zeit vom 01.01. bis 30.06.2022 … nicht förderfähig', '… zeitanteilig': the earlier grant's stays
     if period is not None:
         grant.period = (period.start, period.end)
         evidence["period"] = period.provenance

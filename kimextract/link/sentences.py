@@ -186,9 +186,18 @@ def sentence_grants(view: View, mentions: Mentions, context: Context, decisions:
 
 def finish(view: View, mentions: Mentions, context: Context, grants: list[Grant]) -> list[Grant]:
     """Several-module decisions split per module; what a change leaves unsaid taken from the earlier grant."""
-    grants = [part for grant in grants for part in _split_by_module(view, mentions, context.starts, context.sents, grant)]
+    split = [(grant, _split_by_module(view, mentions, context.starts, context.sents, grant)) for grant in grants]
+    parts = [part for grant, found in split if len(found) > 1 for part in found]
+    grants = [part for grant, found in split if len(found) > 1 or not _told_as_part(grant, parts) for part in found]
     _inherit_from_earlier(grants)
     return grants
+
+
+def _told_as_part(grant: Grant, parts: list[Grant]) -> bool:
+    """A module's share that a several-module decision before it gave already ('Bewilligt wurden 3,0 VZÄ zu je
+    60.000 €, zusammen 180.000 €' under 'Baustein 3')."""
+    return any(p.amount == grant.amount and p.module == grant.module and p.evidence["amount"].start == grant.evidence["amount"].start
+               for p in parts)
 
 
 def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant) -> list[Grant]:
@@ -197,6 +206,8 @@ def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentenc
     if grant.amount is None or grant._scope is None:
         return [grant]
     start, end = grant._scope
+    if len({h.value for h in mentions.module_hits if start <= h.start < _sentence_at(sents, start).end}) > 1:
+        end = max(end, mentions.structure.section_at(start).end)  # 'für die Bausteine 1 bis 3 … Im Einzelnen:' and a part each
     by_module: dict[int, list[Amount]] = {}
     for amount in _in(mentions.amounts, starts, start, end):
         if amount.module is not None and amount.per is None and amount.value < grant.amount and not _is_rate(view.text, starts, amount):
@@ -214,6 +225,7 @@ def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentenc
 def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant, amount: Amount) -> Grant:
     """The share of a several-module grant that one module gets, with the posts named beside it."""
     offset = starts[id(amount)]
+    scope = grant._scope
     if is_table_cell(amount):  # a table row: the posts of the same row
         line_start = view.text.rfind("\n", 0, offset) + 1
         line_end = view.text.find("\n", offset)
@@ -221,13 +233,18 @@ def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], 
     else:
         sentence = _sentence_at(sents, offset)
         positions = _total_or_all(view, starts, _in(mentions.positions, starts, sentence.start, sentence.end))
+        index = bisect.bisect_right(sents.starts, sentence.start) - 2
+        before = sents[index] if index >= 0 and not positions else None
+        if before is not None and not _in(mentions.amounts, starts, before.start, before.end):
+            positions = _total_or_all(view, starts, _in(mentions.positions, starts, before.start, before.end))  # 'Gefördert werden 1,5 VZÄ …'
+        scope = ((before or sentence).start, sentence.end)  # its own rate: 'die mit je 62.000 € gefördert werden (zusammen 310.000 €)'
     fte = plain(sum((p.fte for p in positions), Decimal(0))) if positions else None
     part = grant.model_copy(update={
         "amount": amount.value, "module": amount.module, "positions": fte, "positions_by": {}, "instalments": [],
         "rate_per_fte": rate_per_post(amount.value, fte),
         "evidence": {**grant.evidence, "amount": amount.provenance},
     })
-    part._scope = grant._scope
+    part._scope = scope
     return part
 
 
@@ -523,7 +540,8 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
         return None
     amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end) if a.per is None]
     changed = next((a for a in amounts if regex.search(r"(?i)\bauf\s*$", text[max(0, starts[id(a)] - 10):starts[id(a)]])
-                    and not _about_expenses(text, sentence.start, starts[id(a)])), None)
+                    and not _about_expenses(text, sentence.start, starts[id(a)])
+                    and not _about_a_payment(text, sentence.start, starts[id(a)])), None)
     if changed is None:
         return None
     earlier = [a for a in amounts if starts[id(a)] < starts[id(changed)]  # 'um 110.000 €', '7.560 € widerrufen': differences
@@ -532,6 +550,16 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
                and not WITHDRAWN_BEFORE.search(text, max(0, starts[id(a)] - 80), starts[id(a)])
                and not _about_expenses(text, sentence.start, starts[id(a)])]
     return (earlier[-1] if earlier else None), changed
+
+
+CLAUSE_END = regex.compile(r"[.:;„“]\s")
+PAYMENT_SUBJECT = regex.compile(r"(?i)\b(?:Teilbetrag|Rate|Abschlag|Abschlagszahlung|Auszahlung|Restbetrag|Schlusszahlung)\b")
+
+
+def _about_a_payment(text: str, start: int, offset: int) -> bool:
+    """'Der zweite Teilbetrag wird auf 82.500,00 EUR erhöht': the clause sets a payment, not the grant."""
+    clause_start = max([start] + [m.end() for m in CLAUSE_END.finditer(text, start, offset)])
+    return PAYMENT_SUBJECT.search(text, clause_start, offset) is not None
 
 
 def _about_expenses(text: str, start: int, offset: int) -> bool:

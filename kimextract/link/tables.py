@@ -366,8 +366,11 @@ def _period_around(mentions: Mentions, context: Context, table: Table) -> Option
 
 
 def _per_module(view: View, table: Table) -> bool:
-    labels = [row.label for row in table.rows if not row.total and row.label]
-    return bool(MODULE_HEADER.search(table.column_heads)) or bool(labels) and all(LEADING_MODULE.match(label) for label in labels)
+    """Rows per module: under a 'Baustein'/'Modul' head, or each labelled by a module number (not under a 'Nr.'
+    head, whose numbers count the rows)."""
+    labels = [row.label for row in table.rows if not row.total]
+    return bool(MODULE_HEADER.search(table.column_heads)) or bool(labels) and all(LEADING_MODULE.match(label) for label in labels) \
+        and not NUMBER_HEAD.match(table.column_heads.strip())
 
 
 def _per_programme_year(table: Table) -> bool:

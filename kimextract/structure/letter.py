@@ -292,7 +292,10 @@ def _date(head: list[Line], closing: Optional[Line], content: list[Line], text: 
             if hit.start >= within:
                 break
             line_start = text.rfind("\n", 0, hit.start) + 1
-            if pattern.search(text[line_start:hit.start]):
+            before = text[line_start:hit.start]
+            if not before.strip() and line_start:  # 'Datum' / '22.01.2026': the label on the line above
+                before = text[text.rfind("\n", 0, line_start - 1) + 1:line_start - 1]
+            if pattern.search(before):
                 return hit
     decided = next((h for h in candidates if DECIDED_ON.match(text, h.end) or (  # 'am 15. April 2025 beschlossen:'
         HEARING.search(text, max(0, h.start - 40), h.start) and COURT_DECIDES.search(text, h.end, h.end + 300))), None)

@@ -16,6 +16,7 @@ from .lines import Line
 NUMBERING = regex.compile(r"^[ \t]*(?:(?:\d{1,2}\.){1,3}\d{0,2}|\d{1,2},(?=[ \t]+[A-ZÄÖÜ])|\d{1,2}\)|[IVX]{1,5}\.|[A-H]\.|[a-h]\)|§\s*\d+\w?)[ \t]+")
 SENTENCE_END = regex.compile(r"[.;,][ \t]*$")
 CELL_NUMBER = regex.compile(r"(?<![\w.,])\d[\d.]*(?:,\d+)?(?![\w.,]*\w)")
+DATE_LIKE = regex.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})?")
 RUNS_ON = regex.compile(r"[\w,–-][ \t]*$")
 
 
@@ -68,10 +69,12 @@ def _runs_on(line: Line) -> bool:
 
 
 def _is_table_header(line: Line, next_line: Optional[Line]) -> bool:
-    """'Ausgabenart  Stellen  Zuwendung 2023' above rows of numbers is a table's header, not a heading."""
+    """'Ausgabenart  Stellen  Zuwendung 2023' above rows of numbers is a table's header, not a heading; a line of
+    prose with dates below it is no row ('Begründung' / 'Mit unserem Bescheid vom 04.02.2025 … 01.01.–31.12.2025')."""
     if regex.search(r"\d|€", line.text):
         return True
-    return next_line is not None and len(CELL_NUMBER.findall(next_line.text)) >= 2
+    numbers = [n for n in CELL_NUMBER.findall(next_line.text) if not DATE_LIKE.fullmatch(n)] if next_line is not None else []
+    return len(numbers) >= 2
 
 
 def find_sections(lines: list[Line], text_length: int) -> list[Section]:
