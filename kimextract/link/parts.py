@@ -33,7 +33,7 @@ from .sentences import (
     decision_sentences,
     finish,
 )
-from .tables import EXPENSES_HEAD, GRANTED_HEAD, PAYMENTS_HEADER, module_rows
+from .tables import EXPENSES_HEAD, GRANTED_HEAD, PAYMENTS_HEADER, module_rows, table_grants
 
 # A sentence outside the tenor that cites an earlier decision: 'mit Bescheid vom …', 'hatte ich … bewilligt'.
 CITES_EARLIER = regex.compile(
@@ -76,6 +76,7 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
     decided = None if _refused(view.text, tenor) else _decided(view, mentions, context, own)
     decisions = decision_sentences(view, mentions, context)
     earlier = _earlier_grants(view, mentions, context, structure, tenor, decided[0] if decided else None, decisions)
+    earlier += _earlier_rows(view, mentions, context, earlier)
     if decided is None:
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
@@ -100,6 +101,14 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
          for rows in [module_rows(view, mentions, context, table, grant)] if rows), [])
     grants = finish(view, mentions, context, earlier + (per_module or [grant]))  # earlier ones first: a change inherits
     return sorted(grants, key=lambda g: g.provenance.start)
+
+
+def _earlier_rows(view: View, mentions: Mentions, context: Context, earlier: list[Grant]) -> list[Grant]:
+    """The rows of a table of earlier decisions in the reasons ('Programmjahr | Bescheid vom | … | Zuwendung')."""
+    rows = [g for g in table_grants(view, mentions, context, roles=("reasons", "intro")) if g.amount not in {e.amount for e in earlier}]
+    for row in rows:
+        row.kind = "earlier"
+    return rows
 
 
 def _module_decisions(view: View, mentions: Mentions, context: Context, tenor: Sentence, grant: Grant,
@@ -266,14 +275,17 @@ def _tenor_grant(view: View, mentions: Mentions, context: Context, structure: St
     return grant
 
 
+PAYMENTS_CAPTION = regex.compile(rf"{PAYMENTS_HEADER.pattern}|(?i:ausgezahlt|kassenmittel)")  # '… ausgezahlt. Kassenmittel stehen …:'
+
+
 def _table_instalments(view: View, mentions: Mentions, context: Context, structure: Structure) -> list[Instalment]:
     """A payment part's table of instalments: one per row with an amount ('1. Abschlag | 15.08.2023 | 126.000,00');
     in the tenor, a table whose heads or caption name the payments ('Haushaltsjahr | Festbetrag | Auszahlung zum')."""
-    payments, tenor = structure.spans("payment"), structure.spans("tenor")
+    payments, tenor = structure.spans("payment"), structure.spans("tenor", "period")  # '3. Bewilligungszeitraum: …' / '4. … ausgezahlt:'
     found = []
     for table in structure.tables:
         if not any(start <= table.start < end for start, end in payments) and not (
-                any(start <= table.start < end for start, end in tenor) and PAYMENTS_HEADER.search(table.header)):
+                any(start <= table.start < end for start, end in tenor) and PAYMENTS_CAPTION.search(table.header)):
             continue
         for row in table.rows:
             if row.total:

@@ -47,9 +47,12 @@ TOTAL_HEAD = regex.compile(r"(?i)\b(?:gesamt|insgesamt|Summe)\b")
 LEADING_MODULE = regex.compile(r"\s*(?:(?:Baustein|Modul)\s*)?([1-3])\b(?![.,]\d)")
 
 
-def table_grants(view: View, mentions: Mentions, context: Context) -> list[Grant]:
+def table_grants(view: View, mentions: Mentions, context: Context, roles: Optional[tuple[str, ...]] = None) -> list[Grant]:
+    """Grants from the tables that list decisions; with ``roles``, only from tables in parts of those roles."""
     grants = []
     for table in mentions.structure.tables:
+        if roles is not None and mentions.structure.role_at(table.start) not in roles:
+            continue
         # a table whose column heads name payments lists no decisions
         if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(table.column_heads):
             grants += _rows(view, mentions, context, table)
@@ -345,8 +348,10 @@ def _module(view: View, table: Table, span: tuple[int, int], amount: Amount) -> 
 
 
 def _year_period(view: View, table: Table, span: tuple[int, int]) -> Optional[tuple]:
-    """A row under a 'Jahr' column head that names a year is a decision for that calendar year."""
-    if not YEAR_HEADER.search(table.column_heads):
+    """A row under a 'Jahr' column head that names a year is a decision for that calendar year; a Programmjahr
+    names the programme's allocation, not the period its measures run for."""
+    head = YEAR_HEADER.search(table.column_heads)
+    if not head or regex.search(r"(?i)Programmjahr", head.group()):
         return None
     year = regex.search(r"\b(?:19|20)\d\d\b(?![.,]\d)", view.text[span[0]:span[1]])
     if year is None:
