@@ -160,8 +160,19 @@ def decision_sentences(view: View, mentions: Mentions, context: Context) -> list
     letter = mentions.structure.letter
     subject_end = letter.subject_span[1] if letter.subject_span and not (letter.subject or "").endswith(".") else 0
     sentences = (Sentence(subject_end, s.end) if s.start < subject_end < s.end else s for s in context.sents)
+    by_decision = sorted(t.start for t in mentions.structure.tables if len(DECISION_HEAD.findall(t.column_heads)) > 1)
+    sentences = (_before_table(s, by_decision) for s in sentences)
     return [part for s in sentences for part in _decision_parts(view.text, s)
             if _is_decision(view.text, part, mentions, context.starts)]
+
+
+def _before_table(sentence: Sentence, table_starts: list[int]) -> Sentence:
+    """A sentence without a full stop before a table whose columns are decisions ('Förderung Baustein 3 | Bescheid
+    vom 27.01.2023 | Änderungsbescheid vom 06.06.2023') ends where the table's rows begin: they are no sentence."""
+    index = bisect.bisect_right(table_starts, sentence.start)
+    if index < len(table_starts) and table_starts[index] < sentence.end:
+        return Sentence(sentence.start, table_starts[index])
+    return sentence
 
 
 def sentence_grants(view: View, mentions: Mentions, context: Context, decisions: list[Sentence]) -> list[Grant]:
@@ -445,9 +456,11 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
     positions = _in(mentions.positions, starts, part_start, part_end)
     if positions:
         positions = _total_or_all(view, starts, positions)
-    if not positions:
+    # what follows a change ('Gefördert werden nunmehr 5,5 Stellen') tells the new state, not the earlier one
+    told_after = not (role == "earlier" and NEW_STATE.search(text, sentence.end, limit))
+    if not positions and told_after:
         positions = _funded_positions(view, mentions, starts, sents, sentence.end, limit)
-    if not positions:
+    if not positions and told_after:
         positions = _part_positions(mentions, starts, sents, sentence.end, limit)
     assign_positions(grant, positions, evidence)
     grant.kind = role
@@ -552,6 +565,8 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
     return (earlier[-1] if earlier else None), changed
 
 
+DECISION_HEAD = regex.compile(r"(?i)bescheid\w*\s+vom\s+\d")  # a table's column head that names a decision
+NEW_STATE = regex.compile(r"(?i)\b(?:nunmehr|k(?:ü|u)nftig)\b")
 CLAUSE_END = regex.compile(r"[.:;„“]\s")
 PAYMENT_SUBJECT = regex.compile(r"(?i)\b(?:Teilbetrag|Rate|Abschlag|Abschlagszahlung|Auszahlung|Restbetrag|Schlusszahlung)\b")
 
@@ -770,6 +785,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     """Payments of the grant named in its sentences: amounts, or shares ('die Hälfte'), with their dates. In a
     Bescheid's payment part, the items of a list ('– 138.000,00 EUR zum 1. März 2021,') are payments too."""
     text = view.text
+    in_table = mentions.structure.in_table  # a table's cells are payments only under a payment's words
     instalments = []
     announced = False  # 'Die Auszahlung erfolgte in drei Teilbeträgen:' before a list of the payments
     for sentence in _between(sents, decision.start, limit):
@@ -785,7 +801,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         amounts = [a for a in _in(mentions.amounts, starts, sentence.start, sentence.end)
                    if a.value != grant.amount and a.per is None and not is_table_cell(a) and a.value > 0
                    and (grant.amount is None or a.value < grant.amount)  # a payment is a part of what it pays
-                   and not REPAYMENT.search(text, max(0, starts[id(a)] - 40), starts[id(a)])]
+                   and not REPAYMENT.search(text, max(0, starts[id(a)] - 40), starts[id(a)])
+                   and not (in_table(starts[id(a)]) and not PAYMENT.search(text, max(0, starts[id(a)] - 80), starts[id(a)]))]
         if len(amounts) > 2 and TOTAL_BEFORE.search(text, max(0, starts[id(amounts[0])] - 30), starts[id(amounts[0])]):
             amounts = amounts[1:]  # 'von insgesamt 520.000 €, nämlich 300.000 € … und 220.000 € …': the payments
         dates = [d for d in _in(mentions.dates, starts, sentence.start, sentence.end)

@@ -14,7 +14,7 @@ from ..structure import Table
 from ..structure.lines import PAGE_NUMBER
 from ..structure.tables import NUMBER_LINE, YEAR
 from ..structure.authority import find_authority, rank_of, resolve_bare
-from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
+from .sentences import DECISION_HEAD, Context, _in, assign_positions, cited_dates, decision_dates
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
 SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|zuerkannt")  # 'beschließt, … folgende Zuschüsse zu gewähren:'
@@ -53,8 +53,10 @@ def table_grants(view: View, mentions: Mentions, context: Context, roles: Option
     for table in mentions.structure.tables:
         if roles is not None and mentions.structure.role_at(table.start) not in roles:
             continue
-        # a table whose column heads name payments lists no decisions
-        if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(table.column_heads):
+        # a table whose column heads name payments lists no decisions; one whose heads are decisions
+        # ('Bescheid vom 27.01.2023 | Änderungsbescheid vom 06.06.2023') has their fields as rows
+        if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(table.column_heads) \
+                and len(DECISION_HEAD.findall(table.column_heads)) < 2:
             grants += _rows(view, mentions, context, table)
     return grants
 

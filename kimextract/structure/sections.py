@@ -73,6 +73,8 @@ def _is_table_header(line: Line, next_line: Optional[Line]) -> bool:
     prose with dates below it is no row ('Begründung' / 'Mit unserem Bescheid vom 04.02.2025 … 01.01.–31.12.2025')."""
     if regex.search(r"\d|€", line.text):
         return True
+    if len(line.text.strip().lstrip("#").strip().rstrip(":").split()) == 1:
+        return False  # 'Sachverhalt': a table's header names more than one column
     numbers = [n for n in CELL_NUMBER.findall(next_line.text) if not DATE_LIKE.fullmatch(n)] if next_line is not None else []
     return len(numbers) >= 2
 
