@@ -430,7 +430,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         _told_just_after(text, mentions, starts, sents, sentence, grant)
     if grant.authority is None or LOCAL_BODY.match(grant.authority):
         grant.authority = _abbreviated_decider(text, body) or grant.authority
-    if grant.authority is None and ADDRESSEE_DECIDED.search(body):
+    if (grant.authority is None or LOCAL_BODY.match(grant.authority)) and ADDRESSEE_DECIDED.search(body):
         grant.authority = _addressee(mentions)  # 'hatten Sie der Gemeinde … bewilligt': the body the letter goes to
     if grant.decision_date is None and role != "earlier" and mentions.header.kind == "bescheid":
         grant.decision_date = mentions.header.date
@@ -496,7 +496,11 @@ def _addressee(mentions: Mentions) -> Optional[str]:
         return None
     head_end = letter.subject_span[0] if letter.subject_span else letter.sender_span[1] + 400
     sender_words = set((letter.sender or "").lower().split())
-    for line in mentions.structure.text[letter.sender_span[1]:head_end].split("\n"):
+    lines = mentions.structure.text[letter.sender_span[1]:head_end].split("\n")
+    # the address follows the sender's return address ('Kreis Steinfurt · Postfach 42 · …'); what stands above it
+    # is the letterhead ('Der Landrat' / 'Amt für Ordnung und Migration')
+    return_address = next((index for index, line in enumerate(lines) if "·" in line), -1)
+    for line in lines[return_address + 1:]:
         if "·" in line or sender_words & set(line.lower().split()):
             continue  # the sender's return address or its own lines
         named = find_authority(line)
