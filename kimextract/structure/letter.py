@@ -44,9 +44,10 @@ VERSION_LINE = regex.compile(r"(?i)^\s*(?:Fassung|Stand|Gültig|Gultig|vom|in\s+
 SENTENCE_INSIDE = regex.compile(r"[a-zäöüß]{2}\.\s+[A-ZÄÖÜ]")  # 'Auszug aus dem Anhang. Alle Beträge …' is prose
 NUMBERED_HEADING = regex.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-ZÄÖÜ]")  # '2 Wirtschaftliche Lage der Gesellschaft'
 ENDS_IN_PREPOSITION = regex.compile(  # '… anlässlich der', '… für den Neubau des Beruflichen'
-    r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|vor|nach|bei|zu|aus|um|unter|gegen|ohne|die|das|den|dem|der|des|und|oder|sowie)$"
+    r"\b(?:über|zur|zum|am|vom|im|in|an|auf|für|mit|von|vor|nach|bei|zu|aus|um|unter|gegen|ohne|ab|bis|seit|die|das|den|dem|der|des|und|oder|sowie)$"
     r"|\b(?:des|der|dem|den)\s+[A-ZÄÖÜ]\w*[a-zäöü]en$")
 NUMBER_LINE = regex.compile(r"(?i)^\s*(?:Nr\.|Nummer|Seite)\s*\d")
+UNIT_FIRST = regex.compile(r"(?:Mio\.|Millionen|Mrd\.|Milliarden|Euro|EUR|€|Prozent|%)(?:\s|$)")
 RETURN_ADDRESS_CUT = regex.compile(r"\s*(?:·|•|\||\s-\s|,\s*(?:Postfach|\d{5}|[A-ZÄÖÜ][\w-]+str(?:aße|\.)))")
 
 
@@ -147,7 +148,8 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
                 return join_lines(block), (line.start, follower.start + label_inside.start())
             goes_on = bool(block) and SUBJECT_GOES_ON.search(block[-1]) is not None  # 'Quartiersmanagement Döbeln-Ost –'
             if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
-                    or not goes_on and (heading_role(follower, None) is not None or NUMBERING.match(follower.text))
+                    or not goes_on and (heading_role(follower, None) is not None or NUMBERING.match(follower.text)
+                                        or block and not _goes_on(block[-1].rstrip(), follower, cues, headline=False))
                     or len(block) >= 5 or (block and _ends_block(block[-1]))):
                 break
             block.append(follower.text)
@@ -199,8 +201,9 @@ def _goes_on(last: str, follower: Line, cues, headline: bool) -> bool:
     text = follower.text.strip()
     if cues["salutation"].match(text) or cues["after_subject"].match(text) or NUMBERING.match(text) or NUMBERED_HEADING.match(text):
         return False
-    if last.endswith(("-", "–")) and not last.endswith((" -", " –")) or text[:1].islower():
-        return True  # a word or a name the layout split ('Alb-Donau-' / 'Kreis'), a line that cannot begin anything
+    if last.endswith(("-", "–")) and not last.endswith((" -", " –")) or text[:1].islower() or (
+            last[-1:].isdigit() and UNIT_FIRST.match(text)):
+        return True  # a word or a name the layout split ('Alb-Donau-' / 'Kreis', '… rund 2,4' / 'Mio. Euro …'), a line that cannot begin anything
     strong = (last.endswith((" –", " -", ",", ";", ":", "(")) or BROKEN_NAME.search(last) or last.count("(") > last.count(")")
               or ENDS_IN_PREPOSITION.search(last))
     if strong:
