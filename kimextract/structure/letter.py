@@ -346,6 +346,7 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
     for index, line in enumerate(head[:14]):
         if not _names_body(line.text.strip(), cues, index):
             continue
+        index = _return_address_names(head, index)
         if index and FIRM.match(line.text.strip()) and NAME_LIKE.match(head[index - 1].text.strip()):
             index -= 1  # 'HARTMANN & QUAST' / 'Rechtsanwälte PartG mbB': the firm's name stands above
         block = _name_block(head, index, cues)
@@ -360,6 +361,17 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
         name = first.text.strip()
         return _spelled(name, head) if name.isupper() else name, (first.start, first.end)
     return None
+
+
+def _return_address_names(head: list[Line], index: int) -> int:
+    """The line of the letterhead below ``index`` that the return address begins with: 'SAARLAND' / 'Ministerium
+    für Bildung und Kultur' / 'Landesdenkmalamt Saarland' above 'Landesdenkmalamt · Am Bergwerk Reden 11 · …'
+    sends from the office it names, not from the ministry above it."""
+    returned = next((line.text.split("·")[0].strip() for line in head[index + 1:index + 10] if line.text.count("·") >= 2), "")
+    if len(returned) < 4:
+        return index
+    return next((below for below in range(index + 1, min(len(head), index + 5))
+                 if head[below].text.strip().startswith(returned) and below < len(head) and "·" not in head[below].text), index)
 
 
 def _names_body(text: str, cues, index: int) -> bool:

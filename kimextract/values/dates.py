@@ -61,10 +61,10 @@ def _date_patterns() -> dict[str, regex.Pattern]:
             rf"(?<=\b(?:am|vom|zum|den|dem|bis)\s{{1,4}})(?P<od>{ordinals})\s+(?P<mn1>{months})\b\.?(?:\s+(?P<y1>\d{{4}})(?!\d))?", flags),
         # 'am 3-7-2017': hyphens only after a word that announces a date
         "hyphened": regex.compile(rf"(?<=\b(?:am|vom|zum|den|bis)\s{{1,4}})(?P<a>{day})-(?P<b>{month})-(?P<y>\d{{4}}|\d{{2}})(?![\d-])", regex.IGNORECASE),
-        # 'Der Bewilligungszeitraum beginnt am 1. Januar 2023 und endet am 31. Dezember 2023.'
+        # 'Der Bewilligungszeitraum beginnt am 1. Januar 2023 und endet am 31. Dezember 2023.' ('… und läuft bis zum …')
         "begins_ends": regex.compile(
             r"\b(?:beginnt|beginnend|beginnen)\s+(?:am\s+|mit\s+dem\s+)" + left + any_(1)
-            + r"\s+und\s+(?:endet|enden)\s+(?:am\s+|mit\s+dem\s+)" + full(2), flags),
+            + r"\s+und\s+(?:(?:endet|enden)\s+(?:am\s+|mit\s+dem\s+)|(?:läuft|lauft|dauert|reicht)\s+bis\s+(?:zum\s+)?)" + full(2), flags),
         "full": regex.compile(left + full(1), flags),
         "list": regex.compile(
             rf"{left}(?:{day}\.\s?{month}\.\s*(?:,|und|sowie)\s*)+(?P<last>{day}\.\s?{month}\.\s?(?P<year>\d{{4}}))(?!\d)", flags
