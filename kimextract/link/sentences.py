@@ -230,14 +230,37 @@ def _split_by_module(view: View, mentions: Mentions, starts, sents: list[Sentenc
             for choice in product(*(by_module[m][:8] for m in modules)):
                 if sum(a.value for a in choice) == grant.amount:
                     return [_module_part(view, mentions, starts, sents, grant, amount) for amount in choice]
+    clauses = _module_clauses(view, mentions, starts, _sentence_at(sents, start))
+    if clauses:
+        return [_module_part(view, mentions, starts, sents, grant, amount, module, clause) for module, amount, clause in clauses]
     return [grant]
 
 
-def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant, amount: Amount) -> Grant:
-    """The share of a several-module grant that one module gets, with the posts named beside it."""
+def _module_clauses(view: View, mentions: Mentions, starts, sentence: Sentence) -> list[tuple[int, Amount, tuple[int, int]]]:
+    """'… für den Baustein 1 einen Festbetrag von 143.000 € und für den Baustein 2 einen Festbetrag von 330.000 €
+    … bewilligt': one sentence that gives each module its own amount, each after the module's name."""
+    hits = [h for h in mentions.module_hits if sentence.start <= h.start < sentence.end and not h.details.get("split")]
+    if len(hits) < 2 or len({h.value for h in hits}) != len(hits):
+        return []
+    clauses = []
+    for hit, following in zip(hits, hits[1:] + [None]):
+        end = following.start if following is not None else sentence.end
+        amounts = [a for a in _in(mentions.amounts, starts, hit.end, end) if a.per is None and not _is_rate(view.text, starts, a)]
+        if not amounts:
+            return []
+        clauses.append((hit.value, amounts[0], (hit.start, end)))
+    return clauses
+
+
+def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], grant: Grant, amount: Amount,
+                 module: Optional[int] = None, clause: Optional[tuple[int, int]] = None) -> Grant:
+    """The share of a several-module grant that one module gets, with the posts named beside it (in its
+    ``clause`` of a sentence that names each module's amount)."""
     offset = starts[id(amount)]
     scope = grant._scope
-    if is_table_cell(amount):  # a table row: the posts of the same row
+    if clause is not None:
+        positions = _in(mentions.positions, starts, *clause)
+    elif is_table_cell(amount):  # a table row: the posts of the same row
         line_start = view.text.rfind("\n", 0, offset) + 1
         line_end = view.text.find("\n", offset)
         positions = _in(mentions.positions, starts, line_start, line_end if line_end >= 0 else len(view.text))
@@ -251,7 +274,7 @@ def _module_part(view: View, mentions: Mentions, starts, sents: list[Sentence], 
         scope = ((before or sentence).start, sentence.end)  # its own rate: 'die mit je 62.000 € gefördert werden (zusammen 310.000 €)'
     fte = plain(sum((p.fte for p in positions), Decimal(0))) if positions else None
     part = grant.model_copy(update={
-        "amount": amount.value, "module": amount.module, "positions": fte, "positions_by": {}, "instalments": [],
+        "amount": amount.value, "module": module or amount.module, "positions": fte, "positions_by": {}, "instalments": [],
         "rate_per_fte": rate_per_post(amount.value, fte),
         "evidence": {**grant.evidence, "amount": amount.provenance},
     })
