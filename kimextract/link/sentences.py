@@ -162,8 +162,13 @@ def decision_sentences(view: View, mentions: Mentions, context: Context) -> list
     sentences = (Sentence(subject_end, s.end) if s.start < subject_end < s.end else s for s in context.sents)
     by_decision = sorted(t.start for t in mentions.structure.tables if len(DECISION_HEAD.findall(t.column_heads)) > 1)
     sentences = (_before_table(s, by_decision) for s in sentences)
-    return [part for s in sentences for part in _decision_parts(view.text, s)
-            if _is_decision(view.text, part, mentions, context.starts)]
+    found = []
+    for sentence in sentences:
+        parts = _decision_parts(view.text, sentence)
+        decides = [_is_decision(view.text, part, mentions, context.starts) for part in parts]
+        found += [part for index, part in enumerate(parts) if decides[index] or index and decides[0]
+                  and ELLIPTIC_RECIPIENT.match(view.text, part.start) and _in(mentions.amounts, context.starts, part.start, part.end)]
+    return found
 
 
 def _before_table(sentence: Sentence, table_starts: list[int]) -> Sentence:
@@ -192,7 +197,24 @@ def sentence_grants(view: View, mentions: Mentions, context: Context, decisions:
                                  part=(sentence.start, starts[id(changed)]), role="earlier"))
         grants.append(_grant(view, mentions, starts, sents, sentence, limit, amount=changed,
                              part=(starts[id(changed)], sentence.end), role="change"))
+    _share_within_lists(text, decisions, grants)
     return finish(view, mentions, context, grants)
+
+
+def _share_within_lists(text: str, decisions: list[Sentence], grants: list[Grant]) -> None:
+    """The recipients of one sentence's list ('Der Kreis Borken erhält 330.000 Euro …, der Kreis Coesfeld 247.500
+    Euro …') share what the text around the list says of their decisions (period, date, funder)."""
+    if len(decisions) != len(grants):
+        return  # a change gave two grants for one sentence: no list here
+    group: list[Grant] = []
+    for sentence, grant in zip(decisions + [None], grants + [None]):
+        if sentence is not None and group and ELLIPTIC_RECIPIENT.match(text, sentence.start):
+            group.append(grant)
+            continue
+        for member in group if len(group) > 1 else []:
+            for other in group:
+                fill_gaps(member, other)
+        group = [grant] if grant is not None else []
 
 
 def finish(view: View, mentions: Mentions, context: Context, grants: list[Grant]) -> list[Grant]:
@@ -292,11 +314,17 @@ def _authority(text: str) -> Optional[str]:
     return regex.sub(r"\s+", " ", match.group()).strip() if match else None
 
 
+# '…, der Kreis Coesfeld 247.500 Euro für 4,5 Stellen und die Stadt Gelsenkirchen 440.000 Euro …': the next
+# recipient of a list that the decision's verb, said once, goes on to ('Der Kreis Borken erhält 330.000 Euro …')
+ELLIPTIC_RECIPIENT = regex.compile(
+    r"(?:,[ \t\n]*|[ \t\n]+(?:und|sowie)[ \t\n]+)(?:der|die|das)[ \t\n]+(?:Stadt|Gemeinde|Kreis|Landkreis|Markt|Region|Städteregion)"
+    r"[ \t\n]+[A-ZÄÖÜ][\w-]*(?:[ \t\n]+[A-ZÄÖÜ][\w-]*)?[ \t\n]+(?:mit[ \t\n]+)?[\d.,]+[ \t\n]*(?:Euro|€|EUR)\b")
 DECISION_PART = regex.compile(
     r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b"
     # ', und die Stadt Bad Bergzabern bekommt 187.000 Euro': a clause about the next recipient
     r"|,\s+(?:und|sowie)\s+(?=(?:die|der|das)\s+(?-i:(?:Stadt|Gemeinde|Ortsgemeinde|Verbandsgemeinde|Samtgemeinde|Kreis|Landkreis|Markt)\b)"
-    r"[^,.;]{0,80}?\b(?:erh(?:ä|a)lt|bekommt)\b)")
+    r"[^,.;]{0,80}?\b(?:erh(?:ä|a)lt|bekommt)\b)"
+    rf"|(?={ELLIPTIC_RECIPIENT.pattern})")
 
 
 def _decision_parts(text: str, sentence: Sentence) -> list[Sentence]:
@@ -451,6 +479,8 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
             grant.authority = resolve_bare(named[0], text, shared.start)  # the funder the statement names, not the town
     if mentions.header.kind != "bescheid" and (grant.decision_date is None or grant.authority is None or LOCAL_BODY.match(grant.authority)):
         _told_just_after(text, mentions, starts, sents, sentence, grant)
+    if mentions.header.kind != "bescheid" and (grant.authority is None or LOCAL_BODY.match(grant.authority)):
+        _told_just_before(text, mentions, starts, sents, sentence, grant)
     if grant.authority is None or LOCAL_BODY.match(grant.authority):
         grant.authority = _abbreviated_decider(text, body) or grant.authority
     if (grant.authority is None or LOCAL_BODY.match(grant.authority)) and ADDRESSEE_DECIDED.search(body):
@@ -677,6 +707,26 @@ def _told_just_after(text: str, mentions: Mentions, starts, sents: Sentences, se
     found = find_authority(text[after.start:after.end])
     if found and not LOCAL_BODY.match(found[0]) and (grant.authority is None or LOCAL_BODY.match(grant.authority)):
         grant.authority = resolve_bare(found[0], text, after.start)
+
+
+def _told_just_before(text: str, mentions: Mentions, starts, sents: Sentences, sentence: Sentence, grant: Grant) -> None:
+    """'Die Bezirksregierung Münster hat am 22. Februar 2024 die Förderbescheide … versandt. … Der Kreis Borken
+    erhält 330.000 Euro …': a sentence of the same part before, naming Bescheide, their funder and a date but no
+    amount of this grant, says who decided and when; the Kreis the grant's sentence names receives."""
+    index = bisect.bisect_right(sents.starts, sentence.start) - 2
+    section = mentions.structure.section_at(sentence.start)
+    for before in sents[max(0, index - 3):index + 1][::-1]:
+        if mentions.structure.section_at(before.start) is not section:
+            break
+        if not regex.search(r"(?i)bescheid", text[before.start:before.end]):
+            continue
+        found = find_authority(text[before.start:before.end])
+        if found is None or rank_of(found[0]) > 0:
+            continue
+        grant.authority = resolve_bare(found[0], text, before.start)
+        dates = cited_dates(text, mentions, starts, before.start, before.end)  # 'hat am 22. Februar 2024 … versandt'
+        grant.decision_date = grant.decision_date or (dates[-1].value if dates else None)
+        return
 
 
 def _abbreviated_decider(text: str, body: str) -> Optional[str]:
