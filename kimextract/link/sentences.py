@@ -39,6 +39,7 @@ DECISION = regex.compile(
     | \b(?:unterst(?:ü|u)tzt|f(?:ö|o)rdert)\b[^.;]{0,120}?\bmit\s+(?:rund\s+|knapp\s+|gut\s+)?[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)
     | \b(?:flie(?:ß|ss)en|gehen)\s+[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+an\b
     | \bbekomm(?:t|en)\s+(?:\w+\s+){0,3}?[\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\b
+    | [\d.,]+\s*(?:Mio\.?\s*|Millionen\s+)?(?:Euro|€|EUR)\s+(?:erh(?:ä|a)lt|bekommt)\b  # 'die für zwei Stellen 186.000 Euro erhält'
     | \bmit\s+einem\s+Zuschuss\s+von\s+[\d.,]+
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
@@ -317,7 +318,7 @@ def _authority(text: str) -> Optional[str]:
 # '…, der Kreis Coesfeld 247.500 Euro für 4,5 Stellen und die Stadt Gelsenkirchen 440.000 Euro …': the next
 # recipient of a list that the decision's verb, said once, goes on to ('Der Kreis Borken erhält 330.000 Euro …')
 ELLIPTIC_RECIPIENT = regex.compile(
-    r"(?:,[ \t\n]*|[ \t\n]+(?:und|sowie)[ \t\n]+)(?:der|die|das)[ \t\n]+(?:Stadt|Gemeinde|Kreis|Landkreis|Markt|Region|Städteregion)"
+    r"(?:,[ \t\n]*(?:(?:und|sowie)[ \t\n]+)?|[ \t\n]+(?:und|sowie)[ \t\n]+)(?:der|die|das)[ \t\n]+(?:Stadt|Gemeinde|Kreis|Landkreis|Markt|Region|Städteregion)"
     r"[ \t\n]+[A-ZÄÖÜ][\w-]*(?:[ \t\n]+[A-ZÄÖÜ][\w-]*)?[ \t\n]+(?:mit[ \t\n]+)?[\d.,]+[ \t\n]*(?:Euro|€|EUR)\b")
 DECISION_PART = regex.compile(
     r"(?i)\b(?:und|sowie)\s+(?:mit\s+)?(?:\w+)?bescheid\w*\s+vom\b"
