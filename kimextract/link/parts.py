@@ -190,9 +190,7 @@ def _table_total(view: View, mentions: Mentions, context: Context, tenor: Senten
     """The grant of a tenor that states it only as a table's total: the total row's cell under the grant's
     column ('Zuwendung in €'), the last where the heads name expenses before it."""
     for table in mentions.structure.tables:
-        if not tenor.start <= table.start < tenor.end:
-            continue
-        if not GRANTED_HEAD.search(table.column_heads):
+        if not tenor.start <= table.start < tenor.end or not GRANTED_HEAD.search(table.column_heads):
             continue
         totals = [row for row in table.rows if row.total]
         if totals:

@@ -21,8 +21,11 @@ from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
 from ..structure.authority import find_authority, rank_of, resolve_bare
+from ..structure.letter import CITES_A_DECISION
 
 # the verbs that set a grant to a new amount ('wird … auf 280.000 € erhöht')
+# '… und setzen die Zuwendung auf 162.550 € neu fest': a separable verb around the new amount
+SETS_ANEW = r"\bsetz(?:en|t|e)\b[^.;]{0,160}?\bauf\s+[\d.,]+\s*(?:€|EUR|Euro)\s+(?:neu\s+)?fest\b"
 SET_TO = (r"festgesetzt|erh(?:ö|o)ht|reduziert|gek(?:ü|u)rzt|herabgesetzt|heraufgesetzt|hochgesetzt|angehoben|aufgestockt"
           r"|verringert|vermindert")
 DECISION = regex.compile(
@@ -43,13 +46,12 @@ DECISION = regex.compile(
     | \bmit\s+einem\s+Zuschuss\s+von\s+[\d.,]+
     | \b\w*[Bb]escheid\w*\s+(?:über|in\s+H(?:ö|o|é)he\s+von)\s+(?:rund\s+)?\d        # 'den Förderbescheid über 378.000 Euro unterzeichnet'
     | \bauf\s+(?:EUR\s+|€\s+)?[\d.,]+\s*(?:€|EUR|Euro)?[^.;]{0,120}?\b(?:""" + SET_TO + r""")\b
-    | \bsetz(?:en|t|e)\b[^.;]{0,160}?\bauf\s+[\d.,]+\s*(?:€|EUR|Euro)\s+(?:neu\s+)?fest\b   # '… und setzen die Zuwendung auf 162.550 € neu fest'
+    | """ + SETS_ANEW + r"""
     """,
     regex.DOTALL,  # a sentence runs over the lines a PDF wrapped it into
 )
 # A decision that changes an earlier one: 'von bisher 224.000 € … auf 280.000 € … erhöht', '… um 110.000 € auf 715.000 € erhöht'.
-CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b"  # '… setze ich … auf … fest'
-                            r"|\bsetz(?:en|t|e)\b[^.;]{0,160}?\bauf\s+[\d.,]+\s*(?:€|EUR|Euro)\s+(?:neu\s+)?fest\b")  # '… setzen die Zuwendung auf … neu fest'
+CHANGE_VERB = regex.compile(rf"(?i)\b(?:{SET_TO}|abgesenkt|ge(?:ä|a)ndert|setze\s+ich|setzen\s+wir)\b|{SETS_ANEW}")  # '… setze ich … auf … fest'
 NOT_A_DECISION = regex.compile(
     r"(?i)\b(?:beantragt|beantragen|Antrag\s+(?:auf|über|wurde\s+am)|soll(?:en)?\b|würde|würden|"
     r"weitergeleitet|weiterleiten|vorgeschlagen|Beschlussvorschlag|geplant|voraussichtlich|beabsichtig\w*)\b"
@@ -105,6 +107,7 @@ FIRST_PERSON = regex.compile(r"\b(?:ich|wir|mein\w*|unser\w*)\b", regex.IGNORECA
 LOCAL_BODY = regex.compile(r"(?:Land)?[Kk]reis\b|Stadt\b|Gemeinde\b|Städteregion\b")
 SAME_DAY = regex.compile(r"(?i)\bBescheid\w*\s+(?:von|vom)\s+(?:diesem|demselben|gleichen|selben)\s+Tag")
 ABBREVIATION_USED = regex.compile(r"\b(?:des|der|das|die|dem|vom|beim)\s+([A-ZÄÖÜ]{2,6})\b")  # 'des LS', 'das LAZuF'
+NEW_STATE = regex.compile(r"(?i)\b(?:nunmehr|k(?:ü|u)nftig)\b")  # 'Gefördert werden nunmehr 5,5 Stellen'
 CITED_DECISION = regex.compile(r"(?i)bescheid\w*\s+(?:der\s+\w+\s+\w+\s+)?vom\s*:?\s*$")
 
 
@@ -161,7 +164,7 @@ def decision_sentences(view: View, mentions: Mentions, context: Context) -> list
     letter = mentions.structure.letter
     subject_end = letter.subject_span[1] if letter.subject_span and not (letter.subject or "").endswith(".") else 0
     sentences = (Sentence(subject_end, s.end) if s.start < subject_end < s.end else s for s in context.sents)
-    by_decision = sorted(t.start for t in mentions.structure.tables if len(DECISION_HEAD.findall(t.column_heads)) > 1)
+    by_decision = sorted(t.start for t in mentions.structure.tables if len(CITES_A_DECISION.findall(t.column_heads)) > 1)
     sentences = (_before_table(s, by_decision) for s in sentences)
     found = []
     for sentence in sentences:
@@ -623,8 +626,6 @@ def _change(text: str, mentions: Mentions, starts, sentence: Sentence) -> Option
     return (earlier[-1] if earlier else None), changed
 
 
-DECISION_HEAD = regex.compile(r"(?i)bescheid\w*\s+vom\s+\d")  # a table's column head that names a decision
-NEW_STATE = regex.compile(r"(?i)\b(?:nunmehr|k(?:ü|u)nftig)\b")
 CLAUSE_END = regex.compile(r"[.:;„“]\s")
 PAYMENT_SUBJECT = regex.compile(r"(?i)\b(?:Teilbetrag|Rate|Abschlag|Abschlagszahlung|Auszahlung|Restbetrag|Schlusszahlung)\b")
 

@@ -14,7 +14,8 @@ from ..structure import Table
 from ..structure.lines import PAGE_NUMBER
 from ..structure.tables import NUMBER_LINE, YEAR
 from ..structure.authority import find_authority, rank_of, resolve_bare
-from .sentences import DECISION_HEAD, Context, _in, assign_positions, cited_dates, decision_dates
+from ..structure.letter import CITES_A_DECISION
+from .sentences import Context, _in, assign_positions, cited_dates, decision_dates
 
 DECISIONS_HEADER = regex.compile(r"(?i)bescheid|bewillig|zuwendung|zuschuss|pauschale|förder|forder")
 SESSION_DECIDES = regex.compile(r"(?i)bewillig|gew(?:ä|a)hr|beschlie(?:ß|ss)t|zuerkannt")  # 'beschließt, … folgende Zuschüsse zu gewähren:'
@@ -56,7 +57,7 @@ def table_grants(view: View, mentions: Mentions, context: Context, roles: Option
         # a table whose column heads name payments lists no decisions; one whose heads are decisions
         # ('Bescheid vom 27.01.2023 | Änderungsbescheid vom 06.06.2023') has their fields as rows
         if DECISIONS_HEADER.search(table.header) and not PAYMENTS_HEADER.search(table.column_heads) \
-                and len(DECISION_HEAD.findall(table.column_heads)) < 2:
+                and len(CITES_A_DECISION.findall(table.column_heads)) < 2:
             grants += _rows(view, mentions, context, table)
     return grants
 
