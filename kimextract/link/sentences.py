@@ -216,8 +216,9 @@ def _share_within_lists(text: str, decisions: list[Sentence], grants: list[Grant
             group.append(grant)
             continue
         for member in group if len(group) > 1 else []:
-            for other in group:
-                fill_gaps(member, other)
+            for name in ("authority", "decision_date", "period"):  # each recipient's posts are its own
+                if getattr(member, name) is None:
+                    setattr(member, name, next((getattr(o, name) for o in group if getattr(o, name) is not None), None))
         group = [grant] if grant is not None else []
 
 
