@@ -21,7 +21,7 @@ from ..extract import Mentions, View, is_table_cell
 from ..records import Amount, Grant, Instalment, Position
 from ..values import Hit, parse_number_words, plain
 from ..structure.authority import find_authority, rank_of, resolve_bare
-from ..structure.letter import CITES_A_DECISION
+from ..structure.letter import CITES_A_DECISION, return_address
 
 # the verbs that set a grant to a new amount ('wird … auf 280.000 € erhöht')
 # '… und setzen die Zuwendung auf 162.550 € neu fest': a separable verb around the new amount
@@ -557,8 +557,8 @@ def _addressee(mentions: Mentions) -> Optional[str]:
     lines = mentions.structure.text[letter.sender_span[1]:head_end].split("\n")
     # the address follows the sender's return address ('Kreis Steinfurt · Postfach 42 · …'); what stands above it
     # is the letterhead ('Der Landrat' / 'Amt für Ordnung und Migration')
-    return_address = next((index for index, line in enumerate(lines) if "·" in line), -1)
-    for line in lines[return_address + 1:]:
+    below = next((index for index, line in enumerate(lines) if return_address(line)), -1)
+    for line in lines[below + 1:]:
         if "·" in line or sender_words & set(line.lower().split()):
             continue  # the sender's return address or its own lines
         named = find_authority(line)

@@ -83,6 +83,7 @@ def find_authority(text: str, near: Optional[int] = None, council: bool = False)
         complement = regex.sub(r"(?<=\w)-\s+(?=[A-ZÄÖÜ])", "-", regex.sub(r"\s+", " ", complement))  # 'Mecklenburg-' / 'Vorpommern'
         complement = regex.sub(r"^(von\s+[A-ZÄÖÜ][\w-]*)\s.*", r"\1", complement)  # 'Regierung von Mittelfranken': one place
         complement = regex.sub(r"^(der\s+[A-ZÄÖÜ][\w-]*)\s+[a-zäöüß].*", r"\1", complement)  # 'Regierung der Oberpfalz' before a verb
+        complement = _known_place(head, complement)
         name = " ".join(adjectives + [head] + ([complement] if complement else []))
         found.append((name.rstrip(" ,"), match.start("adjectives") if match["adjectives"] else match.start("head"), match.end(), head))
     found += [(m["name"] + "um", m.start("name"), m.end(), "Ministerium") for m in COMPOUND_MINISTRY.finditer(text)
@@ -114,6 +115,37 @@ def _ranks():
     ranks = load_json("structure.json")["deciders"]["ranks"]
     order = {head: rank for rank, group in enumerate(RANKS, 1) for head in ranks[group]}
     return lambda head: order.get(head, 0)
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, list[str]]:
+    known = load_json("structure.json")["deciders"]["known_places"]
+    return {head: places for head, places in known.items() if not head.startswith("_")}
+
+
+def _known_place(head: str, complement: str) -> str:
+    """The place a middle authority is named by, where OCR damaged it: 'Bezirksregierung Kolin' is Köln."""
+    places = _places().get(head)
+    if not places or not complement or complement in places:
+        return complement
+    distance, place = min((_distance(complement.lower(), p.lower()), p) for p in places)
+    return place if distance <= 2 and complement[:1].lower() == place[:1].lower() else complement
+
+
+def known_name(name: str) -> str:
+    """A body's whole name with its known place put right: 'Bezirksregierung Munster' → 'Bezirksregierung Münster'."""
+    head, _, rest = name.partition(" ")
+    return f"{head} {_known_place(head, rest)}" if rest else name
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) of two short names."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def _nominative(adjective: str, gender: str) -> str:

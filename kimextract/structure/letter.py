@@ -12,7 +12,7 @@ import regex
 
 from ..resources import domain_terms, load_json
 from ..values import Hit
-from .authority import title_case
+from .authority import known_name, title_case
 from .kinds import classify_line
 from .lines import Line
 from .sections import NUMBERING, heading_role
@@ -354,6 +354,7 @@ def _sender(head: list[Line], cues) -> Optional[tuple[str, tuple[int, int]]]:
         name = DATE_LINE_TAIL.sub("", name)  # 'REGIERUNG VON SCHWABEN Augsburg, 12.02.2024'
         if any(line.text.isupper() for line in block) or name.isupper():
             name = _spelled(name, head)
+        name = known_name(name)  # 'Bezirksregierung Kolin' on a scan
         offset = block[0].start + len(block[0].text) - len(block[0].text.lstrip())
         return name, (offset, block[-1].end)
     first = head[0] if head else None  # no body named: the letterhead's first line, where it reads as a name
@@ -367,11 +368,22 @@ def _return_address_names(head: list[Line], index: int) -> int:
     """The line of the letterhead below ``index`` that the return address begins with: 'SAARLAND' / 'Ministerium
     für Bildung und Kultur' / 'Landesdenkmalamt Saarland' above 'Landesdenkmalamt · Am Bergwerk Reden 11 · …'
     sends from the office it names, not from the ministry above it."""
-    returned = next((line.text.split("·")[0].strip() for line in head[index + 1:index + 10] if line.text.count("·") >= 2), "")
+    returned = next((parts[0] for line in head[index + 1:index + 10] for parts in [return_address(line.text)] if parts), "")
     if len(returned) < 4:
         return index
     return next((below for below in range(index + 1, min(len(head), index + 5))
-                 if head[below].text.strip().startswith(returned) and below < len(head) and "·" not in head[below].text), index)
+                 if head[below].text.strip().startswith(returned) and not return_address(head[below].text)), index)
+
+
+RETURN_SEPARATOR = regex.compile(r"[ \t]*[·•|][ \t]*|[ \t]+[-–][ \t]+")  # OCR reads '·' as ' - '
+POSTAL = regex.compile(r"\b\d{5}\b|\bPostfach\b")
+
+
+def return_address(text: str) -> list[str]:
+    """The parts of a return-address line ('Kreis Steinfurt · Postfach 42 · 48563 Steinfurt'), or [] for
+    another line."""
+    parts = [part.strip() for part in RETURN_SEPARATOR.split(text.strip())]
+    return parts if len(parts) >= 3 and any(POSTAL.search(part) for part in parts[1:]) else []
 
 
 def _names_body(text: str, cues, index: int) -> bool:
