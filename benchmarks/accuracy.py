@@ -223,7 +223,8 @@ SETS = {"corpus (tuned)": ROOT / "samples" / "corpus",
         "blind-6 (tuned)": ROOT / "samples" / "blind-6",
         "blind-7 (tuned)": ROOT / "samples" / "blind-7",
         "blind-8 (tuned)": ROOT / "samples" / "blind-8",
-        "blind-9 (newest, tuned since)": ROOT / "samples" / "blind-9"}
+        "blind-9 (tuned)": ROOT / "samples" / "blind-9",
+        "blind-10 (newest, tuned since)": ROOT / "samples" / "blind-10"}
 
 
 def main() -> None:
