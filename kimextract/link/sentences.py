@@ -445,7 +445,7 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         grant.authority = mentions.header.authority  # 'hatte ich dem Kreis … bewilligt': the sender decided
     elif grant.authority is None and BESCHEID_CITED.search(body):
         found = find_authority(text[:sentence.start], near=sentence.start)  # 'Mit Bescheid vom …': the funder named before
-        grant.authority = found[0] if found and not LOCAL_BODY.match(found[0]) else None
+        grant.authority = resolve_bare(found[0], text, found[1]) if found and not LOCAL_BODY.match(found[0]) else None
 
     # a change told in a sentence of its own ('… hat … mit Bescheid vom 06.05.2025 die Zuwendung auf … festgesetzt')
     alone = not any(starts[id(a)] < part_start for a in _in(mentions.amounts, starts, sentence.start, sentence.end))
@@ -453,8 +453,9 @@ def _grant(view: View, mentions: Mentions, starts, sents: list[Sentence], senten
         before = text[max(sentence.start, starts[id(date)] - 40):starts[id(date)]]
         if not DATED_BY.search(before) or date.derived or id(date) in mentions.period_dates:
             continue
-        if regex.search(r"(?i)\b(?:Antrag\w*|Schreiben|Mail|Verwendungsnachweis\w*|Nachweis\w*)\s+vom\s*$", before):
-            continue  # the date of an application or a letter, not of the decision
+        before = regex.sub(r"-[ \t]*\n[ \t]*", "", before)  # 'mit Ände-' / 'rungsbescheid vom'
+        if regex.search(r"(?i)\b\w*(?:antrag\w*|Schreiben|Mail|Verwendungsnachweis\w*|Nachweis\w*)(?:\s+(?:der|des|die|dem|den)\s+\w+)?\s+vom\s*$", before):
+            continue  # the date of an application or a letter ('Änderungsantrag der Stadt vom'), not of the decision
         if regex.search(r"(?i)\bam\s*$", before) and PAYMENT.search(text, starts[id(date)], min(sentence.end, starts[id(date)] + 60)):
             continue  # 'am 30.06. ausgezahlt': a payment
         names_change = bool(regex.search(r"(?i)(?:(?:Ä|A)nderungs|Festsetzungs)bescheid\w*\s+vom\s*$", before))
@@ -781,6 +782,8 @@ def _inherit_from_earlier(grants: list[Grant]) -> None:
     for index, grant in enumerate(grants):
         if grant.period is None and index and SAME_PERIOD.search(grant.text):
             grant.period = grants[index - 1].period
+        if grant.module is None and grant.kind == "change" and index:
+            grant.module = grants[index - 1].module  # '… (Baustein 2) wurde zunächst … gefördert. … auf 495.000 € erhöht.'
         earlier = [g for g in grants[:index] if g.module == grant.module]
         if not earlier:
             continue

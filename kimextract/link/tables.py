@@ -66,7 +66,10 @@ def _rows(view: View, mentions: Mentions, context: Context, table: Table) -> lis
     """A row with a decision date and an amount is a decision; its label may stand in the lines above it. In
     minutes, the rows under 'Der Ausschuss bewilligt … folgende Zuschüsse:' are decided in the session."""
     starts = context.starts
-    in_session = mentions.structure.kind.kind == "niederschrift" and SESSION_DECIDES.search(view.text, max(0, table.start - 300), table.start)
+    caption = view.text[max(0, table.start - 300):table.start]
+    funder = find_authority(caption)  # 'Für das Jahr 2022 hat die Bezirksregierung Düsseldorf … wie folgt bewilligt:'
+    in_session = mentions.structure.kind.kind == "niederschrift" and SESSION_DECIDES.search(caption) is not None \
+        and (funder is None or rank_of(funder[0]) > 0)
     authority = None if in_session else _authority_before(view, table)  # minutes: the council, filled in later
     # rows per module without dates of their own split the decision the caption names, rows per Kreis or Stadt
     # are the decisions an authority's caption names ('Die Bewilligungsbescheide datieren vom …'); rows per
