@@ -137,7 +137,7 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
             continue
         block = [line.text[label.end():]] if line.text[label.end():].strip() else []
         last = line
-        for follower in lines[index + 1:index + 8]:
+        for position, follower in enumerate(lines[index + 1:index + 8], index + 1):
             if follower.blank or follower.furniture:
                 if block:
                     break
@@ -149,7 +149,8 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
             goes_on = bool(block) and SUBJECT_GOES_ON.search(block[-1]) is not None  # 'Quartiersmanagement Döbeln-Ost –'
             if (cues["after_subject"].match(follower.text) or INFO_LINE.search(follower.text) and block
                     or not goes_on and (heading_role(follower, None) is not None or NUMBERING.match(follower.text)
-                                        or block and not _goes_on(block[-1].rstrip(), follower, cues, headline=False))
+                                        or block and not _goes_on(block[-1].rstrip(), follower, cues, headline=False)
+                                        or block and _heads_the_text(follower, lines[position + 1:position + 2]))
                     or len(block) >= 5 or (block and _ends_block(block[-1]))):
                 break
             block.append(follower.text)
@@ -180,6 +181,15 @@ def _subject(lines: list[Line], head: list[Line], anchor: Optional[Line], cues) 
         return None
     block += _going_on(block, lines, cues)  # 'Förderung … in der kommunalen' / 'Anschlussunterbringung – …'
     return join_lines([line.text for line in block]), (block[0].start, block[-1].end)
+
+
+def _heads_the_text(line: Line, below: list[Line]) -> bool:
+    """A short line without a full stop over a line of prose heads the text ('Inhalt der Mitteilung',
+    'Mitteilung des Magistrats' below a Betreff): it is no part of the Betreff."""
+    text = line.text.strip()
+    prose = below[0].text.strip() if below else ""
+    return (len(text.split()) <= 4 and not text.endswith((".", ",", "-", "–")) and text[:1].isupper()
+            and len(prose) >= 60 and len(regex.findall(r"\b[a-zäöüß]{3,}\b", prose)) >= 5)
 
 
 def _going_on(block: list[Line], lines: list[Line], cues, limit: int = 4, headline: bool = False) -> list[Line]:
