@@ -55,11 +55,11 @@ def _text_of(doc: Doc) -> str:
 
 
 # A sentence ends at '.', '!' or '?' before a capital, unless the dot closes an abbreviation or an ordinal
-# ('3. Februar'); a blank line or a bullet always starts a new sentence.
+# ('3. Februar'); a blank line, a bullet or a lettered item ('c) Verfügungsfonds') always starts a new sentence.
 MONTHS = r"(?:Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b"
 ABBREVIATIONS = r"(?:Jan|Febr?|Mär|Apr|Jun|Jul|Aug|Sept?|Okt|Nov|Dez|z\.\s?B|bzw|ca|Nr|Abs|Art|gem|ggf|i\.\s?H\.\s?v|i\.\s?V\.\s?m|u\.\s?a|d\.\s?h|o\.\s?g|Dr|Hr|Fr|Str|S|vgl|inkl|zzgl|sog|lfd|Tel|bzgl|Mio|Mrd|Tsd|Az|v|ff|Kap|Ziff|max|mind|evtl|usw|etc|St|e|e\.\s?V|gem)"
 SENTENCE_END = regex.compile(
-    rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?:(?<=[.!?])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|(?<=:)\s+(?=[„\"(]?[A-ZÄÖÜ]))|(?<!\b(?:von|über|uber|i\.\s?H\.\s?v\.|insgesamt|Betrag|H(?:ö|o)he|beträgt|betragt|auf|mit|zu|je|und))\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+(?!{MONTHS})[A-ZÄÖÜ]))"
+    rf"(?<!\b{ABBREVIATIONS}\.)(?<!\b\d{{1,2}}\.)(?:(?<=[.!?])\s+(?=[„\"(]?[A-ZÄÖÜ0-9])|(?<=:)\s+(?=[„\"(]?[A-ZÄÖÜ]))|(?<!\b(?:von|über|uber|i\.\s?H\.\s?v\.|insgesamt|Betrag|H(?:ö|o)he|beträgt|betragt|auf|mit|zu|je|und))\n[ \t]*\n\s*|\n(?=[ \t]*(?:[-•–]\s|\d{{1,2}}\.\s+(?!{MONTHS})[A-ZÄÖÜ]|(?:[a-h]|\d{{1,2}})\)[ \t]+[A-ZÄÖÜ]))"
     # a list item or table row that ends in an amount, then prose: 'Summe …: 2.925.000 €' / 'Das Quartiersbüro …'
     rf"|(?<=(?:€|EUR|\d))[ \t]*\n(?=(?:Das|Die|Der|Den|Dem|Ein|Eine|Im|In|Mit|Für|Zur|Zum|Auf|Nach|Von|Bei|Damit|Hinzu)\s)"
     # a numbered heading ('2. Zuwendungszweck', 'III. Auszahlung') is a sentence of its own

@@ -876,8 +876,8 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
         listed = (payment_part or announced) and LIST_ITEM.match(body) is not None
         if not listed:
             announced = bool(INSTALMENT.search(body) and PAYMENT.search(body) and body.rstrip().endswith(":"))
-        if not listed and (not INSTALMENT.search(body) or not PAYMENT.search(body)):
-            continue
+        if not listed and (not INSTALMENT.search(body) or not PAYMENT.search(body)) or BUDGET_OUTFLOW.search(body):
+            continue  # 'überplanmäßige Auszahlung': money the budget spends, no payment of the grant
         if len(set(regex.findall(r"(?i)\b(?:Modul|Baustein)\w*\s+(\d|I{1,3})\b", body))) > 1:
             continue  # payments of several modules in one sentence: not attributable here
         fraction_word = regex.search(r"(?i)\b(H(?:ä|a)lfte|Drittel|Viertel)\b", body)
@@ -916,6 +916,7 @@ def _instalments(view: View, mentions: Mentions, starts, sents, decision: Senten
     return instalments
 
 
+BUDGET_OUTFLOW = regex.compile(r"(?i)\b(?:(?:ü|u)ber|au(?:ß|ss)er)planm(?:ä|a)(?:ß|ss)ig\w*\s+Auszahlung|\b(?:Minder|Mehr)auszahlung|\binvestive\w*\s+Auszahlung")
 LIST_ITEM = regex.compile(r"\s*[–•\-*]\s")
 ORDINAL_PAYMENT = regex.compile(r"(?i)\b(?:erste|zweite|dritte|vierte|letzte|restliche)[nr]?\s+(?:Rate|Teilbetrag|Abschlag|Tranche|Teilzahlung)")
 ONE_PAYMENT = regex.compile(r"(?i)\bin\s+einer\s+Summe\b|\bin\s+einem\s+Betrag\b")
