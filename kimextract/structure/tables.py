@@ -319,23 +319,7 @@ def _table(lines: list[Line], first: int, last: int, header: str, rows: list[Row
             row.columns = [k + 1 for k in row.columns]
         elif len(row.cells) < width and len(table.stellen) == 1 and _posts_then_money(row.cells):
             row.columns[0] = next(iter(table.stellen))  # 'Gesamt 3,0 186.000': the posts under the posts column
-    for column in table.stellen:
-        _restore_lost_comma(table, column)
     return table
-
-
-def _restore_lost_comma(table: Table, column: int) -> None:
-    """'15' in a column of posts ('6,0', '2,5') whose Summe says 10,0: OCR lost the comma of '1,5'. The one
-    whole number whose tenth makes the column add up to its total is read so; the text keeps what was read."""
-    def cells(total: bool) -> list[Cell]:
-        return [c for row in table.rows if row.total == total for c, k in zip(row.cells, row.columns) if k == column and c.value is not None]
-    parts, totals = cells(False), cells(True)
-    if len(totals) != 1 or not parts or sum(c.value for c in parts) == totals[0].value:
-        return
-    missing = totals[0].value - sum(c.value for c in parts)
-    fixes = [c for c in parts if "," not in c.text and c.value >= 10 and c.value / 10 - c.value == missing]
-    if len(fixes) == 1:
-        fixes[0].value = fixes[0].value / 10
 
 
 def _drop_empty_cells(row: Row, width: int, columns: dict[int, list[Cell]]) -> None:
