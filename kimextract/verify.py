@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import tempfile
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Optional
@@ -54,7 +55,33 @@ def verify_findings(document: Document, findings: list[Finding]) -> list[Finding
     for (index, evidence, number), seen in zip(asked, seen_numbers):
         if seen is not None:
             misread.setdefault(index, []).append((evidence, number.group(), seen))
-    return [_as_warning(finding, misread[index]) if index in misread else finding for index, finding in enumerate(findings)]
+    checked = [_as_warning(finding, misread[index]) if index in misread else finding for index, finding in enumerate(findings)]
+    return [_lost_comma_warning(document, finding) for finding in checked]
+
+
+SUM_RULES = frozenset({"amount_sum_mismatch", "fte_sum_mismatch", "table_sum_mismatch"})
+
+
+def _lost_comma_warning(document: Document, finding: Finding) -> Finding:
+    """A sum on a scanned page that one part read without its comma explains ('15' among '6,0' and '2,5' over
+    'Summe 10,0': 1,5 gives the total): a warning naming both readings, where the page image did not settle it.
+    On a born-digital page the text is what the document says, and the error stays."""
+    if finding.severity != "error" or finding.rule not in SUM_RULES:
+        return finding
+    scanned = _scanned_evidence(document, finding)
+    parts = [e for e in scanned if e.label == "Teil"]
+    totals = [e for e in finding.evidence if e.label == "Summe"]
+    if not parts or len(totals) != 1:
+        return finding
+    values = [Decimal(e.value) for e in finding.evidence if e.label == "Teil"]  # evidence values are plain decimals
+    missing = Decimal(totals[0].value) - sum(values)
+    lost = [e for e in parts if regex.fullmatch(r"\d{2,}", e.text.strip()) and Decimal(e.value) / 10 - Decimal(e.value) == missing]
+    if len(lost) != 1:
+        return finding
+    read, meant = lost[0].text.strip(), f"{lost[0].text.strip()[:-1]},{lost[0].text.strip()[-1]}"
+    message = (f"{finding.message} Hinweis: Mit {meant} statt {read} (S. {lost[0].provenance.page}) stimmt die Summe; "
+               "vermutlich fehlt im Textlayer das Komma. Bitte am Original prüfen.")
+    return finding.model_copy(update={"severity": "warning", "message": message})
 
 
 def _warn_not_reread(document: Document, findings: list[Finding], problem: str) -> None:

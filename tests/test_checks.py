@@ -171,3 +171,31 @@ def test_a_real_inconsistency_in_a_scan_stays_an_error():
 
     record = extract_file(CORPUS / "18-brar-zb-kim1-hochsauerlandkreis-planted" / "scan-deu.pdf")
     assert any(f.rule == Rule.TABLE_SUM.value and f.severity == "error" for f in record.findings)
+
+
+def _sum_error(parts: list[tuple[str, str]], total: tuple[str, str]):
+    from kimextract.records import Evidence, Finding, Provenance
+
+    where = Provenance(page=1, start=0, end=2)
+    evidence = [Evidence(label="Teil", value=value, text=text, provenance=where) for text, value in parts]
+    evidence.append(Evidence(label="Summe", value=total[1], text=total[0], provenance=where))
+    return Finding(rule=Rule.FTE_SUM.value, severity="error", message="Die Teile ergeben …", evidence=evidence)
+
+
+class _Pages:
+    def __init__(self, scanned: bool) -> None:
+        self.scanned = scanned
+
+    def text_from_ocr(self, page: int) -> bool:
+        return self.scanned
+
+
+def test_a_sum_that_one_lost_comma_explains_is_a_warning_on_a_scan_and_an_error_on_a_text_layer():
+    from kimextract.verify import _lost_comma_warning
+
+    finding = _sum_error([("15", "15"), ("6,0", "6"), ("2,5", "2.5")], ("10,0", "10"))
+    on_scan = _lost_comma_warning(_Pages(scanned=True), finding)
+    assert on_scan.severity == "warning" and "1,5 statt 15" in on_scan.message
+    assert _lost_comma_warning(_Pages(scanned=False), finding).severity == "error"  # born-digital: what it says
+    other = _sum_error([("15", "15"), ("6,0", "6"), ("2,5", "2.5")], ("12,0", "12"))  # no comma explains 12
+    assert _lost_comma_warning(_Pages(scanned=True), other).severity == "error"
