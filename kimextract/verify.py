@@ -22,6 +22,7 @@ import regex
 from .ocr import tesseract
 from .read import Document
 from .records import Evidence, Finding
+from .rules import Rule
 from .values import NUMBER, parse_number
 
 NUMBER_TEXT = regex.compile(NUMBER, regex.VERBOSE)
@@ -59,7 +60,7 @@ def verify_findings(document: Document, findings: list[Finding]) -> list[Finding
     return [_lost_comma_warning(document, finding) for finding in checked]
 
 
-SUM_RULES = frozenset({"amount_sum_mismatch", "fte_sum_mismatch", "table_sum_mismatch"})
+SUM_RULES = frozenset({Rule.AMOUNT_SUM.value, Rule.FTE_SUM.value, Rule.TABLE_SUM.value})
 
 
 def _lost_comma_warning(document: Document, finding: Finding) -> Finding:

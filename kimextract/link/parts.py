@@ -81,9 +81,10 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
         return finish(view, mentions, context, earlier)
     amount, kind, cited = decided
     grant = _tenor_grant(view, mentions, context, structure, own, amount, kind)
+    file_module = _file_module(structure)
     for earlier_grant in earlier:
         if earlier_grant.module is None:  # an earlier decision on the same file
-            earlier_grant.module = _file_module(structure)
+            earlier_grant.module = file_module
     if cited is not None:
         in_tenor = _cited_in_tenor(view, mentions, context, tenor, cited, amount, grant)
         same = next((g for g in earlier if g.amount == cited.value), None)
@@ -105,7 +106,8 @@ def bescheid_grants(view: View, mentions: Mentions, context: Context) -> list[Gr
 
 def _earlier_rows(view: View, mentions: Mentions, context: Context, earlier: list[Grant]) -> list[Grant]:
     """The rows of a table of earlier decisions in the reasons ('Programmjahr | Bescheid vom | … | Zuwendung')."""
-    rows = [g for g in table_grants(view, mentions, context, roles=("reasons", "intro")) if g.amount not in {e.amount for e in earlier}]
+    told = {e.amount for e in earlier}
+    rows = [g for g in table_grants(view, mentions, context, roles=("reasons", "intro")) if g.amount not in told]
     for row in rows:
         row.kind = "earlier"
     return rows
@@ -306,8 +308,9 @@ def _module(structure: Structure, mentions: Mentions, tenor: Sentence, amount: A
         in_subject = {h.value for h in scan_modules(structure.letter.subject)}
         if len(in_subject) == 1:
             return in_subject.pop()
-    if _file_module(structure) is not None:
-        return _file_module(structure)
+    file_module = _file_module(structure)
+    if file_module is not None:
+        return file_module
     numbers = {m.number for m in mentions.modules}
     return numbers.pop() if len(numbers) == 1 else amount.module
 

@@ -216,9 +216,8 @@ def _share_within_lists(text: str, decisions: list[Sentence], grants: list[Grant
             group.append(grant)
             continue
         for member in group if len(group) > 1 else []:
-            for name in ("authority", "decision_date", "period"):  # each recipient's posts are its own
-                if getattr(member, name) is None:
-                    setattr(member, name, next((getattr(o, name) for o in group if getattr(o, name) is not None), None))
+            for other in group:  # each recipient's posts and payments are its own
+                fill_gaps(member, other, DECISION_FIELDS, instalments=False)
         group = [grant] if grant is not None else []
 
 
@@ -581,12 +580,16 @@ def _exact_for_rounded(mentions: Mentions, starts, amount: Amount, after: int, l
     return near[0] if near else amount
 
 
-def fill_gaps(grant: Grant, other: Grant) -> None:
-    """The fields the same decision's other mention gives where this one gives none."""
-    for name in ("module", "authority", "decision_date", "positions", "period", "rate_per_fte"):
+GRANT_FIELDS = ("module", "authority", "decision_date", "positions", "period", "rate_per_fte")
+DECISION_FIELDS = ("authority", "decision_date", "period")  # what decisions told together share, unlike their posts
+
+
+def fill_gaps(grant: Grant, other: Grant, fields: tuple[str, ...] = GRANT_FIELDS, instalments: bool = True) -> None:
+    """The ``fields`` the same decision's other mention gives where this one gives none (and its instalments)."""
+    for name in fields:
         if getattr(grant, name) is None and getattr(other, name) is not None:
             setattr(grant, name, getattr(other, name))
-    if not grant.instalments:
+    if instalments and not grant.instalments:
         grant.instalments = other.instalments
 
 
